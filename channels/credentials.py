@@ -1,0 +1,64 @@
+"""Credentials come from the environment or the keyring, never from the database.
+
+A channel's ``credentials`` setting names *where* its secrets live:
+
+* ``env:PREFIX`` -- read ``PREFIX_<NAME>`` from the environment;
+* ``keyring:SERVICE`` -- read ``<NAME>`` from the system keyring under ``SERVICE``.
+
+Errors name the variables that are missing, never their values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from channels.errors import ConfigError
+
+
+class Secret(str):
+    """A string that does not print itself: ``repr`` and ``str`` formatting hide it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    def reveal(self) -> str:
+        return str.__str__(self)
+
+
+def resolve(spec: str, names: Sequence[str], environ: Mapping[str, str]) -> dict[str, Secret]:
+    """Return each of ``names`` from the source that ``spec`` names.
+
+    Raises :class:`ConfigError` listing every missing name (not just the first).
+    """
+    if not spec:
+        raise ConfigError("no credentials configured: set credentials=env:PREFIX")
+    scheme, _, where = spec.partition(":")
+    if not where:
+        raise ConfigError(f"credentials must look like env:PREFIX or keyring:SERVICE, got {scheme!r}")
+    found: dict[str, Secret] = {}
+    missing: list[str] = []
+    if scheme == "env":
+        prefix = where.rstrip("_")
+        for name in names:
+            var = f"{prefix}_{name}"
+            value = environ.get(var, "")
+            if value:
+                found[name] = Secret(value)
+            else:
+                missing.append(var)
+    elif scheme == "keyring":
+        import keyring  # deferred: slow to import and rarely used
+
+        for name in names:
+            value = keyring.get_password(where, name) or ""
+            if value:
+                found[name] = Secret(value)
+            else:
+                missing.append(f"{name} in keyring service {where!r}")
+    else:
+        raise ConfigError(f"unknown credentials source {scheme!r}: use env:PREFIX or keyring:SERVICE")
+    if missing:
+        raise ConfigError("missing credentials: " + ", ".join(missing))
+    return found

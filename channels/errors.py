@@ -1,0 +1,58 @@
+"""Typed errors every channel raises instead of its library's own exceptions.
+
+The delivery engine decides what to do from the type alone:
+
+* :class:`RateLimited` -- wait until ``reset_at`` (per channel), then retry.
+* :class:`Retryable` -- 5xx, timeouts, connection resets: back off and retry.
+* :class:`AuthError` -- credentials missing, revoked or wrong: pause the channel.
+* :class:`PermanentError` -- 4xx, duplicate content: the delivery fails for good.
+* :class:`OutcomeUnknown` -- the request may or may not have been acted on
+  (the connection died after the body was sent): reconcile before retrying.
+* :class:`ConfigError` -- the channel's settings are wrong (raised before any call).
+
+Messages never contain credentials: build them from status codes and the
+network's own error text, never from request headers or URLs with tokens.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class ChannelError(Exception):
+    """Base class of every error a channel raises."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(ChannelError):
+    """The channel's settings or credentials are malformed or missing."""
+
+
+class RateLimited(ChannelError):
+    """The network refused the call for now; ``reset_at`` (UTC) says when to try again."""
+
+    def __init__(self, message: str, reset_at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.reset_at = reset_at
+
+
+class Retryable(ChannelError):
+    """A transient failure (5xx, timeout, reset) known not to have published anything."""
+
+
+class AuthError(ChannelError):
+    """The credentials were refused; a person must fix them."""
+
+
+class PermanentError(ChannelError):
+    """The network refused this content for good (4xx, duplicate content)."""
+
+
+class OutcomeUnknown(ChannelError):
+    """The call may have published the post; reconcile with ``find_existing`` first."""

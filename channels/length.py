@@ -1,0 +1,50 @@
+"""Length, counted the way each network counts it."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import regex
+
+#: X counts every URL as this many characters (t.co wrapping).
+URL_WEIGHT = 23
+
+_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+_MASTODON_MENTION = re.compile(r"(?<![\w/])@(\w+)@[\w.-]+\w", re.UNICODE)
+_GRAPHEME = regex.compile(r"\X")
+
+
+@lru_cache(maxsize=4096)
+def x_length(text: str) -> int:
+    """The weighted length X uses (twitter-text v3: URLs 23, most CJK 2, emoji 2, NFC)."""
+    from twitter_text import parse_tweet
+
+    return int(parse_tweet(text).weightedLength)
+
+
+def x_valid(text: str) -> bool:
+    from twitter_text import parse_tweet
+
+    return bool(parse_tweet(text).valid)
+
+
+def mastodon_length(text: str) -> int:
+    """Mastodon's count: code points, every URL as 23, ``@user@domain`` as ``@user``."""
+    text = _MASTODON_MENTION.sub(lambda m: "@" + m.group(1), text)
+    total = 0
+    last = 0
+    for match in _URL.finditer(text):
+        total += len(text[last : match.start()]) + URL_WEIGHT
+        last = match.end()
+    return total + len(text[last:])
+
+
+def grapheme_length(text: str) -> int:
+    """User-perceived characters (extended grapheme clusters), as Bluesky counts them."""
+    return len(_GRAPHEME.findall(unicodedata.normalize("NFC", text)))
+
+
+def char_length(text: str) -> int:
+    return len(text)
