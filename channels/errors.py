@@ -54,5 +54,9 @@ class PermanentError(ChannelError):
     """The network refused this content for good (4xx, duplicate content)."""
 
 
-class OutcomeUnknown(ChannelError):
-    """The call may have published the post; reconcile with ``find_existing`` first."""
+class OutcomeUnknown(Retryable):
+    """The call may have published the post; reconcile with ``find_existing`` first.
+
+    A subclass of :class:`Retryable` (timeouts and resets are transient), but the
+    engine must never retry it blindly: it asks the channel first.
+    """

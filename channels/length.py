@@ -8,6 +8,8 @@ from functools import lru_cache
 
 import regex
 
+from channels.base import Limits
+
 #: X counts every URL as this many characters (t.co wrapping).
 URL_WEIGHT = 23
 
@@ -48,3 +50,27 @@ def grapheme_length(text: str) -> int:
 
 def char_length(text: str) -> int:
     return len(text)
+
+
+#: Limits of each built-in kind before a channel is configured (a Mastodon
+#: instance may raise its own limit; the channel reads it from the instance).
+_DEFAULTS: dict[str, tuple[int, str, bool]] = {
+    "x": (280, "x", True),
+    "mastodon": (500, "mastodon", True),
+    "bluesky": (300, "grapheme", True),
+    "facebook": (63206, "char", False),
+    "webhook": (40000, "char", False),
+    "outbox": (5000, "char", True),
+}
+_COUNTERS = {
+    "x": x_length,
+    "mastodon": mastodon_length,
+    "grapheme": grapheme_length,
+    "char": char_length,
+}
+
+
+def default_limits(kind: str) -> Limits:
+    """The limits of a channel kind with default settings; unknown kinds count characters."""
+    max_length, counter, threads = _DEFAULTS.get(kind, (40000, "char", False))
+    return Limits(max_length=max_length, count=_COUNTERS[counter], threads=threads)
