@@ -1,0 +1,8 @@
+"""Imports every table module, so ``SQLModel.metadata`` is complete.
+
+Each feature keeps its tables in its own module; add new modules here.
+"""
+
+from __future__ import annotations
+
+from queue_db import models  # noqa: F401

@@ -1,0 +1,27 @@
+"""Errors of the persistence layer. Their messages are one line a person can act on."""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """Base of every queue_db error."""
+
+
+class DatabaseURLError(StoreError):
+    """The database URL is malformed or names an unsupported database."""
+
+
+class DatabaseUnavailable(StoreError):
+    """The database cannot be reached or opened."""
+
+
+class SchemaOutOfDate(StoreError):
+    """The database has not been migrated to this version of oyez."""
+
+
+class NotFound(StoreError):
+    """A row that was asked for by id or name does not exist."""
+
+
+class Conflict(StoreError):
+    """A unique name or key is already taken, or a row changed underneath us."""
