@@ -69,6 +69,9 @@ class Tx:
             raise NotFound(f"no channel with id {channel_id}")
         return row
 
+    def update_channel(self, channel_id: int | None, **values: Any) -> None:
+        self.session.execute(update(Channel).where(col(Channel.id) == channel_id).values(**values))
+
     def channels(self) -> list[Channel]:
         return list(self.session.exec(select(Channel).order_by(col(Channel.name))))
 

@@ -1,0 +1,76 @@
+"""The ``oyez`` command line: one module per command group, all calling the service layer.
+
+Service errors become one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from publisher.cli import channels_cmd, db_cmd, demo_cmd, posts_cmd, run_cmd
+from publisher.cli.common import fail, state
+from publisher.errors import OyezError
+
+
+class OyezGroup(TyperGroup):
+    """The root group: turns service errors into one clear line and an exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OyezError as exc:
+            fail(str(exc), exc.exit_code)
+        finally:
+            obj = ctx.obj
+            if obj is not None and hasattr(obj, "close"):
+                obj.close()
+
+
+app = typer.Typer(
+    cls=OyezGroup,
+    name="oyez",
+    help="oyez: a guideline-checked posting queue that publishes exactly once.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database URL (default: $OYEZ_DATABASE_URL, else a SQLite file "
+            "in your data folder).",
+            metavar="URL",
+        ),
+    ] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="Who you are in the audit log (default: $OYEZ_USER, else your login name).",
+            metavar="USER",
+        ),
+    ] = None,
+) -> None:
+    st = state(ctx)
+    st.db = db
+    st.actor = actor
+
+
+db_cmd.register(app)
+channels_cmd.register(app)
+posts_cmd.register(app)
+run_cmd.register(app)
+demo_cmd.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,75 @@
+"""``oyez channels …``: connect, list, check and remove channels."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from channels import registry
+from publisher.cli.common import console, emit_json, state
+from publisher.service import channels as service
+
+KINDS_HELP = ", ".join(registry.kinds())
+
+
+def register(app: typer.Typer) -> None:
+    ch = typer.Typer(help="Channels: where posts go.", no_args_is_help=True)
+
+    @ch.command("add")
+    def add(
+        ctx: typer.Context,
+        name: Annotated[str, typer.Argument(help="A short name, e.g. council-x.")],
+        kind: Annotated[str, typer.Option("--kind", help=f"One of: {KINDS_HELP}.")],
+        settings: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--set",
+                help="A setting as key=value; repeat. Secrets never go here: "
+                "use credentials=env:PREFIX.",
+                metavar="KEY=VALUE",
+            ),
+        ] = None,
+        timezone: Annotated[str, typer.Option("--tz", help="The channel's time zone.")] = "UTC",
+    ) -> None:
+        """Connect a channel (credentials are read from the environment, never stored)."""
+        context = state(ctx).open()
+        view = service.add_channel(
+            context, name, kind, service.parse_settings(settings or []), timezone=timezone
+        )
+        console.print(f"added channel {view.name} ({view.kind})", highlight=False)
+
+    @ch.command("list")
+    def list_(
+        ctx: typer.Context,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """List the configured channels."""
+        views = service.list_channels(state(ctx).open())
+        if as_json:
+            emit_json([v.to_dict() for v in views])
+            return
+        if not views:
+            console.print("no channels yet: add one with `oyez channels add NAME --kind outbox`")
+            return
+        table = Table("name", "kind", "time zone", "settings", "status")
+        for v in views:
+            status = f"paused: {v.paused_reason}" if v.paused else "active"
+            settings = ", ".join(f"{k}={val}" for k, val in sorted(v.settings.items()))
+            table.add_row(v.name, v.kind, v.timezone, settings, status)
+        console.print(table)
+
+    @ch.command("check")
+    def check(ctx: typer.Context, name: str) -> None:
+        """Verify a channel's credentials against its API; exit 0 only if they work."""
+        who = service.check_channel(state(ctx).open(), name)
+        console.print(f"{name}: credentials work ({who})", highlight=False)
+
+    @ch.command("remove")
+    def remove(ctx: typer.Context, name: str) -> None:
+        """Remove a channel that has no deliveries waiting."""
+        service.remove_channel(state(ctx).open(), name)
+        console.print(f"removed channel {name}", highlight=False)
+
+    app.add_typer(ch, name="channels")

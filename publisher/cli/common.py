@@ -1,0 +1,63 @@
+"""What every command shares: opening the context, printing JSON, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from publisher.errors import InvalidInput
+from publisher.service.context import Context, open_context
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@dataclass
+class State:
+    """Options of the root command, shared by every sub-command."""
+
+    db: str | None = None
+    actor: str | None = None
+    _ctx: Context | None = field(default=None, repr=False)
+
+    def open(self, actor: str | None = None, *, migrate: bool = False) -> Context:
+        if self._ctx is None:
+            self._ctx = open_context(self.db, actor or self.actor, migrate=migrate)
+        elif actor:
+            self._ctx.actor = actor
+        return self._ctx
+
+    def close(self) -> None:
+        if self._ctx is not None:
+            self._ctx.close()
+            self._ctx = None
+
+
+def state(ctx: typer.Context) -> State:
+    root = ctx.find_root()
+    if not isinstance(root.obj, State):
+        root.obj = State()
+    return root.obj
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def split_names(value: str | None) -> list[str]:
+    if not value:
+        return []
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    if not names:
+        raise InvalidInput("--to needs at least one channel name")
+    return names

@@ -1,0 +1,210 @@
+"""``oyez post …``: the post lifecycle from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from publisher.cli.common import console, emit_json, split_names, state
+from publisher.errors import InvalidInput
+from publisher.service import posts as service
+from publisher.service.times import parse_when
+from publisher.service.views import PostView
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+AsOpt = Annotated[str | None, typer.Option("--as", help="Act as this user.", metavar="USER")]
+
+
+def parse_media(values: list[str]) -> list[dict[str, str]]:
+    media = []
+    for value in values:
+        path, _, alt = value.partition(":")
+        file = Path(path).expanduser()
+        if not file.is_file():
+            raise InvalidInput(f"media file {path!r} does not exist")
+        media.append({"path": str(file.resolve()), "alt": alt})
+    return media
+
+
+def show(view: PostView) -> None:
+    console.print(f"[bold]post {view.id}[/] · {view.state} · by {view.author} · {view.source}")
+    when = view.scheduled_at.isoformat() if view.scheduled_at else "not scheduled"
+    console.print(f"at: {when}", highlight=False)
+    console.print(view.text, highlight=False, markup=False)
+    if view.review_comment:
+        console.print(f"reviewer: {view.review_comment}", highlight=False, markup=False)
+    if view.override_reason:
+        console.print(f"override: {view.override_reason}", highlight=False, markup=False)
+    for f in view.findings:
+        console.print(
+            f"  {f.get('line')}:{f.get('column')} {f.get('severity')} {f.get('rule')} "
+            f"{f.get('message')}",
+            highlight=False,
+            markup=False,
+        )
+    for d in view.deliveries:
+        extra = d.remote_url or d.last_error or ""
+        console.print(f"  → {d.channel}: {d.state} {extra}", highlight=False, markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    post = typer.Typer(help="Posts: draft, review, schedule, cancel.", no_args_is_help=True)
+
+    @post.command("new")
+    def new(
+        ctx: typer.Context,
+        text: Annotated[str, typer.Argument(help="The post's text.")],
+        to: Annotated[
+            str | None, typer.Option("--to", help="Channels, comma-separated.", metavar="CH[,CH…]")
+        ] = None,
+        at: Annotated[
+            str | None,
+            typer.Option(
+                "--at", help="When to send, ISO 8601 with an offset or Z (used once approved)."
+            ),
+        ] = None,
+        media: Annotated[
+            list[str] | None,
+            typer.Option("--media", help="A file to attach, FILE[:ALT TEXT]; repeat."),
+        ] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Create a draft and print its id."""
+        context = state(ctx).open()
+        view = service.create_post(
+            context,
+            text,
+            split_names(to),
+            at=parse_when(at) if at else None,
+            media=parse_media(media or []),
+        )
+        if as_json:
+            emit_json(view.to_dict())
+        else:
+            console.print(view.id)
+
+    @post.command("list")
+    def list_(
+        ctx: typer.Context,
+        state_: Annotated[
+            list[str] | None, typer.Option("--state", help="Only posts in this state; repeat.")
+        ] = None,
+        channel: Annotated[str | None, typer.Option("--channel", help="Only this channel.")] = None,
+        limit: Annotated[int, typer.Option("--limit", min=1)] = 200,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """List posts, soonest first."""
+        views = service.list_posts(
+            state(ctx).open(), states=state_ or [], channel=channel, limit=limit
+        )
+        if as_json:
+            emit_json([v.to_dict() for v in views])
+            return
+        table = Table("id", "state", "at (UTC)", "channels", "author", "text")
+        for v in views:
+            when = v.scheduled_at.strftime("%Y-%m-%d %H:%M") if v.scheduled_at else "—"
+            first = v.text.splitlines()[0] if v.text else ""
+            table.add_row(
+                str(v.id),
+                v.state,
+                when,
+                ",".join(v.channels),
+                v.author,
+                first[:60],
+            )
+        console.print(table)
+
+    @post.command("show")
+    def show_(ctx: typer.Context, post_id: int, as_json: JsonOpt = False) -> None:
+        """Show one post with its findings and deliveries."""
+        view = service.get_post(state(ctx).open(), post_id)
+        if as_json:
+            emit_json(view.to_dict())
+        else:
+            show(view)
+
+    @post.command("history")
+    def history(ctx: typer.Context, post_id: int, as_json: JsonOpt = False) -> None:
+        """The audit log of one post: who did what, when."""
+        events = service.post_history(state(ctx).open(), post_id)
+        if as_json:
+            emit_json(events)
+            return
+        for e in events:
+            console.print(f"{e['at']}  {e['actor']:<12} {e['action']}", highlight=False)
+
+    @post.command("edit")
+    def edit(
+        ctx: typer.Context,
+        post_id: int,
+        text: str,
+        to: Annotated[str | None, typer.Option("--to", metavar="CH[,CH…]")] = None,
+    ) -> None:
+        """Change a post's text; an approved or scheduled post goes back to review."""
+        view = service.edit_post(state(ctx).open(), post_id, text, split_names(to) if to else None)
+        console.print(f"post {view.id} is {view.state}", highlight=False)
+
+    @post.command("submit")
+    def submit(ctx: typer.Context, post_id: int) -> None:
+        """Send a draft to sign-off (the guideline checks run now)."""
+        view = service.submit_post(state(ctx).open(), post_id)
+        console.print(f"post {view.id} is {view.state}", highlight=False)
+        for f in view.findings:
+            console.print(
+                f"  {f.get('severity')} {f.get('rule')}: {f.get('message')}",
+                highlight=False,
+                markup=False,
+            )
+
+    @post.command("approve")
+    def approve(
+        ctx: typer.Context,
+        post_id: int,
+        actor: AsOpt = None,
+        override: Annotated[
+            str | None,
+            typer.Option(
+                "--override",
+                help="Approve despite error findings, for this reason (kept in the audit log).",
+                metavar="REASON",
+            ),
+        ] = None,
+    ) -> None:
+        """Approve a post in review (scheduling it if it has a time)."""
+        view = service.approve_post(state(ctx).open(actor), post_id, override=override)
+        console.print(f"post {view.id} is {view.state}", highlight=False)
+
+    @post.command("reject")
+    def reject(
+        ctx: typer.Context,
+        post_id: int,
+        comment: Annotated[str, typer.Option("--comment", help="Why, for the author.")],
+        actor: AsOpt = None,
+    ) -> None:
+        """Send a post back to its author with a comment."""
+        view = service.reject_post(state(ctx).open(actor), post_id, comment)
+        console.print(f"post {view.id} is back with {view.author} as a draft", highlight=False)
+
+    @post.command("schedule")
+    def schedule(
+        ctx: typer.Context,
+        post_id: int,
+        at: Annotated[str, typer.Option("--at", help="ISO 8601 with an offset or Z.")],
+    ) -> None:
+        """Schedule an approved post."""
+        view = service.schedule_post(state(ctx).open(), post_id, parse_when(at))
+        assert view.scheduled_at is not None
+        console.print(
+            f"post {view.id} scheduled for {view.scheduled_at.isoformat()}", highlight=False
+        )
+
+    @post.command("cancel")
+    def cancel(ctx: typer.Context, post_id: int) -> None:
+        """Cancel a post that has not started sending."""
+        view = service.cancel_post(state(ctx).open(), post_id)
+        console.print(f"post {view.id} is {view.state}", highlight=False)
+
+    app.add_typer(post, name="post")

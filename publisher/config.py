@@ -1,0 +1,90 @@
+"""Settings: environment (``OYEZ_…``, nested with ``__``), then a TOML file, then defaults.
+
+The file is ``$OYEZ_CONFIG`` or ``oyez.toml`` in the user's config folder.
+Credentials never live here: channels name environment variables or keyring entries.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_config_dir
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def config_path() -> Path:
+    return Path(os.environ.get("OYEZ_CONFIG") or Path(user_config_dir("oyez")) / "oyez.toml")
+
+
+class ApprovalSettings(BaseModel):
+    #: May the author of a post approve it themselves?
+    allow_self: bool = False
+    #: Sources whose posts skip sign-off and are approved on submission.
+    auto_sources: list[str] = Field(default_factory=lambda: ["ticket"])
+    #: Channels that never need sign-off (e.g. an internal webhook).
+    auto_channels: list[str] = Field(default_factory=list)
+
+
+class GuidelineSettings(BaseModel):
+    #: A guideline pack (TOML) extending the default pack; empty for the default.
+    pack: str = ""
+    #: Region for phone numbers written without a country code.
+    phone_region: str = "GB"
+    #: What automated sources do with error findings: "hold" in review, or "drop".
+    automated_errors: str = "hold"
+
+
+class DeliverySettings(BaseModel):
+    #: Minutes after which a late post of this source expires instead of going out;
+    #: absent means it never expires.
+    grace_minutes: dict[str, int] = Field(
+        default_factory=lambda: {"tip": 120, "feed": 24 * 60, "ticket": 6 * 60}
+    )
+    #: Give up on a delivery after this many attempts.
+    max_attempts: int = 8
+    #: Seconds a worker holds a claimed delivery before others treat it as crashed.
+    lease_seconds: int = 120
+    #: Longest backoff between retries, in seconds.
+    max_backoff_seconds: int = 3600
+    #: Sources whose posts may go out during a crisis pause.
+    urgent_sources: list[str] = Field(default_factory=lambda: ["ticket"])
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OYEZ_", env_nested_delimiter="__", extra="ignore")
+
+    #: The queue database; empty for the SQLite file in the user's data folder.
+    database_url: str = ""
+    #: Who you are in the audit log when --as is not given (else the OS user).
+    user: str = ""
+    #: The time zone times are shown in.
+    timezone: str = "UTC"
+    approval: ApprovalSettings = Field(default_factory=ApprovalSettings)
+    guidelines: GuidelineSettings = Field(default_factory=GuidelineSettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=config_path()),
+        )
+
+
+def load_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""The daemon: claiming due deliveries, publishing them, retrying and reconciling."""

@@ -1,0 +1,1 @@
+"""The UI-free operations of oyez. The CLI, the TUI and the HTTP API all call these."""

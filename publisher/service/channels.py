@@ -1,0 +1,129 @@
+"""Configuring channels. Settings are stored; credentials never are."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from channels import registry
+from channels.base import Channel as ChannelImpl
+from channels.errors import ChannelError, ConfigError
+from publisher.errors import ChannelProblem, InvalidInput
+from publisher.service.context import Context
+from publisher.service.times import zone
+from queue_db.models import Channel
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+#: Setting keys that must never hold a secret themselves.
+SECRET_LOOKING = re.compile(r"(token|secret|password|passwd|key)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    name: str
+    kind: str
+    settings: dict[str, Any]
+    timezone: str
+    slots: dict[str, Any]
+    paused: bool
+    paused_reason: str | None
+
+    @classmethod
+    def of(cls, row: Channel) -> ChannelView:
+        return cls(
+            row.name,
+            row.kind,
+            dict(row.settings),
+            row.timezone,
+            dict(row.slots),
+            row.paused,
+            row.paused_reason,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "settings": self.settings,
+            "timezone": self.timezone,
+            "slots": self.slots,
+            "paused": self.paused,
+            "paused_reason": self.paused_reason,
+        }
+
+
+def parse_settings(pairs: list[str]) -> dict[str, str]:
+    """``["key=value", …]`` → dict; one clear error for a malformed pair."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInput(f"setting {pair!r} is not key=value")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def add_channel(
+    ctx: Context, name: str, kind: str, settings: Mapping[str, str], *, timezone: str = "UTC"
+) -> ChannelView:
+    if not NAME.match(name):
+        raise InvalidInput(
+            f"channel name {name!r} must be lower-case letters, digits, '-' or '_' (max 64)"
+        )
+    if kind not in registry.kinds():
+        raise InvalidInput(f"unknown channel kind {kind!r} (one of {', '.join(registry.kinds())})")
+    for key in settings:
+        if SECRET_LOOKING.search(key) and key != "credentials":
+            raise InvalidInput(
+                f"setting {key!r} looks like a secret: secrets are never stored; "
+                "use credentials=env:PREFIX and set PREFIX_… in the environment"
+            )
+    zone(timezone)
+    try:
+        parsed = registry.parse_settings(kind, settings)
+    except ConfigError as exc:
+        raise InvalidInput(str(exc)) from None
+    stored = parsed.model_dump(exclude_defaults=True)
+    with ctx.tx() as tx:
+        row = tx.add(Channel(name=name, kind=kind, settings=stored, timezone=timezone))
+        tx.log(ctx.actor, "channel_added", channel_id=row.id, name=name, kind=kind)
+        return ChannelView.of(row)
+
+
+def list_channels(ctx: Context) -> list[ChannelView]:
+    with ctx.tx() as tx:
+        return [ChannelView.of(c) for c in tx.channels()]
+
+
+def get_channel(ctx: Context, name: str) -> ChannelView:
+    with ctx.tx() as tx:
+        return ChannelView.of(tx.channel(name))
+
+
+def remove_channel(ctx: Context, name: str) -> None:
+    with ctx.tx() as tx:
+        row = tx.channel(name)
+        tx.delete_channel(row)
+        tx.log(ctx.actor, "channel_removed", name=name, kind=row.kind)
+
+
+def build_channel(ctx: Context, row: Channel | ChannelView) -> ChannelImpl:
+    """A live channel for ``row``, credentials read from the environment."""
+    try:
+        return registry.build(row.kind, row.settings, ctx.environ)
+    except ChannelError as exc:
+        raise ChannelProblem(f"channel {row.name!r}: {exc}") from None
+
+
+def check_channel(ctx: Context, name: str) -> str:
+    """Verify a channel's credentials against its API. Returns the account it speaks as."""
+    view = get_channel(ctx, name)
+    channel = build_channel(ctx, view)
+    try:
+        return channel.check_credentials()
+    except ChannelError as exc:
+        raise ChannelProblem(f"channel {name!r}: {exc}") from None
+    finally:
+        channel.close()

@@ -1,0 +1,110 @@
+"""Plain, frozen views of rows, for every interface to show. No secrets in them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from publisher.service.times import iso
+from queue_db.models import Channel, Delivery, Post
+
+
+@dataclass(frozen=True)
+class DeliveryView:
+    channel: str
+    kind: str
+    state: str
+    due_at: datetime | None
+    attempts: int
+    last_error: str | None
+    remote_id: str | None
+    remote_url: str | None
+    sent_at: datetime | None
+
+    @classmethod
+    def of(cls, delivery: Delivery, channel: Channel) -> DeliveryView:
+        return cls(
+            channel=channel.name,
+            kind=channel.kind,
+            state=delivery.state,
+            due_at=delivery.due_at,
+            attempts=delivery.attempts,
+            last_error=delivery.last_error,
+            remote_id=delivery.remote_id,
+            remote_url=delivery.remote_url,
+            sent_at=delivery.sent_at,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "state": self.state,
+            "remote_id": self.remote_id,
+            "remote_url": self.remote_url,
+            "attempts": self.attempts,
+            "last_error": self.last_error,
+            "sent_at": iso(self.sent_at),
+        }
+
+
+@dataclass(frozen=True)
+class PostView:
+    id: int
+    text: str
+    state: str
+    scheduled_at: datetime | None
+    author: str
+    source: str
+    created_at: datetime
+    findings: tuple[dict[str, Any], ...] = ()
+    override_reason: str | None = None
+    review_comment: str | None = None
+    approved_by: str | None = None
+    urgent: bool = False
+    media: tuple[dict[str, str], ...] = ()
+    deliveries: tuple[DeliveryView, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def of(cls, post: Post, deliveries: list[tuple[Delivery, Channel]]) -> PostView:
+        assert post.id is not None
+        return cls(
+            id=post.id,
+            text=post.text,
+            state=post.state,
+            scheduled_at=post.scheduled_at,
+            author=post.author,
+            source=post.source,
+            created_at=post.created_at,
+            findings=tuple(post.findings),
+            override_reason=post.override_reason,
+            review_comment=post.review_comment,
+            approved_by=post.approved_by,
+            urgent=post.urgent,
+            media=tuple(post.media),
+            deliveries=tuple(DeliveryView.of(d, c) for d, c in deliveries),
+        )
+
+    @property
+    def channels(self) -> list[str]:
+        return [d.channel for d in self.deliveries]
+
+    @property
+    def worst_finding(self) -> str | None:
+        order = {"suggestion": 0, "warning": 1, "error": 2}
+        worst = max((order.get(str(f.get("severity")), 0) for f in self.findings), default=None)
+        return None if worst is None else {v: k for k, v in order.items()}[worst]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "text": self.text,
+            "state": self.state,
+            "scheduled_at": iso(self.scheduled_at),
+            "author": self.author,
+            "source": self.source,
+            "findings": list(self.findings),
+            "override_reason": self.override_reason,
+            "review_comment": self.review_comment,
+            "deliveries": [d.to_dict() for d in self.deliveries],
+        }
