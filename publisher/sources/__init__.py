@@ -1,0 +1,1 @@
+"""Things that create posts: feeds, tip cadences, tickets."""
