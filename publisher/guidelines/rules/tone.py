@@ -1,0 +1,120 @@
+"""Tone: VADER sentiment within bounds set per source, and shouting (mostly capitals)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from publisher.guidelines.model import Source
+from publisher.guidelines.post import Post
+from publisher.guidelines.rules.base import Hit, Rule, RuleOptions, Settings
+
+if TYPE_CHECKING:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+
+@cache
+def analyzer() -> SentimentIntensityAnalyzer:
+    """The one VADER analyser of the process (loading its lexicon takes ~25 ms)."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def compound(text: str) -> float:
+    """VADER's compound score, from -1 (most negative) to +1 (most positive)."""
+    return float(analyzer().polarity_scores(text)["compound"])
+
+
+class Bounds(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min: float = Field(default=-1.0, ge=-1.0, le=1.0)
+    max: float = Field(default=1.0, ge=-1.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Bounds:
+        if self.min > self.max:
+            raise ValueError("'min' is greater than 'max'")
+        return self
+
+
+class ToneOptions(RuleOptions):
+    kind: Literal["tone"] = "tone"
+    #: Compound sentiment bounds per source. A source without bounds is not
+    #: checked: security advisories (``tip``) read negative by nature.
+    bounds: dict[Source, Bounds] = Field(default_factory=dict)
+
+
+class ToneRule(Rule[ToneOptions]):
+    kind = "tone"
+    options_model = ToneOptions
+
+    def __init__(self, options: ToneOptions, settings: Settings) -> None:
+        super().__init__(options, settings)
+        self._bounds: dict[str, Bounds] = {str(k): v for k, v in options.bounds.items()}
+
+    def applies(self, post: Post) -> bool:
+        # Sentiment is the slowest check; skip it when this source has no bounds.
+        return post.source in self._bounds and super().applies(post)
+
+    def check(self, post: Post) -> Iterator[Hit]:
+        bounds = self._bounds[post.source]
+        if not post.text.strip():
+            return
+        score = compound(post.text)
+        end = len(post.text)
+        if score < bounds.min:
+            yield Hit(
+                0,
+                end,
+                f"Reads negative for a {post.source} post ({score:+.2f}, at least {bounds.min:+.2f})",
+            )
+        elif score > bounds.max:
+            yield Hit(
+                0,
+                end,
+                f"Reads too upbeat for a {post.source} post ({score:+.2f}, at most {bounds.max:+.2f})",
+            )
+
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+
+
+class ShoutingOptions(RuleOptions):
+    kind: Literal["shouting"] = "shouting"
+    #: Share of capital letters (links, mentions and hashtags aside) that counts as shouting.
+    max_ratio: float = Field(default=0.7, gt=0.0, le=1.0)
+    #: Too few letters to judge below this.
+    min_letters: int = Field(default=12, ge=1)
+    #: This many capitalised words in a row shout too, even in a calm post.
+    max_words: int = Field(default=3, ge=1)
+
+
+class ShoutingRule(Rule[ShoutingOptions]):
+    kind = "shouting"
+    options_model = ShoutingOptions
+
+    def check(self, post: Post) -> Iterator[Hit]:
+        prose = post.prose
+        words = [m for m in _WORD.finditer(prose) if len(m.group()) > 1]
+        letters = sum(len(m.group()) for m in words)
+        upper = sum(len(m.group()) for m in words if m.group().isupper())
+        if letters >= self.options.min_letters and upper > self.options.max_ratio * letters:
+            yield Hit(words[0].start(), words[-1].end(), "Mostly capitals reads as shouting")
+            return
+        yield from self._runs(words)
+
+    def _runs(self, words: list[re.Match[str]]) -> Iterator[Hit]:
+        run: list[re.Match[str]] = []
+        for m in [*words, None]:
+            if m is not None and m.group().isupper():
+                run.append(m)
+                continue
+            if len(run) > self.options.max_words:
+                yield Hit(run[0].start(), run[-1].end(), "A run of capitals reads as shouting")
+            run = []
