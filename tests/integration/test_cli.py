@@ -1,0 +1,136 @@
+"""The command line as a user meets it: clear one-line errors, JSON, delivery end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from publisher.cli import app
+
+runner = CliRunner()
+
+
+def oyez(db: str, *args: str, actor: str = "alex") -> tuple[int, str, str]:
+    result = runner.invoke(app, ["--db", db, "--as", actor, *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def db(db_url: str, tmp_path: Path) -> str:
+    code, _, err = oyez(
+        db_url, "channels", "add", "news", "--kind", "outbox", "--set", f"path={tmp_path / 'out'}"
+    )
+    assert code == 0, err
+    return db_url
+
+
+def test_post_goes_from_draft_to_the_outbox_folder(db: str, tmp_path: Path) -> None:
+    code, out, err = oyez(
+        db, "post", "new", "Bins on Saturday", "--to", "news", "--at", "2020-01-01T09:00:00Z"
+    )
+    assert code == 0, err
+    post_id = out.strip()
+    assert oyez(db, "post", "submit", post_id)[0] == 0
+    code, out, err = oyez(db, "post", "approve", post_id, actor="sam")
+    assert code == 0, err
+    assert "scheduled" in out
+    code, out, err = oyez(db, "run", "--once")
+    assert code == 0, err
+    code, out, _ = oyez(db, "post", "show", post_id, "--json")
+    shown = json.loads(out)
+    assert shown["state"] == "sent"
+    assert set(shown) >= {"id", "text", "state", "scheduled_at", "author", "deliveries"}
+    delivery = shown["deliveries"][0]
+    assert set(delivery) >= {
+        "channel",
+        "state",
+        "remote_id",
+        "remote_url",
+        "attempts",
+        "last_error",
+    }
+    assert delivery["state"] == "sent"
+    files = list((tmp_path / "out").glob("*.json"))
+    assert len(files) == 1
+    assert json.loads(files[0].read_text())["text"] == "Bins on Saturday"
+
+
+def test_post_list_json_filters_by_state(db: str) -> None:
+    oyez(db, "post", "new", "One", "--to", "news")
+    pid = oyez(db, "post", "new", "Two", "--to", "news")[1].strip()
+    oyez(db, "post", "submit", pid)
+    code, out, _ = oyez(db, "post", "list", "--state", "in_review", "--json")
+    assert code == 0
+    assert [p["text"] for p in json.loads(out)] == ["Two"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["post", "show", "999"], "no post with id 999"),
+        (["post", "approve", "1"], "cannot approve post 1: it is draft"),
+        (["post", "new", "Hi", "--to", "news", "--at", "2030-01-01T09:00"], "has no offset"),
+        (["post", "new", "Hi", "--to", "news", "--at", "tomorrow"], "not an ISO 8601 time"),
+        (["post", "new", "Hi", "--to", "nowhere"], "no channel named 'nowhere'"),
+        (["channels", "add", "x1", "--kind", "telegraph"], "unknown channel kind"),
+        (["channels", "add", "Bad Name", "--kind", "outbox"], "channel name"),
+        (["channels", "add", "o2", "--kind", "outbox", "--set", "nokey"], "not key=value"),
+        (["channels", "add", "o3", "--kind", "outbox", "--set", "colour=red"], "bad settings"),
+        (
+            ["channels", "add", "o4", "--kind", "outbox", "--set", "api_token=abc"],
+            "looks like a secret",
+        ),
+        (["post", "new", "Hi", "--to", "news", "--media", "/no/such.png"], "does not exist"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_a_nonzero_exit(
+    db: str, args: list[str], message: str
+) -> None:
+    if args[:2] == ["post", "approve"]:
+        oyez(db, "post", "new", "Draft", "--to", "news")
+    code, out, err = oyez(db, *args)
+    assert code != 0
+    assert message in err
+    assert "Traceback" not in err + out
+    assert len(err.strip().splitlines()) <= 2  # one line, possibly soft-wrapped
+
+
+def test_a_malformed_database_url_is_one_clear_line(tmp_path: Path) -> None:
+    code, _, err = oyez("nonsense://", "post", "list")
+    assert code != 0
+    assert "database" in err
+    assert "Traceback" not in err
+
+
+def test_an_unreachable_database_is_one_clear_line() -> None:
+    code, _, err = oyez("postgresql+psycopg://nobody@127.0.0.1:1/none", "post", "list")
+    assert code != 0
+    assert "cannot open the database" in err
+    assert "Traceback" not in err
+
+
+def test_an_uninitialised_database_asks_for_oyez_init(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    code, _, err = oyez(url, "post", "list")
+    assert code != 0
+    assert "oyez init" in err
+    assert oyez(url, "init")[0] == 0
+    assert oyez(url, "post", "list")[0] == 0
+
+
+def test_every_command_has_help() -> None:
+    for args in (
+        ["--help"],
+        ["post", "--help"],
+        ["post", "new", "--help"],
+        ["channels", "--help"],
+        ["run", "--help"],
+        ["demo", "--help"],
+        ["db", "upgrade", "--help"],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, args
+        assert "Usage" in result.stdout
