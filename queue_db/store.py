@@ -219,6 +219,16 @@ class Tx:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
+    def recent_sent_texts(self, since: datetime, limit: int = 5000) -> list[str]:
+        """Texts published since ``since``, newest first (for near-duplicate checks)."""
+        rows = self.session.exec(
+            select(Delivery.final_text)
+            .where(col(Delivery.state) == "sent", col(Delivery.sent_at) >= since)
+            .order_by(col(Delivery.sent_at).desc())
+            .limit(limit)
+        ).all()
+        return list(dict.fromkeys(t for t in rows if t))
+
     # -- events, workers, settings ---------------------------------------------------
 
     def events(self, post_id: int | None = None, limit: int = 100) -> list[Event]:

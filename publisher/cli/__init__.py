@@ -10,9 +10,10 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from publisher.cli import channels_cmd, db_cmd, demo_cmd, posts_cmd, run_cmd
-from publisher.cli.common import fail, state
+from publisher.cli import channels_cmd, check, db_cmd, demo_cmd, posts_cmd, run_cmd
+from publisher.cli.common import current_state, fail, state
 from publisher.errors import OyezError
+from publisher.guidelines import Target
 
 
 class OyezGroup(TyperGroup):
@@ -70,6 +71,28 @@ channels_cmd.register(app)
 posts_cmd.register(app)
 run_cmd.register(app)
 demo_cmd.register(app)
+
+
+def _check_targets(names: list[str]) -> list[Target]:
+    """``--to`` values: channel kinds, else channels configured in the database."""
+    from channels.registry import kinds
+    from publisher.service.channels import get_channel
+
+    known = set(kinds())
+    if all(name in known for name in names):
+        return check.kind_targets(names)
+    targets = []
+    try:
+        context = current_state().open()
+        for name in names:
+            kind = name if name in known else get_channel(context, name).kind
+            targets.append(Target(name=name, kind=kind))
+    except OyezError as exc:
+        raise ValueError(str(exc)) from None
+    return targets
+
+
+check.register(app, resolve_targets=_check_targets)
 
 
 def main() -> None:

@@ -38,11 +38,21 @@ class State:
             self._ctx = None
 
 
+_current: State | None = None
+
+
 def state(ctx: typer.Context) -> State:
+    global _current
     root = ctx.find_root()
     if not isinstance(root.obj, State):
         root.obj = State()
+    _current = root.obj
     return root.obj
+
+
+def current_state() -> State:
+    """The root command's state, for helpers that get no typer context."""
+    return _current or State()
 
 
 def emit_json(data: Any) -> None:

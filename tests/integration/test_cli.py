@@ -134,3 +134,27 @@ def test_every_command_has_help() -> None:
         result = runner.invoke(app, args)
         assert result.exit_code == 0, args
         assert "Usage" in result.stdout
+
+
+def test_submit_stores_findings_and_error_findings_need_an_override(db: str) -> None:
+    pid = oyez(db, "post", "new", "Questions? Ring Jo on +44 20 8123 4567", "--to", "news")[1].strip()
+    code, out, _ = oyez(db, "post", "submit", pid)
+    assert code == 0
+    assert "personal-data" in out
+    code, _, err = oyez(db, "post", "approve", pid, actor="sam")
+    assert code == 1
+    assert "--override" in err
+    code, _, err = oyez(db, "post", "approve", pid, "--override", "Press office line", actor="sam")
+    assert code == 0, err
+    history = json.loads(oyez(db, "post", "history", pid, "--json")[1])
+    overrode = [e for e in history if e["action"] == "overrode"]
+    assert overrode[0]["actor"] == "sam"
+    assert overrode[0]["detail"]["reason"] == "Press office line"
+
+
+def test_check_accepts_configured_channel_names(db: str, tmp_path: Path) -> None:
+    text = tmp_path / "post.txt"
+    text.write_text("Hello from the council", encoding="utf-8")
+    code, out, err = oyez(db, "check", str(text), "--to", "news,x", "--format", "json")
+    assert code == 0, err
+    assert set(json.loads(out)["lengths"]) == {"news", "x"}
