@@ -36,7 +36,9 @@ def resolve(spec: str, names: Sequence[str], environ: Mapping[str, str]) -> dict
         raise ConfigError("no credentials configured: set credentials=env:PREFIX")
     scheme, _, where = spec.partition(":")
     if not where:
-        raise ConfigError(f"credentials must look like env:PREFIX or keyring:SERVICE, got {scheme!r}")
+        raise ConfigError(
+            f"credentials must look like env:PREFIX or keyring:SERVICE, got {scheme!r}"
+        )
     found: dict[str, Secret] = {}
     missing: list[str] = []
     if scheme == "env":
@@ -58,7 +60,9 @@ def resolve(spec: str, names: Sequence[str], environ: Mapping[str, str]) -> dict
             else:
                 missing.append(f"{name} in keyring service {where!r}")
     else:
-        raise ConfigError(f"unknown credentials source {scheme!r}: use env:PREFIX or keyring:SERVICE")
+        raise ConfigError(
+            f"unknown credentials source {scheme!r}: use env:PREFIX or keyring:SERVICE"
+        )
     if missing:
         raise ConfigError("missing credentials: " + ", ".join(missing))
     return found

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
-import regex
+import regex  # type: ignore[import-untyped]  # no stubs published
 
 from channels.base import Limits
 
@@ -62,7 +63,7 @@ _DEFAULTS: dict[str, tuple[int, str, bool]] = {
     "webhook": (40000, "char", False),
     "outbox": (5000, "char", True),
 }
-_COUNTERS = {
+_COUNTERS: dict[str, Callable[[str], int]] = {
     "x": x_length,
     "mastodon": mastodon_length,
     "grapheme": grapheme_length,

@@ -91,7 +91,9 @@ class OutboxChannel:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ConfigError(f"cannot create outbox folder {self.folder}: {exc.strerror}") from None
+            raise ConfigError(
+                f"cannot create outbox folder {self.folder}: {exc.strerror}"
+            ) from None
         if not os.access(self.folder, os.W_OK):
             raise ConfigError(f"outbox folder {self.folder} is not writable")
         return f"outbox at {self.folder}"

@@ -1,0 +1,234 @@
+"""The ``bluesky`` channel, through atproto's ``Client``.
+
+Credentials (``credentials=env:PREFIX``): ``PREFIX_HANDLE``, ``PREFIX_APP_PASSWORD``
+(an app password, never the account password).
+
+A receipt's ``remote_id`` is the post's at-uri; the cid a reply needs is looked
+up again with ``getPosts``, so nothing else has to be stored. Links and hashtags
+become facets (:mod:`channels.bluesky_facets`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
+
+import httpx
+from atproto import Client, models  # type: ignore[import-untyped]
+from atproto_client import exceptions as at_errors  # type: ignore[import-untyped]
+from atproto_client.request import Request  # type: ignore[import-untyped]
+from atproto_core.exceptions import AtProtocolError  # type: ignore[import-untyped]
+from atproto_core.uri import AtUri  # type: ignore[import-untyped]
+
+from channels.base import ChannelSettings, Limits, Media, Receipt, Rendered
+from channels.bluesky_facets import Facet, find_facets
+from channels.credentials import resolve
+from channels.errors import (
+    AuthError,
+    ChannelError,
+    OutcomeUnknown,
+    PermanentError,
+    RateLimited,
+    Retryable,
+)
+from channels.length import grapheme_length
+from channels.matching import same_text
+from channels.transport import from_httpx, read_media, retry_after_to_utc, shorten
+
+T = TypeVar("T")
+_EXPIRED = ("ExpiredToken", "InvalidToken")
+
+
+class BlueskySettings(ChannelSettings):
+    api_base_url: str = "https://bsky.social"
+    credentials: str = "env:OYEZ_BLUESKY"
+    #: Where public links to posts point.
+    web_url: str = "https://bsky.app"
+    #: Language tag of every post.
+    lang: str = "en"
+    #: How many of the account's latest posts reconciliation looks through.
+    lookback: int = 50
+
+
+def _status(exc: at_errors.RequestErrorBase) -> int | None:
+    return exc.response.status_code if exc.response is not None else None
+
+
+def _xrpc_error(exc: at_errors.RequestErrorBase) -> str:
+    content = exc.response.content if exc.response is not None else None
+    return str(getattr(content, "error", "") or "")
+
+
+def typed_error(exc: AtProtocolError, *, mutating: bool) -> ChannelError:
+    """The :mod:`channels.errors` type for an atproto exception."""
+    if isinstance(exc, at_errors.RateLimitExceededError):
+        reset = exc.reset_at or retry_after_to_utc(exc.retry_after)
+        return RateLimited("Bluesky: rate limited", reset_at=reset)
+    if isinstance(exc, at_errors.RequestErrorBase) and exc.response is None:
+        cause = exc.__cause__
+        if isinstance(cause, httpx.HTTPError):
+            return from_httpx("Bluesky", cause, mutating=mutating)
+        return (OutcomeUnknown if mutating else Retryable)("Bluesky: network error")
+    if isinstance(exc, at_errors.RequestErrorBase):
+        status = _status(exc) or 0
+        where = f"Bluesky answered {shorten(exc)}"
+        if isinstance(exc, at_errors.UnauthorizedError):
+            return AuthError(where)
+        if status >= 500 or status == 409:
+            return Retryable(where)
+        return PermanentError(where)
+    if isinstance(exc, at_errors.LoginRequiredError):
+        return AuthError("Bluesky: not logged in")
+    # Anything else is an answer we could not read; after a post it may exist.
+    error = OutcomeUnknown if mutating else Retryable
+    return error(f"Bluesky answered something unreadable ({type(exc).__name__})")
+
+
+def _facet_model(facet: Facet) -> Any:
+    feature: Any = (
+        models.AppBskyRichtextFacet.Link(uri=facet.value)
+        if facet.kind == "link"
+        else models.AppBskyRichtextFacet.Tag(tag=facet.value)
+    )
+    index = models.AppBskyRichtextFacet.ByteSlice(
+        byte_start=facet.byte_start, byte_end=facet.byte_end
+    )
+    return models.AppBskyRichtextFacet.Main(features=[feature], index=index)
+
+
+class BlueskyChannel:
+    kind: ClassVar[str] = "bluesky"
+    settings_model: ClassVar[type[ChannelSettings]] = BlueskySettings
+
+    def __init__(self, settings: BlueskySettings, environ: Mapping[str, str]) -> None:
+        secrets = resolve(settings.credentials, ("HANDLE", "APP_PASSWORD"), environ)
+        self.settings = settings
+        self._handle = secrets["HANDLE"].reveal()
+        self._password = secrets["APP_PASSWORD"]
+        self._client: Any = Client(
+            base_url=settings.api_base_url, request=Request(timeout=settings.timeout)
+        )
+        self._did: str | None = None
+
+    def __repr__(self) -> str:
+        return f"BlueskyChannel(api_base_url={self.settings.api_base_url!r})"
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(max_length=300, count=grapheme_length, max_media=4, threads=True)
+
+    def _login(self) -> str:
+        if self._did is None:
+            try:
+                profile = self._client.login(self._handle, self._password.reveal())
+            except AtProtocolError as exc:
+                raise typed_error(exc, mutating=False) from None
+            except httpx.HTTPError as exc:
+                raise from_httpx("Bluesky", exc, mutating=False) from None
+            self._did = str(profile.did)
+            self._handle = str(profile.handle)
+        return self._did
+
+    def _call(self, call: Callable[[], T], *, mutating: bool) -> T:
+        """Run ``call`` logged in; log in again once if the session has expired."""
+        self._login()
+        for attempt in (1, 2):
+            try:
+                return call()
+            except at_errors.UnauthorizedError as exc:
+                if attempt == 1 and _xrpc_error(exc) in _EXPIRED:
+                    self._did = None
+                    self._login()
+                    continue
+                raise typed_error(exc, mutating=mutating) from None
+            except AtProtocolError as exc:
+                raise typed_error(exc, mutating=mutating) from None
+            except httpx.HTTPError as exc:
+                # atproto passes some transport errors through untouched.
+                raise from_httpx("Bluesky", exc, mutating=mutating) from None
+        raise AssertionError("unreachable")
+
+    def _url(self, uri: str) -> str:
+        rkey = AtUri.from_str(uri).rkey
+        return f"{self.settings.web_url.rstrip('/')}/profile/{self._handle}/post/{rkey}"
+
+    def _view(self, uri: str) -> Any:
+        posts = self._call(lambda: self._client.get_posts([uri]).posts, mutating=False)
+        if not posts:
+            raise PermanentError(f"Bluesky post {uri} does not exist")
+        return posts[0]
+
+    def _reply_ref(self, parent_uri: str) -> Any:
+        parent = self._view(parent_uri)
+        parent_ref = models.ComAtprotoRepoStrongRef.Main(uri=parent.uri, cid=parent.cid)
+        reply = getattr(parent.record, "reply", None)
+        root_ref = reply.root if reply is not None else parent_ref
+        return models.AppBskyFeedPost.ReplyRef(root=root_ref, parent=parent_ref)
+
+    def _images(self, media: tuple[Media, ...]) -> Any:
+        images = []
+        for item in media:
+            content, mime = read_media(item)
+
+            def upload(content: bytes = content, mime: str = mime) -> Any:
+                repo = self._client.com.atproto.repo
+                return repo.upload_blob(content, headers={"Content-Type": mime}).blob
+
+            blob = self._call(upload, mutating=False)
+            images.append(models.AppBskyEmbedImages.Image(alt=item.alt, image=blob))
+        return models.AppBskyEmbedImages.Main(images=images)
+
+    def publish(self, rendered: Rendered) -> Receipt:
+        if not self.limits.fits(rendered.text):
+            length = grapheme_length(rendered.text)
+            raise PermanentError(f"post is longer than Bluesky allows ({length} > 300)")
+        did = self._login()
+        reply = self._reply_ref(rendered.reply_to) if rendered.reply_to else None
+        embed: Any = self._images(rendered.media) if rendered.media else None
+        if rendered.quote_of:
+            quoted = self._view(rendered.quote_of)
+            record = models.AppBskyEmbedRecord.Main(
+                record=models.ComAtprotoRepoStrongRef.Main(uri=quoted.uri, cid=quoted.cid)
+            )
+            embed = (
+                models.AppBskyEmbedRecordWithMedia.Main(record=record, media=embed)
+                if embed is not None
+                else record
+            )
+        facets = [_facet_model(f) for f in find_facets(rendered.text)] or None
+        created = self._call(
+            lambda: self._client.send_post(
+                rendered.text,
+                profile_identify=did,
+                reply_to=reply,
+                embed=embed,
+                langs=[self.settings.lang],
+                facets=facets,
+            ),
+            mutating=True,
+        )
+        return Receipt(remote_id=str(created.uri), remote_url=self._url(str(created.uri)))
+
+    def find_existing(self, rendered: Rendered) -> Receipt | None:
+        did = self._login()
+        feed = self._call(
+            lambda: self._client.get_author_feed(did, limit=min(self.settings.lookback, 100)).feed,
+            mutating=False,
+        )
+        for item in feed:
+            post = item.post
+            if post.author.did == did and same_text(str(post.record.text), rendered.text):
+                return Receipt(remote_id=str(post.uri), remote_url=self._url(str(post.uri)))
+        return None
+
+    def delete(self, receipt: Receipt) -> None:
+        # Deleting a record that is already gone succeeds: nothing more to do.
+        self._call(lambda: self._client.delete_post(receipt.remote_id), mutating=False)
+
+    def check_credentials(self) -> str:
+        self._did = None
+        self._login()
+        return "@" + self._handle
+
+    def close(self) -> None:
+        self._client.request.close()
