@@ -83,6 +83,8 @@ class FacebookChannel:
     def publish(self, rendered: Rendered) -> Receipt:
         if rendered.quote_of:
             raise PermanentError("Facebook Pages cannot quote a post")
+        if not self.limits.fits(rendered.text):
+            raise PermanentError(f"post is longer than {self.limits.max_length} characters")
         if len(rendered.media) > self.limits.max_media:
             raise PermanentError(f"Facebook takes at most {self.limits.max_media} images a post")
         with self._errors():

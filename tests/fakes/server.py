@@ -22,6 +22,7 @@ test) can use them too: pass it :meth:`FakeAPI.channel_settings` and
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import random
@@ -239,6 +240,16 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         return None
 
+    def setup(self) -> None:
+        super().setup()
+        with self.server.lock:
+            self.server.open_connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.lock:
+            self.server.open_connections.discard(self.connection)
+        super().finish()
+
     def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             chunks = []
@@ -308,6 +319,18 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     api: FakeAPI
 
+    def __init__(self, address: tuple[str, int]) -> None:
+        super().__init__(address, _Handler)
+        self.lock = threading.Lock()
+        self.open_connections: set[socket.socket] = set()
+
+    def close_connections(self) -> None:
+        """End kept-alive connections too, so a stopped double refuses every call."""
+        with self.lock:
+            for connection in self.open_connections:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+
 
 class FakeAPI:
     """Base of every double: lifecycle, recording, faults. Subclasses route requests."""
@@ -337,7 +360,7 @@ class FakeAPI:
     # -- lifecycle ---------------------------------------------------------
 
     def start(self) -> Self:
-        server = _Server(("127.0.0.1", 0), _Handler)
+        server = _Server(("127.0.0.1", 0))
         server.api = self
         self._server = server
         self._thread = threading.Thread(
@@ -351,6 +374,7 @@ class FakeAPI:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            self._server.close_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._server = self._thread = None

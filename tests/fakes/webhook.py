@@ -57,11 +57,9 @@ class WebhookDouble(FakeAPI):
 
     def fault_reply(self, kind: str, request: Request) -> Reply:
         if kind in ("429", "429_daily"):
-            return Reply(
-                429,
-                {"message": "You are being rate limited.", "retry_after": 2.0},
-                headers={"Retry-After": "2"},
-            )
+            wait = self.rate_limit_seconds
+            body = {"message": "You are being rate limited.", "retry_after": float(wait)}
+            return Reply(429, body, headers={"Retry-After": str(wait)})
         if kind == "401":
             return Reply(403, "invalid_token", content_type="text/plain")
         if kind == "duplicate":
