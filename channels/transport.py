@@ -12,7 +12,9 @@ and some URLs (webhooks) are secrets.
 
 from __future__ import annotations
 
+import logging
 import mimetypes
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
@@ -108,3 +110,36 @@ def read_media(media: Media) -> tuple[bytes, str]:
     except OSError as exc:
         raise PermanentError(f"cannot read media {media.path.name}: {exc.strerror}") from None
     return content, mimetypes.guess_type(media.path.name)[0] or "application/octet-stream"
+
+
+class _Redact(logging.Filter):
+    """Replaces registered secrets in a log record's text with ``***``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = message
+        for secret in self.secrets:
+            redacted = redacted.replace(secret, "***")
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+_REDACT = _Redact()
+
+
+def hide_in_logs(loggers: Iterable[str], secrets: Iterable[str]) -> None:
+    """Keep ``secrets`` out of what the named library loggers write.
+
+    A logger's filters do not apply to its children, so name the loggers that
+    actually emit (e.g. ``oauthlib.oauth1.rfc5849``).
+    """
+    _REDACT.secrets.update(s for s in secrets if len(s) >= 4)
+    for name in loggers:
+        logger = logging.getLogger(name)
+        if _REDACT not in logger.filters:
+            logger.addFilter(_REDACT)

@@ -21,9 +21,10 @@ from channels.credentials import resolve
 from channels.errors import OutcomeUnknown, PermanentError, Retryable
 from channels.length import x_length
 from channels.matching import same_text
-from channels.transport import from_requests
+from channels.transport import from_requests, hide_in_logs
 from channels.x_api import MediaUploader, RebasedSession, error_for_response
 
+_SIGNING_LOGGERS = ("oauthlib.oauth1.rfc5849", "requests_oauthlib.oauth1_auth")
 CREDENTIAL_NAMES = ("CONSUMER_KEY", "CONSUMER_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET")
 
 
@@ -59,6 +60,8 @@ class XChannel:
             secrets["ACCESS_TOKEN"].reveal(),
             secrets["ACCESS_TOKEN_SECRET"].reveal(),
         ).apply_auth()
+        # oauthlib logs the consumer key and access token at DEBUG level.
+        hide_in_logs(_SIGNING_LOGGERS, (s.reveal() for s in secrets.values()))
         self._media = MediaUploader(self._client.session, auth, settings.api_base_url)
         self._me: tuple[str, str] | None = None
 

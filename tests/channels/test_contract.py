@@ -24,7 +24,8 @@ def test_publish_returns_a_receipt_and_the_network_records_the_post(harness: Har
     assert receipt.remote_id
     assert harness.published() == ["Patch day: update your browsers."]
     if harness.kind not in ("webhook", "outbox"):
-        assert receipt.remote_url and receipt.remote_url.startswith(("https://", "http://"))
+        assert receipt.remote_url
+        assert receipt.remote_url.startswith(("https://", "http://"))
 
 
 def test_find_existing_finds_a_published_post(harness: Harness) -> None:
