@@ -57,6 +57,12 @@ class DeliverySettings(BaseModel):
     urgent_sources: list[str] = Field(default_factory=lambda: ["ticket"])
 
 
+class ArchiveSettings(BaseModel):
+    #: Days after which an untouched draft may be pruned by ``oyez prune-drafts``
+    #: (nothing is ever pruned automatically, and nothing that was sent is pruned).
+    draft_retention_days: int = Field(default=365, ge=1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OYEZ_", env_nested_delimiter="__", extra="ignore")
 
@@ -69,6 +75,7 @@ class Settings(BaseSettings):
     approval: ApprovalSettings = Field(default_factory=ApprovalSettings)
     guidelines: GuidelineSettings = Field(default_factory=GuidelineSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    archive: ArchiveSettings = Field(default_factory=ArchiveSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,257 @@
+"""The archive: what was published, where and when, and who did what to each post.
+
+Nothing in normal use deletes from it: a sent delivery keeps its final text,
+channel, remote id, URL and time sent, retracted ones included, and the audit
+log is append-only. :func:`prune_drafts` is the one explicit way to remove
+rows, and it only removes drafts that never went anywhere.
+
+An export is a stream of records, one per delivery (``record: "delivery"``),
+then with ``include_audit`` one per audit event of those posts
+(``record: "event"``). The same records are written as CSV, JSON or JSONL;
+:func:`publisher.service.bulk_import.import_archive` reads JSON and JSONL back.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, TextIO
+
+from publisher.errors import InvalidInput
+from publisher.service.context import Context
+from publisher.service.times import parse_when, zone
+from queue_db import archive_store as store
+from queue_db.archive_store import DELIVERY_FIELDS, EVENT_FIELDS
+
+FORMATS = ("csv", "json", "jsonl")
+#: Written first in a JSON export; :func:`import_archive` checks it.
+ARCHIVE_FORMAT = "oyez-archive"
+ARCHIVE_VERSION = 1
+#: Every CSV column: the delivery fields, then the event fields not already among them.
+CSV_COLUMNS: tuple[str, ...] = (
+    "record",
+    *DELIVERY_FIELDS,
+    *(f for f in EVENT_FIELDS if f not in DELIVERY_FIELDS),
+)
+#: Cells starting with one of these are formulas to a spreadsheet.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+#: Called with (records done, records in all or None) as an export or import goes.
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass(frozen=True)
+class ArchiveQuery:
+    """What to export. Times are aware; ``until`` is exclusive."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    channel: str | None = None
+    include_audit: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "since": _iso(self.since),
+            "until": _iso(self.until),
+            "channel": self.channel,
+            "include_audit": self.include_audit,
+        }
+
+
+def parse_bound(ctx: Context, text: str, *, end: bool = False) -> datetime:
+    """``--since``/``--until``: a day (in the configured time zone) or an ISO time with offset.
+
+    A day given as ``end`` means the end of that day, so ``--until 2026-03-31``
+    includes the 31st.
+    """
+    raw = text.strip()
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        return parse_when(raw)
+    start = datetime.combine(
+        day + timedelta(days=1 if end else 0), time(), zone(ctx.settings.timezone)
+    )
+    return parse_when(start.isoformat())
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _filter(ctx: Context, query: ArchiveQuery) -> store.Filter:
+    if query.since and query.until and query.since >= query.until:
+        raise InvalidInput("--since must be before --until")
+    channel_id = None
+    if query.channel:
+        with ctx.tx() as tx:
+            channel_id = tx.channel(query.channel).id
+    return store.Filter(since=query.since, until=query.until, channel_id=channel_id)
+
+
+def _record(kind: str, row: Mapping[Any, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"record": kind}
+    for key, value in row.items():
+        out[key] = value.isoformat() if isinstance(value, datetime) else value
+    return out
+
+
+def iter_records(
+    ctx: Context, query: ArchiveQuery, *, batch: int = 2000
+) -> Iterator[dict[str, Any]]:
+    """The archive as plain records, streamed in one read transaction (a consistent snapshot)."""
+    where = _filter(ctx, query)
+    with ctx.tx() as tx:
+        for row in store.stream_deliveries(tx, where, batch):
+            yield _record("delivery", row)
+        if query.include_audit:
+            for row in store.stream_events(tx, where, batch):
+                yield _record("event", row)
+
+
+def count_records(ctx: Context, query: ArchiveQuery) -> int:
+    """How many records :func:`iter_records` will yield (for a progress bar)."""
+    where = _filter(ctx, query)
+    with ctx.tx() as tx:
+        total = store.count_deliveries(tx, where)
+        if query.include_audit:
+            total += store.count_events(tx, where)
+        return total
+
+
+def neutralise(cell: str) -> str:
+    """A cell a spreadsheet shows as text, never runs: formula starts get a leading ``'``."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return neutralise(json.dumps(value, ensure_ascii=False))
+    if isinstance(value, int):
+        return str(value)
+    return neutralise(str(value))
+
+
+class _Writer:
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def start(self, query: ArchiveQuery) -> None:
+        return None
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def finish(self) -> None:
+        return None
+
+
+class _CsvWriter(_Writer):
+    def __init__(self, out: TextIO) -> None:
+        super().__init__(out)
+        self.csv = csv.writer(out, lineterminator="\r\n")
+
+    def start(self, query: ArchiveQuery) -> None:
+        self.csv.writerow(CSV_COLUMNS)
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.csv.writerow([_cell(record.get(column)) for column in CSV_COLUMNS])
+
+
+class _JsonWriter(_Writer):
+    """One JSON document, one record per line, so it can be read (and diffed) as text."""
+
+    first = True
+
+    def start(self, query: ArchiveQuery) -> None:
+        head = {"format": ARCHIVE_FORMAT, "version": ARCHIVE_VERSION, "query": query.to_dict()}
+        self.out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "records": [\n')
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.out.write(("" if self.first else ",\n") + json.dumps(record, ensure_ascii=False))
+        self.first = False
+
+    def finish(self) -> None:
+        self.out.write("\n]}\n")
+
+
+def export_archive(
+    ctx: Context,
+    out: TextIO,
+    query: ArchiveQuery | None = None,
+    fmt: str = "csv",
+    *,
+    bom: bool = False,
+    progress: Progress | None = None,
+    batch: int = 2000,
+) -> int:
+    """Write the archive to ``out`` as ``fmt``; return how many records were written.
+
+    CSV is UTF-8 (with a byte order mark when ``bom``, for spreadsheets that
+    need one) and every cell a spreadsheet would run as a formula is escaped.
+    Memory stays flat whatever the size: rows are fetched ``batch`` at a time.
+    """
+    if fmt not in FORMATS:
+        raise InvalidInput(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")
+    query = query or ArchiveQuery()
+    total = count_records(ctx, query) if progress is not None else None
+    writer = {"csv": _CsvWriter, "json": _JsonWriter, "jsonl": _Writer}[fmt](out)
+    if bom:
+        out.write("\ufeff")
+    writer.start(query)
+    written = 0
+    for record in iter_records(ctx, query, batch=batch):
+        writer.write(record)
+        written += 1
+        if progress is not None and written % batch == 0:
+            progress(written, total)
+    writer.finish()
+    if progress is not None:
+        progress(written, total)
+    return written
+
+
+# -- pruning -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    post_ids: tuple[int, ...]
+    before: datetime
+    dry_run: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pruned": list(self.post_ids),
+            "before": self.before.isoformat(),
+            "dry_run": self.dry_run,
+        }
+
+
+def prune_drafts(
+    ctx: Context, older_than_days: int | None = None, *, dry_run: bool = False
+) -> PruneResult:
+    """Delete drafts untouched for ``older_than_days`` (default: the retention setting).
+
+    Only drafts go: nothing sent, scheduled, in review or cancelled, and no
+    post another one threads under. Each pruned draft leaves a ``pruned``
+    event in the audit log, whose earlier events stay too.
+    """
+    days = ctx.settings.archive.draft_retention_days if older_than_days is None else older_than_days
+    if days < 1:
+        raise InvalidInput("--older-than must be at least 1 day")
+    before = ctx.clock() - timedelta(days=days)
+    with ctx.tx() as tx:
+        ids = store.prunable_drafts(tx, before)
+        if not dry_run:
+            store.delete_posts(tx, ids)
+            for post_id in ids:
+                tx.log(ctx.actor, "pruned", post_id=post_id, older_than_days=days)
+    return PruneResult(post_ids=tuple(ids), before=before, dry_run=dry_run)

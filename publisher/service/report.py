@@ -1,0 +1,185 @@
+"""The report a manager reads: what went out, on time or not, what failed and why.
+
+Plain frozen dataclasses, so the CLI (text, HTML, PNG) and the TUI draw the
+same numbers. Days are counted in the configured time zone. "On time" means
+sent within a minute of its due time.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from publisher.service.context import Context
+from publisher.service.times import iso, zone
+from queue_db import archive_store as store
+from queue_db.store import Tx
+
+ON_TIME = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class OnTime:
+    """Deliveries with a due time that went out, and how many within a minute of it."""
+
+    channel: str
+    sent: int
+    on_time: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.on_time / self.sent if self.sent else None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Deliveries that ended unpublished for one reason, with one example message."""
+
+    reason: str
+    count: int
+    example: str | None = None
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """Tips a cadence was due to post against tips it sent."""
+
+    cadence: str
+    due: int
+    sent: int
+
+
+@dataclass(frozen=True)
+class TicketPosts:
+    """The posts of one ticket's thread (its first post and the updates under it)."""
+
+    ticket: str
+    posts: int
+    published: int
+
+
+@dataclass(frozen=True)
+class Report:
+    since: datetime | None
+    until: datetime | None
+    timezone: str
+    #: (day, channel) → deliveries published that day on that channel.
+    per_day: dict[tuple[date, str], int] = field(default_factory=dict)
+    on_time: tuple[OnTime, ...] = ()
+    failures: tuple[Reason, ...] = ()
+    #: ``None`` while oyez has no cadences to measure.
+    cadences: tuple[Cadence, ...] | None = None
+    tickets: tuple[TicketPosts, ...] = ()
+
+    @property
+    def days(self) -> list[date]:
+        return sorted({d for d, _ in self.per_day})
+
+    @property
+    def channels(self) -> list[str]:
+        return sorted({c for _, c in self.per_day})
+
+    @property
+    def published(self) -> int:
+        return sum(self.per_day.values())
+
+    @property
+    def on_time_total(self) -> OnTime:
+        return OnTime(
+            "all", sum(o.sent for o in self.on_time), sum(o.on_time for o in self.on_time)
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "since": iso(self.since),
+            "until": iso(self.until),
+            "timezone": self.timezone,
+            "posts_per_channel_per_day": [
+                {"day": d.isoformat(), "channel": c, "count": n}
+                for (d, c), n in sorted(self.per_day.items())
+            ],
+            "on_time": [
+                {"channel": o.channel, "sent": o.sent, "on_time": o.on_time, "rate": o.rate}
+                for o in (*self.on_time, self.on_time_total)
+            ],
+            "failures": [
+                {"reason": r.reason, "count": r.count, "example": r.example} for r in self.failures
+            ],
+            "cadences": None
+            if self.cadences is None
+            else [{"cadence": c.cadence, "due": c.due, "sent": c.sent} for c in self.cadences],
+            "tickets": [
+                {"ticket": t.ticket, "posts": t.posts, "published": t.published}
+                for t in self.tickets
+            ],
+        }
+
+
+def build_report(
+    ctx: Context, since: datetime | None = None, until: datetime | None = None
+) -> Report:
+    """The report for deliveries and posts in [since, until) (either may be open)."""
+    tz = zone(ctx.settings.timezone)
+    per_day: Counter[tuple[date, str]] = Counter()
+    sent: Counter[str] = Counter()
+    punctual: Counter[str] = Counter()
+    with ctx.tx() as tx:
+        for channel, due, sent_at in store.stream_published(tx, since, until):
+            per_day[(sent_at.astimezone(tz).date(), channel)] += 1
+            if due is not None:
+                sent[channel] += 1
+                punctual[channel] += sent_at - due <= ON_TIME
+        failures = _reasons(store.unpublished_counts(tx, since, until))
+        tickets = _tickets(tx, since, until)
+    return Report(
+        since=since,
+        until=until,
+        timezone=ctx.settings.timezone,
+        per_day=dict(per_day),
+        on_time=tuple(OnTime(c, sent[c], punctual[c]) for c in sorted(sent)),
+        failures=failures,
+        # Tips and cadences are another feature's tables; until they land there is
+        # nothing to measure, and the report says so.
+        cadences=None,
+        tickets=tickets,
+    )
+
+
+def _reasons(rows: list[tuple[str, str | None, str | None, int]]) -> tuple[Reason, ...]:
+    counts: Counter[str] = Counter()
+    examples: dict[str, Counter[str]] = {}
+    for state, kind, message, count in rows:
+        reason = state if state != "failed" else (kind or "failed")
+        counts[reason] += count
+        if message:
+            examples.setdefault(reason, Counter())[message] += count
+    return tuple(
+        Reason(r, n, examples[r].most_common(1)[0][0] if r in examples else None)
+        for r, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    )
+
+
+def _tickets(tx: Tx, since: datetime | None, until: datetime | None) -> tuple[TicketPosts, ...]:
+    """Ticket posts grouped by the first post of their thread, busiest first."""
+    rows = store.source_posts(tx, "ticket", since, until)
+    parents: dict[int, tuple[int | None, str | None]] = {i: (p, k) for i, p, k, _ in rows}
+    missing = {p for p, _ in parents.values() if p is not None and p not in parents}
+    while missing:
+        found = store.thread_parents(tx, sorted(missing))
+        parents.update(found)
+        missing = {p for p, _ in found.values() if p is not None and p not in parents}
+    posts: Counter[int] = Counter()
+    published: Counter[int] = Counter()
+    for post_id, _, _, sent in rows:
+        root, seen = post_id, {post_id}
+        while (parent := parents.get(root, (None, None))[0]) is not None and parent not in seen:
+            root = parent
+            seen.add(root)
+        posts[root] += 1
+        published[root] += sent
+    return tuple(
+        TicketPosts(parents.get(root, (None, None))[1] or f"post {root}", n, published[root])
+        for root, n in sorted(posts.items(), key=lambda item: (-item[1], item[0]))
+    )
