@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from publisher.cli import channels_cmd, check, db_cmd, demo_cmd, posts_cmd, run_cmd
+from publisher.cli import channels_cmd, check, db_cmd, demo_cmd, posts_cmd, run_cmd, tui_cmd
 from publisher.cli.common import current_state, fail, state
 from publisher.errors import OyezError
 from publisher.guidelines import Target
@@ -71,6 +71,7 @@ channels_cmd.register(app)
 posts_cmd.register(app)
 run_cmd.register(app)
 demo_cmd.register(app)
+tui_cmd.register(app)
 
 
 def _check_targets(names: list[str]) -> list[Target]:

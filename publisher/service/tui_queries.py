@@ -1,0 +1,403 @@
+"""Read models and small operations the terminal UI needs beyond the post lifecycle.
+
+UI-free: the TUI calls these (and :mod:`publisher.service.posts`) and never the
+database. Everything returns frozen views; errors are :mod:`publisher.errors`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import ModuleType
+from typing import Any
+
+from channels.length import default_limits
+from channels.split import split_for_thread
+from publisher.errors import IllegalTransition, InvalidInput, NotFoundError
+from publisher.guidelines import Target
+from publisher.service.context import Context
+from publisher.service.times import zone
+from queue_db import tui_store
+from queue_db.tui_store import PostFilter
+
+#: Named state filters the queue offers; "upcoming" is everything not yet final.
+STATE_PRESETS: dict[str, tuple[str, ...]] = {
+    "upcoming": ("draft", "in_review", "approved", "scheduled"),
+    "all": (),
+    "draft": ("draft",),
+    "in_review": ("in_review",),
+    "approved": ("approved",),
+    "scheduled": ("scheduled",),
+    "sent": ("sent", "partly_sent"),
+    "failed": ("failed", "expired"),
+    "cancelled": ("cancelled",),
+}
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """What the queue screen asks for: a state preset, filters and the sort order."""
+
+    preset: str = "upcoming"
+    channel: str | None = None
+    source: str | None = None
+    search: str | None = None
+    newest_first: bool = False
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: int
+    state: str
+    scheduled_at: datetime | None
+    channels: tuple[str, ...]
+    source: str
+    author: str
+    first_line: str
+    #: The worst guideline finding stored with the post: suggestion, warning, error or None.
+    worst: str | None
+    review_comment: str | None
+    #: Links of the deliveries that went out.
+    links: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: tuple[QueueRow, ...]
+    offset: int
+    total: int
+
+
+def _worst(findings: Sequence[dict[str, Any]]) -> str | None:
+    order = {"suggestion": 0, "warning": 1, "error": 2}
+    ranks = [order.get(str(f.get("severity")), 0) for f in findings]
+    return None if not ranks else ("suggestion", "warning", "error")[max(ranks)]
+
+
+def _filter(ctx: Context, query: QueueQuery) -> PostFilter:
+    if query.preset not in STATE_PRESETS:
+        raise InvalidInput(f"unknown state filter {query.preset!r}")
+    channel_id = None
+    if query.channel:
+        with ctx.tx() as tx:
+            channel_id = tx.channel(query.channel).id
+    return PostFilter(
+        states=STATE_PRESETS[query.preset],
+        source=query.source or None,
+        channel_id=channel_id,
+        search=(query.search or "").strip() or None,
+    )
+
+
+def queue_page(ctx: Context, query: QueueQuery, *, offset: int = 0, limit: int = 100) -> QueuePage:
+    """One page of the queue and the number of posts matching ``query``."""
+    flt = _filter(ctx, query)
+    with ctx.tx() as tx:
+        total = tui_store.count_posts(tx, flt)
+        offset = max(0, min(offset, max(0, total - 1)))
+        raw = tui_store.page_posts(
+            tx, flt, offset=offset, limit=limit, newest_first=query.newest_first
+        )
+        deliveries = tui_store.delivery_summaries(tx, [int(r[0]) for r in raw])
+    rows = []
+    for pid, state, at, source, author, head, findings, comment, _updated in raw:
+        mine = deliveries[int(pid)]
+        rows.append(
+            QueueRow(
+                id=int(pid),
+                state=str(state),
+                scheduled_at=at,
+                channels=tuple(name for name, _, _ in mine),
+                source=str(source),
+                author=str(author),
+                first_line=(str(head).strip().splitlines() or [""])[0],
+                worst=_worst(findings or []),
+                review_comment=comment,
+                links=tuple(url for _, st, url in mine if url and st == "sent"),
+            )
+        )
+    return QueuePage(rows=tuple(rows), offset=offset, total=total)
+
+
+def change_marker(ctx: Context) -> tuple[Any, ...]:
+    """Cheap to compute; differs whenever another process may have changed what is shown."""
+    with ctx.tx() as tx:
+        return tui_store.change_marker(tx)
+
+
+# -- activity ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    post_id: int
+    channel: str
+    state: str
+    at: datetime
+    attempts: int
+    link: str | None
+    reason: str | None
+    first_line: str
+
+
+def activity(ctx: Context, limit: int = 200) -> list[ActivityRow]:
+    """Deliveries that were tried or need a person, the most recent first."""
+    with ctx.tx() as tx:
+        rows = tui_store.recent_deliveries(tx, limit)
+    return [
+        ActivityRow(
+            post_id=d.post_id,
+            channel=c.name,
+            state=d.state,
+            at=d.sent_at or d.updated_at,
+            attempts=d.attempts,
+            link=d.remote_url,
+            reason=d.last_error,
+            first_line=(head.strip().splitlines() or [""])[0],
+        )
+        for d, c, head in rows
+    ]
+
+
+def retry_delivery(ctx: Context, post_id: int, channel: str) -> str:
+    """Send a failed, expired or needs-attention delivery again, now; return its old state."""
+    with ctx.tx() as tx:
+        row = tx.channel(channel)
+        assert row.id is not None
+        was = tui_store.retry_delivery(tx, post_id, row.id, ctx.clock())
+        if was is None:
+            raise NotFoundError(f"post {post_id} has no delivery to {channel!r}")
+        if was.startswith("!"):
+            raise IllegalTransition(
+                f"cannot retry post {post_id} on {channel}: it is {was[1:]} "
+                "(only failed, expired or needs-attention deliveries are retried)"
+            )
+        tx.log(ctx.actor, "retried", post_id=post_id, channel_id=row.id, previous_state=was)
+        return was
+
+
+def cancel_delivery(ctx: Context, post_id: int, channel: str) -> str:
+    """Give up on one channel of a post that has not gone out there; return its old state."""
+    with ctx.tx() as tx:
+        row = tx.channel(channel)
+        assert row.id is not None
+        was = tui_store.cancel_delivery(tx, post_id, row.id)
+        if was is None:
+            raise NotFoundError(f"post {post_id} has no delivery to {channel!r}")
+        if was.startswith("!"):
+            raise IllegalTransition(
+                f"cannot cancel post {post_id} on {channel}: it is already {was[1:]}"
+            )
+        tx.log(ctx.actor, "delivery_cancelled", post_id=post_id, channel_id=row.id, was=was)
+        return was
+
+
+# -- calendar ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarPost:
+    post_id: int
+    state: str
+    at: datetime
+    channel: str
+    first_line: str
+
+
+@dataclass(frozen=True)
+class CalendarWeek:
+    start: datetime
+    days: int
+    #: ``{channel name: [slot times in UTC]}`` within the week.
+    slots: dict[str, list[datetime]] = field(default_factory=dict)
+    posts: tuple[CalendarPost, ...] = ()
+
+
+def _slot_times(slots: dict[str, Any], tz_name: str, start: datetime, days: int) -> list[datetime]:
+    tz = zone(tz_name)
+    out: list[datetime] = []
+    first = start.astimezone(tz).date()
+    for n in range(days + 1):
+        day = first + timedelta(days=n)
+        for hhmm in slots.get(WEEKDAYS[day.weekday()], []) or []:
+            try:
+                hour, minute = (int(p) for p in str(hhmm).split(":", 1))
+                local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
+            except ValueError:
+                continue
+            if start <= local < start + timedelta(days=days):
+                out.append(local.astimezone(start.tzinfo))
+    return sorted(out)
+
+
+def _optional(module: str) -> ModuleType | None:
+    """A service module another part of oyez provides, if this install has it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None
+
+
+def week(ctx: Context, start: datetime, days: int = 7) -> CalendarWeek:
+    """Each channel's posting slots and the posts due from ``start`` (UTC) for ``days``."""
+    from publisher.service.channels import list_channels
+
+    end = start + timedelta(days=days)
+    with ctx.tx() as tx:
+        raw = tui_store.posts_between(tx, start, end)
+    slots = {c.name: _slot_times(c.slots, c.timezone, start, days) for c in list_channels(ctx)}
+    posts = tuple(
+        CalendarPost(
+            post_id=i, state=s, at=at, channel=c, first_line=(h.strip().splitlines() or [""])[0]
+        )
+        for i, s, at, c, h in raw
+    )
+    return CalendarWeek(start=start, days=days, slots=slots, posts=posts)
+
+
+def next_free_slot(ctx: Context, channel_names: Sequence[str], after: datetime) -> datetime:
+    """The first posting slot after ``after`` free on every one of ``channel_names``."""
+    slots = _optional("publisher.service.slots")
+    if slots is not None and hasattr(slots, "next_free_slot"):
+        found: datetime | None = slots.next_free_slot(ctx, list(channel_names), after)
+        if found is None:
+            raise InvalidInput("no free slot in the coming weeks on those channels")
+        return found
+    if not channel_names:
+        raise InvalidInput("pick at least one channel to find its next free slot")
+    horizon = 28
+    cal = week(ctx, after, horizon)
+    taken = {(p.channel, p.at) for p in cal.posts}
+    candidates = sorted({t for name in channel_names for t in cal.slots.get(name, [])})
+    for when in candidates:
+        if when > after and all(
+            when in cal.slots.get(n, []) and (n, when) not in taken for n in channel_names
+        ):
+            return when
+    raise InvalidInput(
+        f"no free slot shared by {', '.join(channel_names)} in the next {horizon} days "
+        "(set posting slots with `oyez channels slots`)"
+    )
+
+
+# -- composing --------------------------------------------------------------------------
+
+
+def targets(channel_kinds: Sequence[tuple[str, str]]) -> list[Target]:
+    """Guideline targets for (channel name, kind) pairs."""
+    return [Target(name, kind) for name, kind in channel_kinds]
+
+
+def thread_preview(text: str, kind: str) -> list[str]:
+    """The posts ``text`` becomes on a channel of ``kind``: one, or a numbered thread."""
+    limits = default_limits(kind)
+    if limits.fits(text.strip()) or not limits.threads:
+        return [text.strip()] if text.strip() else []
+    return split_for_thread(text, limits, numbered=True)
+
+
+# -- pauses -----------------------------------------------------------------------------
+
+
+def _pause_module() -> ModuleType:
+    module = _optional("publisher.service.pause")
+    if module is None:
+        raise InvalidInput("pausing is not available in this version of oyez yet")
+    return module
+
+
+def crisis_reason(ctx: Context) -> str | None:
+    """The crisis pause's reason while it is on (``""`` if none was given), else ``None``."""
+    module = _optional("publisher.service.pause")
+    if module is None:
+        return None
+    state = module.crisis(ctx)
+    if not state:
+        return None
+    if isinstance(state, str):
+        return state
+    if isinstance(state, dict):
+        if state.get("active") is False or state.get("on") is False:
+            return None
+        return str(state.get("reason") or "")
+    if getattr(state, "active", True) is False or getattr(state, "on", True) is False:
+        return None
+    return str(getattr(state, "reason", "") or "")
+
+
+def pause_all(ctx: Context, reason: str) -> None:
+    """The crisis pause: nothing is published (except urgent sources) until resumed."""
+    if not reason.strip():
+        raise InvalidInput("a crisis pause needs a reason")
+    _pause_module().pause_all(ctx, reason.strip())
+
+
+def resume_all(ctx: Context) -> None:
+    _pause_module().resume_all(ctx)
+
+
+def pause_channel(ctx: Context, name: str, reason: str) -> None:
+    _pause_module().pause_channel(ctx, name, reason.strip())
+
+
+def resume_channel(ctx: Context, name: str) -> None:
+    _pause_module().resume_channel(ctx, name)
+
+
+# -- channels ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChannelHealth:
+    name: str
+    kind: str
+    timezone: str
+    paused: bool
+    paused_reason: str | None
+    rate_limited_until: datetime | None
+    #: Deliveries by state, e.g. ``{"pending": 3, "sent": 120}``.
+    counts: dict[str, int]
+    last_error: str | None
+
+
+def channel_health(ctx: Context) -> list[ChannelHealth]:
+    """Every channel with its pause and rate-limit state and its delivery counts."""
+    with ctx.tx() as tx:
+        rows = tx.channels()
+        counts = tui_store.channel_delivery_counts(tx)
+        errors = tui_store.channel_last_errors(tx)
+    now = ctx.clock()
+    return [
+        ChannelHealth(
+            name=c.name,
+            kind=c.kind,
+            timezone=c.timezone,
+            paused=c.paused,
+            paused_reason=c.paused_reason,
+            rate_limited_until=(
+                c.rate_limited_until
+                if c.rate_limited_until and c.rate_limited_until > now
+                else None
+            ),
+            counts=counts.get(c.id or -1, {}),
+            last_error=errors.get(c.id or -1),
+        )
+        for c in rows
+    ]
+
+
+def parse_local_time(text: str, tz_name: str) -> datetime:
+    """``YYYY-MM-DD HH:MM`` in ``tz_name`` (or ISO 8601 with an offset), as UTC."""
+    raw = text.strip()
+    try:
+        value = datetime.fromisoformat(raw.replace("z", "Z"))
+    except ValueError:
+        raise InvalidInput(
+            f"not a date and time: {text!r} (e.g. 2026-12-01 09:30, in {tz_name})"
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone(tz_name))
+    return value.astimezone(zone("UTC"))

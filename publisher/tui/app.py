@@ -1,0 +1,227 @@
+"""The oyez terminal UI: the queue, compose, sign-off, calendar, sources, activity, channels.
+
+Screens call the service layer only. Every service call goes through
+:meth:`OyezApp.call`, so a refused action becomes a notification, never a
+crashed screen. The app polls a cheap change marker and reloads the screen in
+view when the daemon or another user changes something.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, ClassVar, ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from publisher.errors import InvalidInput, OyezError
+from publisher.guidelines import Checker
+from publisher.service import checks, tui_queries
+from publisher.service.context import Context
+from publisher.service.times import zone
+from publisher.tui.commands import OyezCommands
+from publisher.tui.screens.activity import ActivityScreen
+from publisher.tui.screens.base import OyezScreen
+from publisher.tui.screens.calendar import CalendarScreen
+from publisher.tui.screens.channels import ChannelsScreen
+from publisher.tui.screens.queue import QueueScreen
+from publisher.tui.screens.signoff import SignoffScreen
+from publisher.tui.screens.sources import SourcesScreen
+from publisher.tui.widgets.nav_bar import SECTIONS, NavBar
+
+log = logging.getLogger("oyez.tui")
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class Dispatcher:
+    """The delivery engine in a background thread of this process (``oyez demo``)."""
+
+    def __init__(self, ctx: Context) -> None:
+        from publisher.engine import runner
+
+        # Its own Context: the UI may change who it acts as; the engine acts as itself.
+        self.ctx = Context(store=ctx.store, settings=ctx.settings, actor="oyez", clock=ctx.clock)
+        self._stop = threading.Event()
+        self._engine: Any = None
+        self._thread: threading.Thread | None = None
+        if hasattr(runner, "Dispatcher"):
+            self._engine = runner.Dispatcher(self.ctx)
+        else:
+            self._thread = threading.Thread(
+                target=runner.run,
+                args=(self.ctx, runner.RunOptions(max_sleep=0.5), self._stop),
+                name="oyez-dispatcher",
+                daemon=True,
+            )
+
+    def start(self) -> None:
+        if self._engine is not None:
+            self._engine.start()
+        elif self._thread is not None:
+            self._thread.start()
+
+    def wake(self) -> None:
+        """Look at the queue now: something was just scheduled or changed."""
+        if self._engine is not None:
+            self._engine.wake()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._engine is not None:
+            self._engine.stop()
+        elif self._thread is not None:
+            self._thread.join(timeout=30)
+
+
+class OyezApp(App[None]):
+    """``oyez tui``. ``ctx`` is the service context; ``dispatch`` runs the engine in-process."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "oyez"
+    COMMANDS = App.COMMANDS | {OyezCommands}
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
+        "queue": QueueScreen,
+        "signoff": SignoffScreen,
+        "calendar": CalendarScreen,
+        "sources": SourcesScreen,
+        "activity": ActivityScreen,
+        "channels": ChannelsScreen,
+    }
+    DEFAULT_MODE = "queue"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(Binding(key, f"section('{mode}')", label, show=False) for mode, key, label in SECTIONS),
+        Binding("n", "new_post", "New post"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    #: The crisis pause's reason while it is on, else None. Every screen shows a banner.
+    crisis: reactive[str | None] = reactive(None, init=False)
+
+    def __init__(
+        self,
+        ctx: Context,
+        *,
+        dispatch: bool = False,
+        poll_seconds: float = 1.5,
+        dark: bool = True,
+    ) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.tz: ZoneInfo = zone(ctx.settings.timezone or "UTC")
+        self.poll_seconds = poll_seconds
+        self.dispatcher = Dispatcher(ctx) if dispatch else None
+        self._marker: tuple[Any, ...] | None = None
+        self._checker: Checker | None = None
+        self.theme = "textual-dark" if dark else "textual-light"
+
+    # -- who and what -------------------------------------------------------------------
+
+    @property
+    def actor(self) -> str:
+        return self.ctx.actor
+
+    def act_as(self, name: str) -> None:
+        """Act as another user from now on (the audit log records them)."""
+        name = name.strip()
+        if not name:
+            raise InvalidInput("a user name is needed")
+        self.ctx.actor = name
+        for bar in self.screen.query(NavBar):
+            bar.refresh()
+        self.notify(f"acting as {name}")
+
+    @property
+    def checker(self) -> Checker:
+        """The guideline checker, compiled once for the life of the app."""
+        if self._checker is None:
+            self._checker = checks.checker_for(self.ctx)
+        return self._checker
+
+    def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
+        """Run a service call; show a refusal or failure as a notification, return None."""
+        try:
+            return fn(*args, **kwargs)
+        except OyezError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+        except Exception as exc:  # a bug must not take the screen down with it
+            log.exception("service call %s failed", getattr(fn, "__name__", fn))
+            self.notify(f"unexpected {type(exc).__name__}: {exc}", severity="error", timeout=10)
+        return None
+
+    # -- life cycle ---------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.crisis = self.call(tui_queries.crisis_reason, self.ctx)
+        if self.dispatcher is not None:
+            self.dispatcher.start()
+        if self.poll_seconds > 0:
+            self.set_interval(self.poll_seconds, self.poll)
+
+    def on_unmount(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.stop()
+
+    def poll(self) -> None:
+        """Look for changes made elsewhere, off the UI thread."""
+        self.run_worker(self._read_marker, thread=True, exclusive=True, group="poll")
+
+    def _read_marker(self) -> None:
+        try:
+            marker = tui_queries.change_marker(self.ctx)
+            crisis = tui_queries.crisis_reason(self.ctx)
+        except OyezError as exc:
+            log.warning("cannot poll for changes: %s", exc)
+            return
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self._apply_marker, marker, crisis)
+
+    def _apply_marker(self, marker: tuple[Any, ...], crisis: str | None) -> None:
+        self.crisis = crisis
+        if marker != self._marker:
+            first = self._marker is None
+            self._marker = marker
+            if not first:
+                self.reload_screen()
+
+    def reload_screen(self) -> None:
+        """Reload what the current screen shows (after a change here or elsewhere)."""
+        screen = self.screen
+        if isinstance(screen, OyezScreen):
+            screen.reload()
+
+    def changed(self) -> None:
+        """Something was changed from this app: refresh now rather than at the next poll."""
+        self.crisis = self.call(tui_queries.crisis_reason, self.ctx)
+        if self.dispatcher is not None:
+            self.dispatcher.wake()
+        self.reload_screen()
+
+    # -- actions ------------------------------------------------------------------------
+
+    def action_section(self, mode: str) -> None:
+        if self.current_mode == mode:
+            # Pressing the section's key again goes back to its first screen.
+            while len(self.screen_stack) > 1:
+                self.pop_screen()
+            return
+        self.switch_mode(mode)
+
+    def action_new_post(self) -> None:
+        self.compose_post(None)
+
+    def compose_post(self, post_id: int | None) -> None:
+        from publisher.tui.screens.compose import ComposeScreen
+
+        self.push_screen(ComposeScreen(post_id))
+
+    def open_post(self, post_id: int) -> None:
+        from publisher.tui.screens.post import PostScreen
+
+        self.push_screen(PostScreen(post_id))

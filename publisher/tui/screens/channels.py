@@ -1,0 +1,177 @@
+"""Channels: health, pause and resume one, and the crisis pause for all."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Static
+
+from publisher.errors import OyezError
+from publisher.service import channels, tui_queries
+from publisher.service.tui_queries import ChannelHealth
+from publisher.tui.format import STATE_COLOURS, when
+from publisher.tui.screens.base import OyezScreen
+from publisher.tui.screens.prompt import Confirm, Prompt
+
+if TYPE_CHECKING:
+    from publisher.tui.app import OyezApp
+
+
+def ask_crisis_pause(app: OyezApp) -> None:
+    """Ask for a reason, then stop all publishing until resumed."""
+
+    def done(reason: str | None) -> None:
+        if reason and app.call(tui_queries.pause_all, app.ctx, reason) is not False:
+            app.changed()
+            if app.crisis is not None:
+                app.notify("crisis pause is on: nothing will be published", severity="warning")
+
+    app.push_screen(
+        Prompt(
+            "Crisis pause",
+            "Stop ALL publishing on every channel. Why? (shown to everyone)",
+            placeholder="e.g. major incident: hold all scheduled posts",
+        ),
+        done,
+    )
+
+
+def resume_after_crisis(app: OyezApp) -> None:
+    def done(yes: bool | None) -> None:
+        if yes and app.call(tui_queries.resume_all, app.ctx) is not False:
+            app.changed()
+            if app.crisis is None:
+                app.notify("crisis pause is off: publishing resumes")
+
+    app.push_screen(Confirm("Resume publishing", "End the crisis pause for every channel?"), done)
+
+
+class ChannelsScreen(OyezScreen):
+    """One row per channel: paused, rate-limited, waiting and sent counts, last error."""
+
+    SECTION = "channels"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "pause", "Pause"),
+        Binding("u", "resume", "Resume"),
+        Binding("k", "check", "Check credentials"),
+        Binding("exclamation_mark", "crisis", "Crisis pause", key_display="!"),
+        Binding("R", "end_crisis", "Resume all", key_display="R"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[ChannelHealth] = []
+
+    def compose_body(self) -> ComposeResult:
+        yield DataTable(cursor_type="row", zebra_stripes=True, id="channels-table")
+        yield Static("", id="channel-detail")
+
+    def on_mount(self) -> None:
+        self.setup_table(
+            ("channel", 12), ("kind", 9), ("health", 16), ("waiting", 7), ("sent", 7), ("failed", 6)
+        )
+
+    def current(self) -> ChannelHealth | None:
+        row = self.query_one(DataTable).cursor_row
+        return self.rows[row] if self.rows and 0 <= row < len(self.rows) else None
+
+    def _health(self, c: ChannelHealth) -> Text:
+        if self.oyez.crisis is not None:
+            return Text("crisis pause", style="bold #d64545")
+        if c.paused:
+            return Text("paused", style="bold #d64545")
+        if c.rate_limited_until is not None:
+            return Text(
+                f"waits {when(c.rate_limited_until, self.oyez.tz, short=True)}", style="#c08a00"
+            )
+        return Text("ok", style=STATE_COLOURS["sent"])
+
+    def reload(self) -> None:
+        keep = self.query_one(DataTable).cursor_row
+        rows = self.oyez.call(tui_queries.channel_health, self.oyez.ctx)
+        if rows is None:
+            return
+        self.rows = rows
+        table = self.query_one(DataTable)
+        table.clear()
+        for c in rows:
+            waiting = sum(c.counts.get(s, 0) for s in ("pending", "held", "sending"))
+            failed = sum(c.counts.get(s, 0) for s in ("failed", "needs_attention"))
+            table.add_row(
+                c.name,
+                c.kind,
+                self._health(c),
+                str(waiting),
+                str(c.counts.get("sent", 0)),
+                str(failed),
+            )
+        if rows:
+            table.move_cursor(row=min(keep, len(rows) - 1), animate=False)
+        self._detail()
+
+    @on(DataTable.RowHighlighted)
+    def _detail(self) -> None:
+        c = self.current()
+        detail = self.query_one("#channel-detail", Static)
+        if c is None:
+            detail.update("No channels yet: add one with `oyez channels add`.")
+            return
+        lines = [f"{c.name} ({c.kind}, times in {c.timezone})"]
+        if c.paused:
+            lines.append(f"paused: {c.paused_reason or 'no reason given'}")
+        if c.rate_limited_until is not None:
+            lines.append(f"rate limited until {when(c.rate_limited_until, self.oyez.tz)}")
+        if c.last_error:
+            lines.append(f"last error: {c.last_error}")
+        counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(c.counts.items()))
+        lines.append(f"deliveries: {counts or 'none'}")
+        detail.update(Text("\n".join(lines)))
+
+    def action_pause(self) -> None:
+        c = self.current()
+        if c is None:
+            return
+
+        def done(reason: str | None) -> None:
+            if (
+                reason
+                and self.oyez.call(tui_queries.pause_channel, self.oyez.ctx, c.name, reason)
+                is not False
+            ):
+                self.oyez.changed()
+
+        self.app.push_screen(Prompt(f"Pause {c.name}", "Why? (shown to everyone)"), done)
+
+    def action_resume(self) -> None:
+        c = self.current()
+        if (
+            c is not None
+            and self.oyez.call(tui_queries.resume_channel, self.oyez.ctx, c.name) is not False
+        ):
+            self.oyez.changed()
+
+    def action_crisis(self) -> None:
+        ask_crisis_pause(self.oyez)
+
+    def action_end_crisis(self) -> None:
+        resume_after_crisis(self.oyez)
+
+    def action_check(self) -> None:
+        c = self.current()
+        if c is not None:
+            self.notify(f"checking {c.name}…")
+            self._check(c.name)
+
+    @work(thread=True, exclusive=True, group="check")
+    def _check(self, name: str) -> None:
+        # A network round trip: off the UI thread, through the service layer.
+        try:
+            account = channels.check_channel(self.oyez.ctx, name)
+        except OyezError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            return
+        self.app.call_from_thread(self.notify, f"{name}: credentials work (as {account})")

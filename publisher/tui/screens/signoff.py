@@ -1,0 +1,116 @@
+"""Sign-off: the posts waiting for review, with their findings."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.markup import escape
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Static
+
+from publisher.service import posts
+from publisher.service.views import PostView
+from publisher.tui.format import (
+    SEVERITY_COLOURS,
+    SEVERITY_MARKS,
+    first_line,
+    mark_text,
+    when,
+)
+from publisher.tui.screens.post_actions import PostActions
+
+
+class SignoffScreen(PostActions):
+    """Approve, reject with a comment, or approve over an error finding with a reason."""
+
+    SECTION = "signoff"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "approve", "Approve"),
+        Binding("r", "reject", "Reject"),
+        Binding("o", "override", "Override"),
+        Binding("e", "edit", "Edit"),
+        Binding("enter", "open", "Open", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting: list[PostView] = []
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="signoff-main"):
+            yield DataTable(cursor_type="row", zebra_stripes=True, id="review-table")
+            with VerticalScroll(id="review-detail"):
+                yield Static("", id="review-text", classes="post-text")
+                yield Static("", id="review-findings")
+
+    def on_mount(self) -> None:
+        self.setup_table(("!", 1), ("id", 5), ("author", 8), ("time", 12), ("text", None))
+
+    def current_post_id(self) -> int | None:
+        table = self.query_one(DataTable)
+        if not self.waiting or not 0 <= table.cursor_row < len(self.waiting):
+            return None
+        return self.waiting[table.cursor_row].id
+
+    def reload(self) -> None:
+        keep = self.current_post_id()
+        waiting = self.oyez.call(posts.list_posts, self.oyez.ctx, states=["in_review"], limit=500)
+        if waiting is None:
+            return
+        self.waiting = waiting
+        table = self.query_one(DataTable)
+        table.clear()
+        for post in waiting:
+            table.add_row(
+                mark_text(post.worst_finding),
+                str(post.id),
+                post.author[:8],
+                when(post.scheduled_at, self.oyez.tz, short=True),
+                first_line(post.text, 60),
+                key=str(post.id),
+            )
+        if waiting:
+            index = next((i for i, p in enumerate(waiting) if p.id == keep), 0)
+            table.move_cursor(row=index, animate=False)
+        self._detail()
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        self._detail()
+
+    @on(DataTable.RowSelected)
+    def _selected(self) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        post_id = self.current_post_id()
+        if post_id is not None:
+            self.oyez.open_post(post_id)
+
+    def _detail(self) -> None:
+        post_id = self.current_post_id()
+        post = next((p for p in self.waiting if p.id == post_id), None)
+        text = self.query_one("#review-text", Static)
+        found = self.query_one("#review-findings", Static)
+        if post is None:
+            text.update("Nothing is waiting for sign-off.")
+            found.update("")
+            return
+        text.update(
+            f"[b]Post {post.id}[/b] by {escape(post.author)} to "
+            f"{', '.join(post.channels) or 'no channels'}\n\n{escape(post.text)}"
+        )
+        lines = []
+        for f in post.findings:
+            severity = str(f.get("severity"))
+            lines.append(
+                f"[{SEVERITY_COLOURS.get(severity, '')}]{SEVERITY_MARKS.get(severity, '?')} "
+                f"{f.get('rule')}[/] {escape(str(f.get('message', '')))}"
+            )
+        hint = ""
+        if any(f.get("severity") == "error" for f in post.findings):
+            hint = "\n[i]Error findings block approval: reject, or override (o) with a reason.[/i]"
+        found.update("[b]Findings[/b]\n" + ("\n".join(lines) or "none") + hint)

@@ -1,0 +1,1 @@
+"""Small widgets, one per file, grouped by the screen area they serve."""

@@ -1,0 +1,32 @@
+"""The banner every screen shows while the crisis pause is on."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+
+class CrisisBanner(Static):
+    """Hidden unless the app's ``crisis`` is set; then says so, with the reason."""
+
+    DEFAULT_CSS = """
+    CrisisBanner {
+        height: 1;
+        display: none;
+        background: $error;
+        color: $text;
+        text-style: bold;
+        padding: 0 1;
+    }
+    CrisisBanner.-on { display: block; }
+    """
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "crisis", self._show)
+
+    def _show(self, reason: str | None) -> None:
+        self.set_class(reason is not None, "-on")
+        if reason is not None:
+            self.update(
+                f"CRISIS PAUSE: nothing is being published ({reason or 'no reason given'})"
+                " — resume from Channels (6)"
+            )
