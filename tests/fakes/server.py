@@ -278,6 +278,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
         api = self.server.api
         api.seen.append((request.method, request.path))
+        api.requests.append(request)
         fault = api.faults.take(request.method, request.path)
         if fault in ("reset_before", "hang_before"):
             if fault == "hang_before":
@@ -350,6 +351,8 @@ class FakeAPI:
         self.rate_limit_seconds = rate_limit_seconds
         #: Every (method, path) received, faulted or not.
         self.seen: list[tuple[str, str]] = []
+        #: Every request received, in full (headers, query and body).
+        self.requests: list[Request] = []
         self.lock = threading.RLock()
         self._posts: list[Post] = []
         self._ids = itertools.count(1)
