@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Iterator
+from itertools import pairwise
 from typing import Literal
 
 from pydantic import Field
@@ -16,49 +18,70 @@ _TOKEN = re.compile(r"\w+")
 _URL_NOISE = re.compile(r"(https?://[^\s?#]+)[?#]\S*", re.IGNORECASE)
 
 
-def shingles(text: str, size: int) -> frozenset[tuple[str, ...]]:
+def shingles(text: str, size: int) -> frozenset[str]:
     """The set of ``size``-word windows of ``text``, case and punctuation ignored."""
     words = _TOKEN.findall(_URL_NOISE.sub(r"\1", text).lower())
     if len(words) <= size:
-        return frozenset([tuple(words)]) if words else frozenset()
-    return frozenset(tuple(words[i : i + size]) for i in range(len(words) - size + 1))
+        return frozenset([" ".join(words)]) if words else frozenset()
+    if size == 2:
+        return frozenset(map(" ".join, pairwise(words)))
+    return frozenset(" ".join(words[i : i + size]) for i in range(len(words) - size + 1))
 
 
 class RecentIndex:
-    """Recently sent posts, indexed once so each check costs one pass over its own shingles."""
+    """Recently sent posts, indexed once so a check only looks at plausible matches."""
 
     def __init__(self, texts: Iterable[str], size: int = 2) -> None:
         self.size = size
         self.texts: list[str] = []
-        self._sizes: list[int] = []
-        self._postings: dict[tuple[str, ...], list[int]] = {}
+        self._grams: list[frozenset[str]] = []
+        self._postings: dict[str, list[int]] = {}
         for text in texts:
             grams = shingles(text, size)
             if not grams:
                 continue
-            index = len(self.texts)
+            self._postings_add(grams, len(self.texts))
             self.texts.append(text)
-            self._sizes.append(len(grams))
-            for gram in grams:
-                self._postings.setdefault(gram, []).append(index)
+            self._grams.append(grams)
+
+    def _postings_add(self, grams: frozenset[str], index: int) -> None:
+        for gram in grams:
+            self._postings.setdefault(gram, []).append(index)
 
     def __len__(self) -> int:
         return len(self.texts)
 
-    def most_similar(self, text: str) -> tuple[float, str] | None:
-        """The highest Jaccard similarity to an indexed post, and that post."""
+    def most_similar(self, text: str, threshold: float) -> tuple[float, str] | None:
+        """The indexed post most like ``text`` if its Jaccard similarity reaches ``threshold``.
+
+        Prefix filtering keeps this exact and cheap: a post sharing at least
+        ``threshold`` of the shingles must share one of the rarest
+        ``n - ceil(threshold * n) + 1``, so only posts holding one of those are compared.
+        """
         grams = shingles(text, self.size)
         if not grams or not self.texts:
             return None
-        shared: dict[int, int] = {}
-        for gram in grams:
-            for index in self._postings.get(gram, ()):
-                shared[index] = shared.get(index, 0) + 1
-        if not shared:
+        n = len(grams)
+        postings = self._postings
+        prefix = n - math.ceil(threshold * n) + 1
+        known = [g for g in grams if g in postings]
+        # Shingles no sent post has are the rarest of all: enough of them rule out every match.
+        prefix -= n - len(known)
+        if prefix <= 0:
             return None
-        best = max(shared, key=lambda i: shared[i] / (len(grams) + self._sizes[i] - shared[i]))
-        n = shared[best]
-        return n / (len(grams) + self._sizes[best] - n), self.texts[best]
+        known.sort(key=lambda g: len(postings[g]))
+        candidates = {i for gram in known[:prefix] for i in postings[gram]}
+        smallest, largest = threshold * n, n / threshold
+        best: tuple[float, int] | None = None
+        for i in candidates:
+            other = self._grams[i]
+            if not smallest <= len(other) <= largest:
+                continue  # Jaccard is at most the ratio of the two sizes
+            shared = len(grams & other)
+            score = shared / (n + len(other) - shared)
+            if score >= threshold and (best is None or score > best[0]):
+                best = (score, i)
+        return None if best is None else (best[0], self.texts[best[1]])
 
 
 class NearDuplicateOptions(RuleOptions):
@@ -83,8 +106,8 @@ class NearDuplicateRule(Rule[NearDuplicateOptions]):
         index = post.recent
         if index.size != self.options.shingle:
             index = RecentIndex(index.texts, self.options.shingle)
-        best = index.most_similar(post.text)
-        if best is None or best[0] < self.options.threshold:
+        best = index.most_similar(post.text, self.options.threshold)
+        if best is None:
             return
         score, other = best
         yield Hit(

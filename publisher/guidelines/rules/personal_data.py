@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from pydantic import Field, field_validator
 
 from publisher.guidelines.model import Severity
 from publisher.guidelines.post import Post
 from publisher.guidelines.rules.base import Hit, Rule, RuleOptions, Settings
+
+if TYPE_CHECKING:
+    import phonenumbers
 
 # Seven digits or more, with at most a few separators between them, not glued
 # to a word, a version or an id such as CVE-2024-12345.
@@ -24,6 +27,10 @@ _EMAIL = re.compile(
     r"(?<![\w.+@-])[\w.+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}(?![\w-])"
 )
+# Dates are the commonest long digit runs; phonenumbers would reject them, slowly.
+_DATE = re.compile(r"\d{4}([-./])\d{1,2}\1\d{1,2}|\d{1,2}([-./])\d{1,2}\2\d{2,4}")
+_CONTEXT = 12
+_DIGIT = re.compile(r"\d")
 _CARD = re.compile(r"(?<![\w+.\-/])\d(?:[ -]?\d){12,18}(?![\w-])")
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Za-z0-9]){11,32}", re.ASCII)
 
@@ -132,7 +139,7 @@ class PersonalDataRule(Rule[PersonalDataOptions]):
     def check(self, post: Post) -> Iterator[Hit]:
         text = post.text
         found: list[_Found] = []
-        has_digits = any(ch.isdigit() for ch in text)
+        has_digits = _DIGIT.search(text) is not None
         if self.options.ibans and has_digits:
             found += self._ibans(text)
         if self.options.cards and has_digits:
@@ -183,24 +190,32 @@ class PersonalDataRule(Rule[PersonalDataOptions]):
             yield _Found(m.start(), m.end(), "an email address")
 
     def _phones(self, text: str) -> Iterator[_Found]:
-        if not _PHONE_HINT.search(text):
+        hints = [m for m in _PHONE_HINT.finditer(text) if not _DATE.fullmatch(m.group())]
+        if not hints:
             return
         import phonenumbers
 
         spans: set[tuple[int, int]] = set()
-        for region in self._regions:
-            for match in phonenumbers.PhoneNumberMatcher(text, region):
-                span = (match.start, match.end)
-                if span in spans:
-                    continue
-                spans.add(span)
-                e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
-                if (
-                    e164 in self._allowed_phones
-                    or _digits(match.raw_string) in self._allowed_phones
-                ):
-                    continue
-                yield _Found(match.start, match.end, "a phone number")
+        for hint in hints:
+            # The matcher's cost grows with its input: give it the digits and a little context.
+            offset = max(hint.start() - _CONTEXT, 0)
+            window = text[offset : hint.end() + _CONTEXT]
+            for region in self._regions:
+                for match in phonenumbers.PhoneNumberMatcher(window, region):
+                    span = (offset + match.start, offset + match.end)
+                    if span in spans:
+                        continue
+                    spans.add(span)
+                    if not self._allowed_phone(match):
+                        yield _Found(*span, "a phone number")
+
+    def _allowed_phone(self, match: phonenumbers.PhoneNumberMatch) -> bool:
+        if not self._allowed_phones:
+            return False
+        import phonenumbers
+
+        e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        return e164 in self._allowed_phones or _digits(match.raw_string) in self._allowed_phones
 
 
 def _digits(text: str) -> str:

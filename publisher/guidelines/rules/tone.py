@@ -30,6 +30,18 @@ def compound(text: str) -> float:
     return float(analyzer().polarity_scores(text)["compound"])
 
 
+def _without_links(post: Post) -> str:
+    """The text minus its links: they carry no sentiment, and VADER's cost grows per character."""
+    if not post.urls:
+        return post.text
+    pieces, last = [], 0
+    for url in post.urls:
+        pieces.append(post.text[last : url.start])
+        last = url.end
+    pieces.append(post.text[last:])
+    return "".join(pieces)
+
+
 class Bounds(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -66,7 +78,7 @@ class ToneRule(Rule[ToneOptions]):
         bounds = self._bounds[post.source]
         if not post.text.strip():
             return
-        score = compound(post.text)
+        score = compound(_without_links(post))
         end = len(post.text)
         if score < bounds.min:
             yield Hit(
@@ -101,13 +113,17 @@ class ShoutingRule(Rule[ShoutingOptions]):
 
     def check(self, post: Post) -> Iterator[Hit]:
         prose = post.prose
-        words = [m for m in _WORD.finditer(prose) if len(m.group()) > 1]
-        letters = sum(len(m.group()) for m in words)
-        upper = sum(len(m.group()) for m in words if m.group().isupper())
-        if letters >= self.options.min_letters and upper > self.options.max_ratio * letters:
-            yield Hit(words[0].start(), words[-1].end(), "Mostly capitals reads as shouting")
+        words = [w for w in _WORD.findall(prose) if len(w) > 1]
+        shouted = [w for w in words if w.isupper()]
+        if not shouted:
             return
-        yield from self._runs(words)
+        letters = sum(map(len, words))
+        upper = sum(map(len, shouted))
+        if letters >= self.options.min_letters and upper > self.options.max_ratio * letters:
+            spans = [m for m in _WORD.finditer(prose) if len(m.group()) > 1]
+            yield Hit(spans[0].start(), spans[-1].end(), "Mostly capitals reads as shouting")
+        elif len(shouted) > self.options.max_words:
+            yield from self._runs([m for m in _WORD.finditer(prose) if len(m.group()) > 1])
 
     def _runs(self, words: list[re.Match[str]]) -> Iterator[Hit]:
         run: list[re.Match[str]] = []

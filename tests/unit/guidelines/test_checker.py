@@ -21,7 +21,7 @@ from publisher.guidelines import (
     load_pack,
     worst,
 )
-from publisher.guidelines.rules.length import x_upper_bound
+from publisher.guidelines.rules.length import x_link_bound, x_upper_bound
 from tests.unit.guidelines.conftest import X, rules_of
 
 
@@ -108,17 +108,22 @@ _SAMPLES = [
     "a\r\nb\r\nc",
     "e\u0301 and \u0958",
     "http://a.co,b.co;c.co",
+    "https://t.co.zzzz and a.com.b.com",
+    "xyz://www.council.gov.uk/x.pdf www.example.org",
+    "see https://www.council.gov.uk/bins?utm_source=x\r\n#CCBins",
 ]
 
 
-def test_the_cheap_x_bound_never_undercounts_x() -> None:
+def test_the_cheap_x_bounds_never_undercount_x() -> None:
     rng = random.Random(7)
-    pieces = [*_SAMPLES, " ", "x", "#tag", "@who", "t.co", "."]
+    pieces = [*_SAMPLES, " ", "x", "#tag", "@who", "t.co", ".", "-", "/"]
     texts = list(_SAMPLES)
     for _ in range(300):
         texts.append("".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))))
     for text in texts:
-        assert x_upper_bound(text) >= x_length(text), text
+        exact = x_length(text)
+        assert x_upper_bound(text) >= exact, text
+        assert x_link_bound(text) >= exact, text
 
 
 def test_the_guidelines_package_imports_no_user_interface() -> None:
