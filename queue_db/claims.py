@@ -1,21 +1,27 @@
 """Claiming and settling deliveries: the queries behind exactly-once publishing.
 
-A claim is one statement: it moves due ``pending`` rows to ``sending`` with a
-lease. On PostgreSQL the candidates are locked with ``FOR UPDATE SKIP LOCKED``
-so concurrent workers never wait on or take each other's rows; SQLite ignores
-that clause, so the outer ``WHERE state = 'pending'`` is what makes it safe
-there (SQLite runs one writer at a time, and the row count tells who won).
-Settling a delivery checks the lease owner, so a worker whose lease expired
-cannot overwrite what another worker decided.
+A delivery moves ``pending`` → ``sending`` (claimed, with a lease, committed
+before any network call) → ``sent`` | ``failed`` | back to ``pending`` for a
+retry. A ``sending`` row whose worker died, or whose call ended without an
+answer, becomes ``unknown``: it is reconciled (asked of the network) before it
+may be retried, and ends in ``needs_attention`` if nobody can tell.
+
+A claim is one statement. On PostgreSQL the candidates are locked with
+``FOR UPDATE SKIP LOCKED`` so concurrent workers never wait on or take each
+other's rows; SQLite ignores that clause, so the outer condition on the state
+is what makes it safe there (SQLite runs one writer at a time, and the rows
+returned say who won). Settling checks the lease owner, so a worker whose lease
+was taken over cannot overwrite what another worker decided.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from collections.abc import Collection, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.sql import Select
 from sqlmodel import col
 
 from queue_db.models import Channel, Delivery, Post
@@ -24,44 +30,62 @@ from queue_db.types import utcnow
 
 #: Delivery states in which nothing more will happen without a person.
 FINAL = ("sent", "failed", "expired", "cancelled", "retracted", "needs_attention")
+#: States of a delivery that still has to go out (or be reconciled).
+OPEN = ("pending", "sending", "unknown")
 
 
-def _ready_channels(now: datetime) -> Any:
+def _ready_channels(now: datetime) -> Select[Any]:
     return select(col(Channel.id)).where(
         col(Channel.paused).is_(False),
         or_(col(Channel.rate_limited_until).is_(None), col(Channel.rate_limited_until) <= now),
     )
 
 
-def claim_due(
+def _is_urgent(urgent_sources: Collection[str]) -> ColumnElement[bool]:
+    condition: ColumnElement[bool] = col(Post.urgent).is_(True)
+    if urgent_sources:
+        condition = or_(condition, col(Post.source).in_(list(urgent_sources)))
+    return condition
+
+
+def _urgent_posts(urgent_sources: Collection[str]) -> Select[Any]:
+    return select(col(Post.id)).where(_is_urgent(urgent_sources))
+
+
+def _claim(
     tx: Tx,
+    state: str,
     owner: str,
     now: datetime,
     *,
-    limit: int = 50,
-    lease: timedelta = timedelta(minutes=2),
-    urgent_only: bool = False,
+    limit: int,
+    lease: timedelta,
+    urgent_only: bool,
+    urgent_sources: Collection[str],
 ) -> list[int]:
-    """Claim up to ``limit`` due deliveries for ``owner``; return their ids."""
     candidates = (
         select(col(Delivery.id))
+        .join(Post, col(Post.id) == col(Delivery.post_id))
         .where(
-            col(Delivery.state) == "pending",
+            col(Delivery.state) == state,
             col(Delivery.next_attempt_at) <= now,
             col(Delivery.channel_id).in_(_ready_channels(now)),
         )
         .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
         .limit(limit)
     )
-    if urgent_only:
+    if state == "pending":
+        # A post past its grace period expires; it never goes out late.
         candidates = candidates.where(
-            col(Delivery.post_id).in_(select(col(Post.id)).where(col(Post.urgent).is_(True)))
+            or_(col(Post.expires_at).is_(None), col(Post.expires_at) >= now)
         )
+    if urgent_only:
+        candidates = candidates.where(_is_urgent(urgent_sources))
     if tx.session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
+        candidates = candidates.with_for_update(skip_locked=True, of=Delivery)
     statement = (
         update(Delivery)
-        .where(col(Delivery.id).in_(candidates.scalar_subquery()), col(Delivery.state) == "pending")
+        .where(col(Delivery.id).in_(candidates.scalar_subquery()), col(Delivery.state) == state)
         .values(
             state="sending",
             lease_owner=owner,
@@ -71,7 +95,129 @@ def claim_due(
         )
         .returning(col(Delivery.id))
     )
-    return [int(row[0]) for row in tx.session.execute(statement)]
+    return sorted(int(row[0]) for row in tx.session.execute(statement))
+
+
+def claim_due(
+    tx: Tx,
+    owner: str,
+    now: datetime,
+    *,
+    limit: int = 10,
+    lease: timedelta = timedelta(minutes=2),
+    urgent_only: bool = False,
+    urgent_sources: Collection[str] = (),
+) -> list[int]:
+    """Claim up to ``limit`` due ``pending`` deliveries for ``owner``; return their ids.
+
+    Skips paused and rate-limited channels and posts past their expiry. With
+    ``urgent_only`` (a crisis pause) only urgent posts, or posts of
+    ``urgent_sources``, are claimed. Each claim counts as an attempt.
+    """
+    return _claim(
+        tx,
+        "pending",
+        owner,
+        now,
+        limit=limit,
+        lease=lease,
+        urgent_only=urgent_only,
+        urgent_sources=urgent_sources,
+    )
+
+
+def claim_unknown(
+    tx: Tx,
+    owner: str,
+    now: datetime,
+    *,
+    limit: int = 10,
+    lease: timedelta = timedelta(minutes=2),
+) -> list[int]:
+    """Claim ``unknown`` deliveries that are due for reconciliation (counted as attempts).
+
+    Reconciling only asks the network, so it goes ahead during a crisis pause:
+    knowing what was published is always safe.
+    """
+    return _claim(
+        tx,
+        "unknown",
+        owner,
+        now,
+        limit=limit,
+        lease=lease,
+        urgent_only=False,
+        urgent_sources=(),
+    )
+
+
+def mark_unknown(tx: Tx, now: datetime, dead_owners: Sequence[str] = ()) -> list[int]:
+    """Turn ``sending`` rows whose lease expired, or whose owner is known dead, into ``unknown``.
+
+    Their call may or may not have reached the network; they are reconciled at once.
+    """
+    stale = col(Delivery.lease_expires_at) < now
+    if dead_owners:
+        stale = or_(stale, col(Delivery.lease_owner).in_(list(dead_owners)))
+    statement = (
+        update(Delivery)
+        .where(col(Delivery.state) == "sending", stale)
+        .values(
+            state="unknown",
+            next_attempt_at=now,
+            lease_owner=None,
+            lease_expires_at=None,
+            error_kind="unknown",
+            last_error="a worker stopped while delivering: checking whether it went out",
+            updated_at=now,
+        )
+        .returning(col(Delivery.id))
+    )
+    return sorted(int(row[0]) for row in tx.session.execute(statement))
+
+
+def lease_owners(tx: Tx) -> list[str]:
+    """Workers that hold a lease right now (to spot ones that died on this host)."""
+    rows = tx.session.execute(
+        select(col(Delivery.lease_owner))
+        .where(col(Delivery.state) == "sending", col(Delivery.lease_owner).is_not(None))
+        .distinct()
+    )
+    return sorted(str(r[0]) for r in rows)
+
+
+def renew_leases(tx: Tx, owner: str, until: datetime) -> int:
+    """Extend every lease ``owner`` holds (its worker is alive and still working on them)."""
+    result = tx.session.execute(
+        update(Delivery)
+        .where(col(Delivery.state) == "sending", col(Delivery.lease_owner) == owner)
+        .values(lease_expires_at=until)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def release(
+    tx: Tx, delivery_ids: Sequence[int], owner: str, now: datetime, *, state: str = "pending"
+) -> int:
+    """Hand claimed deliveries that were never tried back to ``state`` (attempt not counted)."""
+    if not delivery_ids:
+        return 0
+    result = tx.session.execute(
+        update(Delivery)
+        .where(
+            col(Delivery.id).in_(list(delivery_ids)),
+            col(Delivery.state) == "sending",
+            col(Delivery.lease_owner) == owner,
+        )
+        .values(
+            state=state,
+            lease_owner=None,
+            lease_expires_at=None,
+            attempts=col(Delivery.attempts) - 1,
+            updated_at=now,
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def load(tx: Tx, delivery_id: int) -> tuple[Delivery, Post, Channel]:
@@ -101,58 +247,60 @@ def settle(tx: Tx, delivery_id: int, owner: str, **values: Any) -> bool:
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def expired_leases(tx: Tx, now: datetime, limit: int = 50) -> list[int]:
-    """Deliveries stuck in ``sending`` past their lease: their outcome is unknown."""
-    query = (
-        select(col(Delivery.id))
-        .where(col(Delivery.state) == "sending", col(Delivery.lease_expires_at) < now)
-        .order_by(col(Delivery.lease_expires_at))
-        .limit(limit)
-    )
-    return [int(r[0]) for r in tx.session.execute(query)]
+def next_due(
+    tx: Tx,
+    now: datetime,
+    *,
+    urgent_only: bool = False,
+    urgent_sources: Collection[str] = (),
+    leases: bool = True,
+) -> datetime | None:
+    """When the next delivery can be claimed, or (with ``leases``) a lease runs out.
 
-
-def take_over(tx: Tx, delivery_id: int, owner: str, now: datetime, lease: timedelta) -> bool:
-    """Take the lease of a delivery whose lease expired (to reconcile it)."""
-    result = tx.session.execute(
-        update(Delivery)
-        .where(
-            col(Delivery.id) == delivery_id,
-            col(Delivery.state) == "sending",
-            col(Delivery.lease_expires_at) < now,
+    This is the dispatcher's alarm. Per channel, the earliest waiting delivery
+    counts from the end of the channel's rate-limit wait; paused channels are
+    left out.
+    """
+    times: list[datetime] = []
+    for channel_id, limited in tx.session.execute(
+        select(col(Channel.id), col(Channel.rate_limited_until)).where(
+            col(Channel.paused).is_(False)
         )
-        .values(lease_owner=owner, lease_expires_at=now + lease, updated_at=now)
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
-def next_due(tx: Tx, now: datetime) -> datetime | None:
-    """When the next pending delivery (or an expiring lease) needs attention."""
-    pending = tx.session.execute(
-        select(func.min(col(Delivery.next_attempt_at))).where(
-            col(Delivery.state) == "pending",
-            col(Delivery.channel_id).in_(
-                select(col(Channel.id)).where(col(Channel.paused).is_(False))
-            ),
+    ):
+        query = (
+            select(col(Delivery.next_attempt_at))
+            .where(
+                col(Delivery.channel_id) == channel_id,
+                col(Delivery.state).in_(("pending", "unknown")),
+                col(Delivery.next_attempt_at).is_not(None),
+            )
+            .order_by(col(Delivery.next_attempt_at))
+            .limit(1)
         )
-    ).scalar()
-    lease = tx.session.execute(
-        select(func.min(col(Delivery.lease_expires_at))).where(col(Delivery.state) == "sending")
-    ).scalar()
-    limits = tx.session.execute(
-        select(func.min(col(Channel.rate_limited_until))).where(
-            col(Channel.rate_limited_until) > now
-        )
-    ).scalar()
-    times = [t for t in (pending, lease) if t is not None]
-    if limits is not None and pending is not None:
-        times.append(limits)
-    return _aware(min(times)) if times else None
+        if urgent_only:
+            query = query.where(
+                or_(
+                    col(Delivery.state) == "unknown",
+                    col(Delivery.post_id).in_(_urgent_posts(urgent_sources)),
+                )
+            )
+        first = tx.session.execute(query).scalar()
+        if first is not None:
+            first = _aware(first)
+            if limited is not None and _aware(limited) > first:
+                first = _aware(limited)
+            times.append(first)
+    lease = None
+    if leases:
+        lease = tx.session.execute(
+            select(func.min(col(Delivery.lease_expires_at))).where(col(Delivery.state) == "sending")
+        ).scalar()
+    if lease is not None:
+        times.append(_aware(lease))
+    return min(times) if times else None
 
 
 def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -180,20 +328,25 @@ def roll_up(tx: Tx, post_id: int) -> str | None:
         update(Post)
         .where(
             col(Post.id) == post_id,
-            col(Post.state).in_(("scheduled", "sent", "partly_sent", "failed")),
+            col(Post.state).in_(("scheduled", "sent", "partly_sent", "failed", "expired")),
         )
         .values(state=new, updated_at=utcnow())
     )
     return new
 
 
-def expire_late(tx: Tx, now: datetime, post_ids: Sequence[int] | None = None) -> list[int]:
-    """End pending deliveries of posts past their expiry; return the affected post ids."""
+def expire_late(tx: Tx, now: datetime) -> list[int]:
+    """End due ``pending`` deliveries of posts past their expiry; return the affected post ids.
+
+    Only due rows are looked at (an index range), so this stays cheap with a
+    long queue; a late row that is not yet due is expired when it becomes due.
+    """
     query = (
         select(col(Delivery.id), col(Delivery.post_id))
         .join(Post, col(Post.id) == Delivery.post_id)
         .where(
             col(Delivery.state) == "pending",
+            col(Delivery.next_attempt_at) <= now,
             and_(col(Post.expires_at).is_not(None), col(Post.expires_at) < now),
         )
     )
@@ -203,6 +356,12 @@ def expire_late(tx: Tx, now: datetime, post_ids: Sequence[int] | None = None) ->
     tx.session.execute(
         update(Delivery)
         .where(col(Delivery.id).in_([r[0] for r in rows]), col(Delivery.state) == "pending")
-        .values(state="expired", last_error="expired: too late to make sense", updated_at=now)
+        .values(
+            state="expired",
+            error_kind="expired",
+            last_error="expired: past its source's grace period, too late to make sense",
+            next_attempt_at=None,
+            updated_at=now,
+        )
     )
     return sorted({int(r[1]) for r in rows})

@@ -11,6 +11,12 @@ import typer
 from typer.core import TyperGroup
 
 from publisher.cli import channels_cmd, check, db_cmd, demo_cmd, posts_cmd, run_cmd, tui_cmd
+from publisher.cli import engine_cmd as engine_cmd
+from publisher.cli import export_cmd as export_cmd
+from publisher.cli import feeds_cmd as feeds_cmd
+from publisher.cli import import_cmd as import_cmd
+from publisher.cli import report_cmd as report_cmd
+from publisher.cli import tips_cmd as tips_cmd
 from publisher.cli.common import current_state, fail, state
 from publisher.errors import OyezError
 from publisher.guidelines import Target
@@ -69,9 +75,15 @@ def root(
 db_cmd.register(app)
 channels_cmd.register(app)
 posts_cmd.register(app)
+feeds_cmd.register(app)
+tips_cmd.register(app)
 run_cmd.register(app)
+engine_cmd.register(app)
 demo_cmd.register(app)
 tui_cmd.register(app)
+export_cmd.register(app)
+import_cmd.register(app)
+report_cmd.register(app)
 
 
 def _check_targets(names: list[str]) -> list[Target]:

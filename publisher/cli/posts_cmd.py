@@ -11,6 +11,7 @@ from rich.table import Table
 from publisher.cli.common import console, emit_json, split_names, state
 from publisher.errors import InvalidInput
 from publisher.service import posts as service
+from publisher.service.slots import schedule_next_slot
 from publisher.service.times import parse_when
 from publisher.service.views import PostView
 
@@ -192,10 +193,22 @@ def register(app: typer.Typer) -> None:
     def schedule(
         ctx: typer.Context,
         post_id: int,
-        at: Annotated[str, typer.Option("--at", help="ISO 8601 with an offset or Z.")],
+        at: Annotated[
+            str | None, typer.Option("--at", help="ISO 8601 with an offset or Z.")
+        ] = None,
+        next_slot: Annotated[
+            bool, typer.Option("--next-slot", help="The earliest free slot of its channels.")
+        ] = False,
     ) -> None:
-        """Schedule an approved post."""
-        view = service.schedule_post(state(ctx).open(), post_id, parse_when(at))
+        """Schedule an approved post, at a time or in the next free slot."""
+        if (at is None) == (not next_slot):
+            raise InvalidInput("give either --at TIME or --next-slot")
+        context = state(ctx).open()
+        if next_slot:
+            view = schedule_next_slot(context, post_id)
+        else:
+            assert at is not None
+            view = service.schedule_post(context, post_id, parse_when(at))
         assert view.scheduled_at is not None
         console.print(
             f"post {view.id} scheduled for {view.scheduled_at.isoformat()}", highlight=False
@@ -206,5 +219,27 @@ def register(app: typer.Typer) -> None:
         """Cancel a post that has not started sending."""
         view = service.cancel_post(state(ctx).open(), post_id)
         console.print(f"post {view.id} is {view.state}", highlight=False)
+
+    @post.command("retract")
+    def retract(
+        ctx: typer.Context,
+        post_id: int,
+        channel: Annotated[
+            str | None, typer.Option("--channel", help="Only from this channel.", metavar="CH")
+        ] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Delete a published post from the networks; the archive keeps its copy."""
+        from publisher.service.retract import retract_post
+
+        outcomes = retract_post(state(ctx).open(), post_id, channel)
+        if as_json:
+            emit_json([o.to_dict() for o in outcomes])
+        for o in outcomes:
+            if not as_json:
+                done = "retracted" if o.retracted else f"NOT retracted: {o.error}"
+                console.print(f"{o.channel}: {done}", highlight=False, markup=False)
+        if not all(o.retracted for o in outcomes):
+            raise typer.Exit(1)
 
     app.add_typer(post, name="post")

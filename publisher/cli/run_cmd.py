@@ -5,21 +5,25 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from types import FrameType
 from typing import Annotated
 
 import typer
 
 from publisher.cli.common import console, state
-from publisher.engine.delivery import Outcome
-from publisher.engine.runner import RunOptions, run
+from publisher.engine.outcome import Outcome
+from publisher.engine.runner import Dispatcher
 
 
-def install_stop_handlers(stop: threading.Event) -> None:
+def install_stop_handlers(stop: threading.Event | Callable[[], None]) -> None:
     """SIGTERM and SIGINT let the call in flight finish, then stop."""
 
     def handler(signum: int, _frame: FrameType | None) -> None:
-        stop.set()
+        if isinstance(stop, threading.Event):
+            stop.set()
+        else:
+            stop()
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
@@ -41,24 +45,37 @@ def register(app: typer.Typer) -> None:
         quiet: Annotated[
             bool, typer.Option("--quiet", "-q", help="Print nothing per round.")
         ] = False,
+        verbose: Annotated[
+            bool, typer.Option("--verbose", "-v", help="Log what the engine does.")
+        ] = False,
     ) -> None:
-        """Deliver due posts until stopped (SIGTERM/Ctrl-C finish the call in flight)."""
-        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+        """Deliver due posts until stopped (SIGTERM or Ctrl-C finish the call in flight).
+
+        Run as many as you like against one PostgreSQL database: each post goes
+        out once. SIGHUP reloads the feeds and cadences.
+        """
+        logging.basicConfig(
+            level=logging.INFO if verbose else logging.WARNING,
+            format="%(asctime)s %(name)s %(message)s",
+        )
         context = state(ctx).open()
-        stop = threading.Event()
-        install_stop_handlers(stop)
 
         def report(o: Outcome) -> None:
-            if not quiet and (o.sent or o.failed or o.attention):
+            if not quiet and (o.sent or o.failed or o.attention or o.expired):
                 console.print(
                     f"sent {o.sent}, retrying {o.retried}, failed {o.failed}, "
-                    f"needs attention {o.attention}",
+                    f"expired {o.expired}, needs attention {o.attention}",
                     highlight=False,
                 )
 
-        total = run(context, RunOptions(once=once, duration=duration), stop, report)
+        dispatcher = Dispatcher(context, on_round=report)
+        install_stop_handlers(lambda: dispatcher.stop(timeout=0))
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, lambda _s, _f: dispatcher.reload())
+        total = dispatcher.run(once=once, duration=duration)
         if not quiet:
             console.print(
-                f"done: sent {total.sent}, failed {total.failed}, needs attention {total.attention}",
+                f"done: sent {total.sent}, failed {total.failed}, expired {total.expired}, "
+                f"needs attention {total.attention}",
                 highlight=False,
             )

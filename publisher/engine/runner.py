@@ -1,34 +1,247 @@
-"""The worker loop behind ``oyez run``: deliver what is due, then sleep until the next due time."""
+"""The dispatcher behind ``oyez run``, the TUI and ``oyez demo``.
+
+It delivers what is due, then sleeps until whichever comes first: the next due
+time (an alarm on the APScheduler clock), a change to the queue made by any
+process (:mod:`publisher.engine.wakeup`) or in this one (:meth:`Dispatcher.wake`),
+or a stop request. It never polls the queue on a timer; a long safety sleep
+only covers a notification lost with a dropped database connection.
+
+Any number of dispatchers, in any number of processes, may run against one
+database: claims are atomic, so each (post, channel) goes out once.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import socket
 import threading
 import time
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from publisher.engine.delivery import Deliverer, Outcome, next_wakeup
+from publisher.engine.calendar import next_fire
+from publisher.engine.clock import Clock
+from publisher.engine.delivery import Deliverer, next_wakeup, worker_name
+from publisher.engine.outcome import Outcome
+from publisher.engine.wakeup import Watcher
+from publisher.errors import OyezError
 from publisher.service.context import Context
+from publisher.sources.base import SOURCE_MODULES, Producer
+from queue_db import claims, engine_store
+
+__all__ = ["Dispatcher", "Outcome", "RunOptions", "run", "worker_name"]
 
 log = logging.getLogger("oyez.engine")
 
-#: Longest sleep between checks, so changes made elsewhere are noticed.
-MAX_SLEEP = 5.0
+#: Longest sleep without news, in case a notification was lost.
+SAFETY_SLEEP = 300.0
+#: Workers drop the rows of workers silent for this long.
+FORGET_AFTER = timedelta(days=1)
 
 
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+def load_producers(ctx: Context, modules: Sequence[str] = ()) -> list[Producer]:
+    """Every producer of every source module; a module that fails is logged and skipped."""
+    found: list[Producer] = []
+    for name in modules or SOURCE_MODULES:
+        try:
+            module = importlib.import_module(name)
+            found.extend(module.producers(ctx))
+        except Exception:
+            log.exception("source module %s could not list its producers; skipping it", name)
+    return found
+
+
+class Dispatcher:
+    """Delivers due posts until stopped. Use :meth:`run` in a thread you own, or :meth:`start`.
+
+    ``producers``: None loads them from :data:`publisher.sources.base.SOURCE_MODULES`.
+    """
+
+    def __init__(
+        self,
+        ctx: Context,
+        *,
+        name: str | None = None,
+        producers: Sequence[Producer] | None = None,
+        batch: int = 10,
+        watch: bool = True,
+        safety_sleep: float = SAFETY_SLEEP,
+        on_round: Callable[[Outcome], None] | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.name = name or worker_name()
+        self.batch = batch
+        self.watch = watch
+        self.safety_sleep = safety_sleep
+        self.on_round = on_round
+        self.total = Outcome()
+        #: When the dispatcher will next look at the queue (None: nothing waits).
+        self.next_due: datetime | None = None
+        self._given_producers = producers
+        self._producers: list[Producer] = []
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._reload = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._clock = Clock()
+        self._watcher = Watcher(ctx.store.engine, self.wake)
+        lease = ctx.settings.delivery.lease_seconds
+        self.beat_seconds = min(10.0, max(0.2, lease / 3))
+
+    # -- control (any thread) -------------------------------------------------------
+
+    def wake(self) -> None:
+        """Look at the queue now (e.g. a post was just scheduled sooner)."""
+        self._wake.set()
+
+    def stop(self, timeout: float | None = 30.0) -> None:
+        """Finish the call in flight, hand back untried claims, and stop."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+            self._thread = None
+
+    def reload(self) -> None:
+        """Ask the source modules for their producers again (the configuration changed)."""
+        self._reload.set()
+        self._wake.set()
+
+    def start(self) -> None:
+        """Run in a background daemon thread (for the TUI and ``oyez demo``)."""
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self.run, name="oyez-dispatcher", daemon=True)
+        self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # -- the loop --------------------------------------------------------------------
+
+    def run(self, *, once: bool = False, duration: float | None = None) -> Outcome:
+        """Deliver until stopped or ``duration`` seconds pass; ``once``: one round, then return."""
+        deadline = time.monotonic() + duration if duration is not None else None
+        deliverer = Deliverer(self.ctx, self.name, batch=self.batch)
+        self._begin(producers=not once)
+        try:
+            while not self._stop.is_set():
+                self._wake.clear()
+                if self._reload.is_set():
+                    self._reload.clear()
+                    self._arm_producers()
+                outcome = deliverer.run_once(stop=self._stop)
+                self.total.add(outcome)
+                if self.on_round is not None and outcome.busy:
+                    self.on_round(outcome)
+                if once or self._stop.is_set():
+                    break
+                timeout = self._sleep_for(outcome)
+                if deadline is not None:
+                    timeout = min(timeout, deadline - time.monotonic())
+                    if timeout <= 0:
+                        break
+                if timeout > 0:
+                    self._wake.wait(timeout)
+        finally:
+            self._end()
+            deliverer.close()
+        return self.total
+
+    def _sleep_for(self, outcome: Outcome) -> float:
+        due = next_wakeup(self.ctx)
+        self.next_due = due
+        if due is None:
+            self._clock.cancel("dispatch")
+            return self.safety_sleep
+        left = (due - self.ctx.clock()).total_seconds()
+        if left <= 0:
+            # Due now but the round claimed nothing: something holds it (a
+            # worker elsewhere has it); look again shortly rather than spin.
+            return 0.0 if outcome.busy else 0.2
+        self._clock.at("dispatch", due, self.wake)
+        # The alarm wakes us; the timeout only backs it up.
+        return min(self.safety_sleep, left + 1.0)
+
+    # -- start and end ---------------------------------------------------------------
+
+    def _begin(self, *, producers: bool) -> None:
+        self._heartbeat()
+        self._clock.every("heartbeat", self.beat_seconds, self._heartbeat)
+        self._clock.start()
+        if producers:
+            self._arm_producers()
+        if self.watch:
+            self._watcher.start()
+
+    def _end(self) -> None:
+        self._watcher.stop()
+        self._clock.shutdown()
+        try:
+            with self.ctx.tx() as tx:
+                engine_store.forget_worker(tx, self.name)
+        except OyezError as exc:
+            log.warning("could not sign off worker %s: %s", self.name, exc)
+
+    def _heartbeat(self) -> None:
+        now = self.ctx.clock()
+        lease = timedelta(seconds=self.ctx.settings.delivery.lease_seconds)
+        host, pid = socket.gethostname(), os.getpid()
+        try:
+            with self.ctx.tx() as tx:
+                engine_store.beat(tx, self.name, pid, host, now)
+                claims.renew_leases(tx, self.name, now + lease)
+                engine_store.prune_workers(tx, now - FORGET_AFTER)
+        except OyezError as exc:
+            log.warning("heartbeat failed: %s", exc)
+
+    # -- producers -------------------------------------------------------------------
+
+    def _arm_producers(self) -> None:
+        for producer in self._producers:
+            self._clock.cancel(f"producer:{producer.id}")
+        given = self._given_producers
+        self._producers = list(given) if given is not None else load_producers(self.ctx)
+        now = self.ctx.clock()
+        for producer in self._producers:
+            self._arm(producer, now)
+
+    def _arm(self, producer: Producer, after: datetime) -> None:
+        try:
+            when = next_fire(producer.trigger, after)
+        except Exception:
+            log.exception("producer %s: its trigger failed; it will not fire", producer.id)
+            return
+        if when is not None:
+            self._clock.at(f"producer:{producer.id}", when, self._fire, producer, when)
+
+    def _fire(self, producer: Producer, when: datetime) -> None:
+        try:
+            made = producer.fire(self.ctx, when)
+            if made:
+                log.info("producer %s made %d post(s) for %s", producer.id, made, when)
+                self.wake()
+        except Exception:
+            log.exception("producer %s failed at %s", producer.id, when.isoformat())
+        finally:
+            if not self._stop.is_set():
+                self._arm(producer, when)
+
+    def scheduled(self) -> dict[str, datetime | None]:
+        """What the clock waits for: job id → next run time (for status and tests)."""
+        return self._clock.jobs()
 
 
 @dataclass
 class RunOptions:
     once: bool = False
     duration: float | None = None
-    max_sleep: float = MAX_SLEEP
+    #: Kept for callers written for the first engine; the dispatcher no longer polls.
+    max_sleep: float = SAFETY_SLEEP
 
 
 def run(
@@ -37,29 +250,16 @@ def run(
     stop: threading.Event | None = None,
     on_round: Callable[[Outcome], None] | None = None,
 ) -> Outcome:
-    """Deliver until stopped, ``duration`` passes, or (``once``) nothing is due."""
-    stop = stop or threading.Event()
-    deliverer = Deliverer(ctx, worker_name())
-    total = Outcome()
-    deadline = time.monotonic() + options.duration if options.duration else None
-    try:
-        while not stop.is_set():
-            outcome = deliverer.run_once()
-            total.add(outcome)
-            if on_round is not None:
-                on_round(outcome)
-            if options.once:
-                break
-            sleep = options.max_sleep
-            due = next_wakeup(ctx)
-            if due is not None:
-                sleep = max(0.0, min(sleep, (due - ctx.clock()).total_seconds()))
-            if deadline is not None:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                sleep = min(sleep, left)
-            stop.wait(sleep)
-    finally:
-        deliverer.close()
-    return total
+    """Run a dispatcher in this thread until ``stop`` is set (or ``options`` say otherwise)."""
+    dispatcher = Dispatcher(ctx, on_round=on_round)
+    watcher: threading.Thread | None = None
+    if stop is not None:
+        stop_event = stop
+
+        def relay() -> None:
+            stop_event.wait()
+            dispatcher.stop(timeout=0)
+
+        watcher = threading.Thread(target=relay, name="oyez-stop-relay", daemon=True)
+        watcher.start()
+    return dispatcher.run(once=options.once, duration=options.duration)

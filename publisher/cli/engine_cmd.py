@@ -1,0 +1,235 @@
+"""``oyez slots``, ``oyez pause``, ``oyez resume`` and ``oyez status``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from publisher.cli.common import console, emit_json, state
+from publisher.errors import InvalidInput
+from publisher.service import pause as pausing
+from publisher.service import slots as slotting
+from publisher.service.status import Status, status
+from publisher.service.times import parse_when, zone
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _show_table(table: slotting.SlotTable) -> None:
+    console.print(f"[bold]{table.channel}[/] · {table.timezone}", highlight=False)
+    for day, times in table.slots.items():
+        console.print(f"  {day}  {', '.join(times)}", highlight=False)
+    if not table.slots:
+        console.print("  no slots", highlight=False)
+    if table.quiet_hours:
+        quiet = table.quiet_hours
+        console.print(f"  quiet {quiet['start']}–{quiet['end']}", highlight=False)
+    if table.blackout_dates:
+        console.print(f"  blackout {', '.join(table.blackout_dates)}", highlight=False)
+
+
+def register_slots(app: typer.Typer) -> None:
+    slots = typer.Typer(help="Posting slots, quiet hours and blackout dates.", no_args_is_help=True)
+
+    @slots.command("set")
+    def set_(
+        ctx: typer.Context,
+        channel: str,
+        weekdays: Annotated[
+            str, typer.Option("--weekdays", help="mon-fri, sat,sun, all…", metavar="DAYS")
+        ],
+        times: Annotated[str, typer.Option("--times", help="HH:MM,HH:MM,…", metavar="TIMES")],
+        tz: Annotated[
+            str | None, typer.Option("--tz", help="The channel's time zone, e.g. Europe/London.")
+        ] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Set the slots of some weekdays (other weekdays keep theirs)."""
+        table = slotting.set_slots(state(ctx).open(), channel, weekdays, times, tz)
+        emit_json(table.to_dict()) if as_json else _show_table(table)
+
+    @slots.command("clear")
+    def clear(
+        ctx: typer.Context,
+        channel: str,
+        weekdays: Annotated[
+            str | None, typer.Option("--weekdays", help="Only these days (default: all).")
+        ] = None,
+    ) -> None:
+        """Remove slots."""
+        _show_table(slotting.clear_slots(state(ctx).open(), channel, weekdays))
+
+    @slots.command("list")
+    def list_(
+        ctx: typer.Context,
+        channel: str,
+        days: Annotated[int, typer.Option("--days", help="How many days ahead.")] = 7,
+        start: Annotated[
+            str | None, typer.Option("--from", help="Start here (ISO 8601), not now.")
+        ] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """List the channel's coming slots and the posts sitting in them."""
+        context = state(ctx).open()
+        begin = parse_when(start) if start else context.clock()
+        found = slotting.slots_for(context, channel, begin, days)
+        if as_json:
+            emit_json([s.to_dict() for s in found])
+            return
+        table_info = slotting.slot_table(context, channel)
+        local = zone(table_info.timezone)
+        table = Table("slot (" + table_info.timezone + ")", "UTC", "post")
+        for s in found:
+            post = f"post {s.post_id}" if s.post_id else ("free" if s.open else "closed")
+            table.add_row(
+                s.time.astimezone(local).strftime("%a %Y-%m-%d %H:%M"),
+                s.time.strftime("%H:%M"),
+                post,
+            )
+        console.print(table)
+
+    @slots.command("quiet")
+    def quiet(
+        ctx: typer.Context,
+        channel: str,
+        start: Annotated[str | None, typer.Option("--from", help="HH:MM")] = None,
+        end: Annotated[str | None, typer.Option("--to", help="HH:MM")] = None,
+        off: Annotated[bool, typer.Option("--off", help="No quiet hours.")] = False,
+    ) -> None:
+        """Set the daily quiet hours (nothing but urgent posts goes out)."""
+        if off and (start or end):
+            raise InvalidInput("give either --off or --from/--to, not both")
+        if not off and not (start or end):
+            raise InvalidInput("give --from HH:MM --to HH:MM, or --off")
+        context = state(ctx).open()
+        _show_table(slotting.set_quiet_hours(context, channel, start, end))
+
+    @slots.command("blackout")
+    def blackout(
+        ctx: typer.Context,
+        channel: str,
+        add: Annotated[list[str] | None, typer.Option("--add", help="YYYY-MM-DD; repeat.")] = None,
+        remove: Annotated[
+            list[str] | None, typer.Option("--remove", help="YYYY-MM-DD; repeat.")
+        ] = None,
+    ) -> None:
+        """Add or remove blackout dates (nothing but urgent posts goes out on them)."""
+        _show_table(slotting.change_blackout(state(ctx).open(), channel, add or [], remove or []))
+
+    app.add_typer(slots, name="slots")
+
+
+def register_pause(app: typer.Typer) -> None:
+    @app.command("pause")
+    def pause(
+        ctx: typer.Context,
+        channel: Annotated[str | None, typer.Argument(help="The channel to pause.")] = None,
+        all_: Annotated[
+            bool, typer.Option("--all", help="Crisis pause: stop every scheduled post now.")
+        ] = False,
+        reason: Annotated[
+            str | None, typer.Option("--reason", help="Why (kept in the audit log).")
+        ] = None,
+    ) -> None:
+        """Stop posts going out: all of them (--all, urgent ones excepted) or one channel's."""
+        if all_ == (channel is not None):
+            raise InvalidInput("name one channel, or give --all for a crisis pause")
+        context = state(ctx).open()
+        if all_:
+            paused = pausing.pause_all(context, reason or "")
+            console.print(
+                f"crisis pause on: nothing but urgent posts goes out ({paused.reason})",
+                highlight=False,
+            )
+        else:
+            assert channel is not None
+            pausing.pause_channel(context, channel, reason)
+            console.print(f"channel {channel} paused", highlight=False)
+
+    @app.command("resume")
+    def resume(
+        ctx: typer.Context,
+        channel: Annotated[str | None, typer.Argument(help="The channel to resume.")] = None,
+        all_: Annotated[bool, typer.Option("--all", help="End the crisis pause.")] = False,
+    ) -> None:
+        """Let posts go out again; late posts go out or expire by their source's grace rule."""
+        if all_ == (channel is not None):
+            raise InvalidInput("name one channel, or give --all to end the crisis pause")
+        context = state(ctx).open()
+        if all_:
+            done = pausing.resume_all(context)
+            what = "crisis pause ended" if done.was_paused else "no crisis pause was on"
+        else:
+            assert channel is not None
+            done = pausing.resume_channel(context, channel)
+            what = f"channel {channel} resumed" if done.was_paused else f"{channel} was not paused"
+        extra = ""
+        if done.overdue:
+            extra = f": {done.overdue} late deliveries go out now, {done.expiring} of them expire"
+        console.print(what + extra, highlight=False)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "—"
+
+
+def show_status(report: Status) -> None:
+    alive = len(report.workers)
+    console.print(
+        f"[bold]workers[/] {alive} alive"
+        + (": " + ", ".join(w.name for w in report.workers) if alive else " (run `oyez run`)"),
+        highlight=False,
+    )
+    console.print(f"[bold]next due[/] {_when(report.next_due)}", highlight=False)
+    if report.crisis:
+        c = report.crisis
+        console.print(
+            f"[bold red]CRISIS PAUSE[/] since {_when(c.at)} by {escape(c.by)}: {escape(c.reason)}",
+            highlight=False,
+        )
+    console.print(
+        "[bold]posts[/] " + ", ".join(f"{k} {v}" for k, v in sorted(report.posts.items())),
+        highlight=False,
+    )
+    console.print(
+        "[bold]deliveries[/] "
+        + ", ".join(f"{k} {v}" for k, v in sorted(report.deliveries.items())),
+        highlight=False,
+    )
+    for ch in report.paused:
+        console.print(
+            f"[yellow]paused[/] {ch.name}: {escape(ch.paused_reason or '')} ({ch.waiting} waiting)",
+            highlight=False,
+        )
+    for ch in report.rate_limited:
+        console.print(
+            f"[yellow]rate-limited[/] {ch.name} until {_when(ch.rate_limited_until)} "
+            f"({ch.waiting} waiting)",
+            highlight=False,
+        )
+    for item in report.attention:
+        console.print(
+            f"[red]needs attention[/] post {item.post_id} → {item.channel}: {escape(item.reason)}",
+            highlight=False,
+        )
+
+
+def register_status(app: typer.Typer) -> None:
+    @app.command("status")
+    def status_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+        """Workers, next due time, counts by state, pauses, rate limits, what needs attention."""
+        report = status(state(ctx).open())
+        if as_json:
+            emit_json(report.to_dict())
+        else:
+            show_status(report)
+
+
+def register(app: typer.Typer) -> None:
+    register_slots(app)
+    register_pause(app)
+    register_status(app)

@@ -1,0 +1,84 @@
+"""Live channel clients, built once per channel row and reused across deliveries."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from channels import registry
+from channels.base import Channel as ChannelImpl
+from channels.base import Media, Rendered
+from publisher.service.context import Context
+from queue_db.models import Channel, Delivery, Post
+from queue_db.store import Tx
+
+log = logging.getLogger("oyez.engine")
+
+
+class ChannelPool:
+    """One client per channel; rebuilt when the channel's kind or settings change."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._live: dict[int, tuple[str, ChannelImpl]] = {}
+
+    def get(self, row: Channel) -> ChannelImpl:
+        """The client for ``row``; raises :class:`channels.errors.ChannelError` if it cannot be built."""
+        assert row.id is not None
+        fingerprint = row.kind + repr(sorted(row.settings.items()))
+        cached = self._live.get(row.id)
+        if cached and cached[0] == fingerprint:
+            return cached[1]
+        if cached:
+            self._close(cached[1])
+        channel = registry.build(row.kind, row.settings, self.ctx.environ)
+        self._live[row.id] = (fingerprint, channel)
+        return channel
+
+    def close(self) -> None:
+        for _, channel in self._live.values():
+            self._close(channel)
+        self._live.clear()
+
+    @staticmethod
+    def _close(channel: ChannelImpl) -> None:
+        try:
+            channel.close()
+        except Exception:  # closing must never stop the daemon
+            log.exception("closing a channel client failed")
+
+
+def delivery_key(delivery: Delivery) -> str:
+    """Stable across retries and processes: the idempotency key of a delivery."""
+    return f"oyez-{delivery.post_id}-{delivery.channel_id}"
+
+
+def render(tx: Tx, delivery: Delivery, post: Post, channel: Channel) -> Rendered:
+    """The delivery as the channel will publish it (text variant, media, thread parent)."""
+    text = post.variants.get(channel.name) or post.variants.get(channel.kind) or post.text
+    media = tuple(Media(path=Path(m["path"]), alt=m.get("alt", "")) for m in post.media)
+    return Rendered(
+        delivery_key=delivery_key(delivery),
+        text=text,
+        media=media,
+        reply_to=parent_remote_id(tx, post, channel),
+    )
+
+
+def parent_remote_id(tx: Tx, post: Post, channel: Channel) -> str | None:
+    if post.thread_parent_id is None:
+        return None
+    for d, c in tx.deliveries(post.thread_parent_id):
+        if c.id == channel.id:
+            return d.remote_id
+    return None
+
+
+def parent_in_flight(tx: Tx, post: Post, channel: Channel) -> bool:
+    """Whether the post this one threads under is still on its way to ``channel``."""
+    if post.thread_parent_id is None:
+        return False
+    return any(
+        c.id == channel.id and d.state in ("pending", "held", "sending", "unknown")
+        for d, c in tx.deliveries(post.thread_parent_id)
+    )

@@ -1,0 +1,281 @@
+"""Writing the outcome of a claimed delivery: the error policy of the engine.
+
+* rate-limited: the channel waits until the reset; the delivery is not charged
+  an attempt and goes out after the reset;
+* retryable: back off exponentially with jitter, capped; fail after
+  ``max_attempts``;
+* auth (or settings that cannot build a client): pause the channel and say why;
+* permanent: ``failed`` with the reason;
+* outcome unknown: ``unknown``, reconciled after a short wait; never retried blindly.
+
+Every write goes through :func:`queue_db.claims.settle`, which checks that this
+worker still holds the lease.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from channels.base import Receipt, Rendered
+from channels.errors import (
+    AuthError,
+    ChannelError,
+    ConfigError,
+    OutcomeUnknown,
+    PermanentError,
+    RateLimited,
+    Retryable,
+)
+from publisher.engine.outcome import Outcome
+from publisher.service.context import Context
+from queue_db import claims
+from queue_db.models import Channel, Delivery
+from queue_db.store import Tx
+
+log = logging.getLogger("oyez.engine")
+
+#: Wait used when a 429 names no reset time.
+DEFAULT_RATE_WAIT = timedelta(minutes=1)
+
+
+def backoff(attempts: int, cap_seconds: float, rng: random.Random | None = None) -> timedelta:
+    """Exponential backoff with jitter: between half and all of 5 s × 2^(attempts-1), capped."""
+    ceiling = min(float(cap_seconds), 5.0 * 2 ** max(0, attempts - 1))
+    return timedelta(seconds=(rng or random).uniform(ceiling / 2, ceiling))
+
+
+class Settler:
+    """Settles deliveries claimed by ``owner``; remembers channels blocked in this batch."""
+
+    def __init__(self, ctx: Context, owner: str, rng: random.Random) -> None:
+        self.ctx = ctx
+        self.owner = owner
+        self.rng = rng
+        #: Channels rate-limited or paused during the current batch: the rest of
+        #: the batch for them is handed back untried.
+        self.blocked: set[int] = set()
+
+    def _settle(self, tx: Tx, delivery: Delivery, **values: Any) -> bool:
+        assert delivery.id is not None
+        ok = claims.settle(tx, delivery.id, self.owner, **values)
+        if not ok:
+            log.warning(
+                "delivery %s was taken over by another worker; its outcome is theirs to settle",
+                delivery.id,
+            )
+        return ok
+
+    # -- good news ---------------------------------------------------------------------
+
+    def sent(
+        self, delivery: Delivery, receipt: Receipt, rendered: Rendered, *, reconciled: bool = False
+    ) -> Outcome:
+        now = self.ctx.clock()
+        with self.ctx.tx() as tx:
+            ok = self._settle(
+                tx,
+                delivery,
+                state="sent",
+                remote_id=receipt.remote_id,
+                remote_url=receipt.remote_url,
+                sent_at=now,
+                final_text=rendered.text,
+                last_error=None,
+                error_kind=None,
+                next_attempt_at=None,
+            )
+            if ok:
+                tx.log(
+                    "oyez",
+                    "sent",
+                    post_id=delivery.post_id,
+                    channel_id=delivery.channel_id,
+                    remote_id=receipt.remote_id,
+                    remote_url=receipt.remote_url,
+                    reconciled=reconciled,
+                )
+                claims.roll_up(tx, delivery.post_id)
+        return Outcome(sent=1 if ok else 0, posts={delivery.post_id})
+
+    def defer(self, delivery: Delivery, until: datetime, reason: str) -> Outcome:
+        """Put a claimed delivery back untried, due at ``until``."""
+        with self.ctx.tx() as tx:
+            self._settle(
+                tx,
+                delivery,
+                state="pending",
+                next_attempt_at=until,
+                attempts=max(0, delivery.attempts - 1),
+                last_error=f"{reason} (until {until.isoformat(timespec='seconds')})",
+            )
+        return Outcome(deferred=1)
+
+    # -- errors while publishing -------------------------------------------------------
+
+    def error(
+        self,
+        delivery: Delivery,
+        channel: Channel,
+        exc: ChannelError,
+        *,
+        reconciling: bool = False,
+    ) -> Outcome:
+        """Settle a delivery whose call (or reconciliation, if ``reconciling``) raised ``exc``."""
+        now = self.ctx.clock()
+        settings = self.ctx.settings.delivery
+        message = str(exc)[:500]
+        back = "unknown" if reconciling else "pending"
+        uncharged = max(0, delivery.attempts - 1)
+        with self.ctx.tx() as tx:
+            if isinstance(exc, RateLimited):
+                until = exc.reset_at or now + DEFAULT_RATE_WAIT
+                until = max(until, now)
+                tx.update_channel(channel.id, rate_limited_until=until)
+                self._settle(
+                    tx,
+                    delivery,
+                    state=back,
+                    next_attempt_at=until,
+                    attempts=uncharged,
+                    last_error=f"rate-limited until {until.isoformat(timespec='seconds')}",
+                    error_kind="unknown" if reconciling else "rate_limited",
+                )
+                self._block(channel)
+                return Outcome(retried=1)
+            if isinstance(exc, AuthError | ConfigError):
+                self._pause(tx, channel, f"credentials refused or missing: {message}")
+                self._settle(
+                    tx,
+                    delivery,
+                    state=back,
+                    next_attempt_at=now,
+                    attempts=uncharged,
+                    last_error=message,
+                    error_kind="unknown" if reconciling else "auth",
+                )
+                return Outcome(retried=1)
+            if isinstance(exc, OutcomeUnknown):
+                wait = backoff(1, settings.max_backoff_seconds, self.rng)
+                self._settle(
+                    tx,
+                    delivery,
+                    state="unknown",
+                    next_attempt_at=now + wait,
+                    last_error=f"{message}; checking before any retry",
+                    error_kind="unknown",
+                )
+                return Outcome(retried=1)
+            if isinstance(exc, Retryable) and delivery.attempts < settings.max_attempts:
+                wait = backoff(delivery.attempts, settings.max_backoff_seconds, self.rng)
+                self._settle(
+                    tx,
+                    delivery,
+                    state="pending",
+                    next_attempt_at=now + wait,
+                    last_error=message,
+                    error_kind="retryable",
+                )
+                return Outcome(retried=1)
+            if isinstance(exc, Retryable):
+                reason = f"gave up after {delivery.attempts} attempts: {message}"
+                kind = "gave_up"
+            else:
+                reason = message
+                kind = "permanent" if isinstance(exc, PermanentError) else "error"
+            return self._fail(tx, delivery, reason, kind)
+
+    def _fail(self, tx: Tx, delivery: Delivery, reason: str, kind: str) -> Outcome:
+        ok = self._settle(tx, delivery, state="failed", last_error=reason[:500], error_kind=kind)
+        if ok:
+            tx.log(
+                "oyez",
+                "failed",
+                post_id=delivery.post_id,
+                channel_id=delivery.channel_id,
+                reason=reason[:500],
+            )
+            claims.roll_up(tx, delivery.post_id)
+        return Outcome(failed=1, posts={delivery.post_id})
+
+    def _pause(self, tx: Tx, channel: Channel, reason: str) -> None:
+        tx.update_channel(channel.id, paused=True, paused_reason=reason[:500])
+        tx.log("oyez", "channel_paused", channel_id=channel.id, reason=reason[:500])
+        self._block(channel)
+
+    def _block(self, channel: Channel) -> None:
+        if channel.id is not None:
+            self.blocked.add(channel.id)
+
+    # -- reconciliation ----------------------------------------------------------------
+
+    def not_found(self, delivery: Delivery) -> Outcome:
+        """The channel says the post does not exist: it may be sent again."""
+        settings = self.ctx.settings.delivery
+        now = self.ctx.clock()
+        with self.ctx.tx() as tx:
+            if delivery.attempts >= settings.max_attempts:
+                return self._fail(
+                    tx,
+                    delivery,
+                    f"gave up after {delivery.attempts} attempts: not published",
+                    "gave_up",
+                )
+            self._settle(
+                tx,
+                delivery,
+                state="pending",
+                next_attempt_at=now,
+                last_error="not published after all: trying again",
+                error_kind="retryable",
+            )
+        return Outcome(retried=1)
+
+    def unreadable(self, delivery: Delivery, channel: Channel, exc: ChannelError) -> Outcome:
+        """The channel could not answer whether the post exists."""
+        settings = self.ctx.settings.delivery
+        if isinstance(exc, RateLimited | AuthError):
+            return self.error(delivery, channel, exc, reconciling=True)
+        if isinstance(exc, OutcomeUnknown) or not isinstance(exc, Retryable):
+            return self.attention(delivery, f"cannot tell whether it was published: {exc}")
+        if delivery.attempts >= settings.max_attempts:
+            return self.attention(
+                delivery,
+                f"cannot tell whether it was published after {delivery.attempts} tries: {exc}",
+            )
+        now = self.ctx.clock()
+        wait = backoff(delivery.attempts, settings.max_backoff_seconds, self.rng)
+        with self.ctx.tx() as tx:
+            self._settle(
+                tx,
+                delivery,
+                state="unknown",
+                next_attempt_at=now + wait,
+                last_error=f"checking whether it was published failed: {str(exc)[:400]}",
+                error_kind="unknown",
+            )
+        return Outcome(retried=1)
+
+    def attention(self, delivery: Delivery, reason: str) -> Outcome:
+        """Nobody can tell whether it went out: a person must look. Never retried."""
+        with self.ctx.tx() as tx:
+            ok = self._settle(
+                tx,
+                delivery,
+                state="needs_attention",
+                last_error=reason[:500],
+                error_kind="unknown",
+                next_attempt_at=None,
+            )
+            if ok:
+                tx.log(
+                    "oyez",
+                    "needs_attention",
+                    post_id=delivery.post_id,
+                    channel_id=delivery.channel_id,
+                    reason=reason[:500],
+                )
+                claims.roll_up(tx, delivery.post_id)
+        return Outcome(attention=1, posts={delivery.post_id})

@@ -1,0 +1,170 @@
+"""``oyez status``: is delivery working, and what needs a person?
+
+Workers alive (by heartbeat), the next due time, posts and deliveries by
+state, the crisis pause, paused channels (with why), channels waiting out a
+rate limit, and deliveries that need attention (with why).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from publisher.service.context import Context
+from publisher.service.pause import PauseState
+from publisher.service.times import iso
+from queue_db import claims, engine_store
+
+#: A worker is alive if it beat within this window (workers beat every 10 s at most).
+ALIVE_WINDOW = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class WorkerInfo:
+    name: str
+    host: str
+    pid: int
+    started_at: datetime
+    heartbeat_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "host": self.host,
+            "pid": self.pid,
+            "started_at": iso(self.started_at),
+            "heartbeat_at": iso(self.heartbeat_at),
+        }
+
+
+@dataclass(frozen=True)
+class ChannelState:
+    name: str
+    kind: str
+    paused: bool
+    paused_reason: str | None
+    rate_limited_until: datetime | None
+    #: Deliveries waiting on this channel (pending or being checked).
+    waiting: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "paused": self.paused,
+            "paused_reason": self.paused_reason,
+            "rate_limited_until": iso(self.rate_limited_until),
+            "waiting": self.waiting,
+        }
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    """A delivery nobody can tell went out: a person must check the channel."""
+
+    post_id: int
+    channel: str
+    reason: str
+    attempts: int
+    since: datetime
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "post_id": self.post_id,
+            "channel": self.channel,
+            "reason": self.reason,
+            "attempts": self.attempts,
+            "since": iso(self.since),
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class Status:
+    now: datetime
+    workers: tuple[WorkerInfo, ...]
+    next_due: datetime | None
+    posts: dict[str, int]
+    deliveries: dict[str, int]
+    crisis: PauseState | None
+    paused: tuple[ChannelState, ...]
+    rate_limited: tuple[ChannelState, ...]
+    attention: tuple[AttentionItem, ...]
+
+    @property
+    def healthy(self) -> bool:
+        """Workers are running and nothing is paused or waiting for a person."""
+        return bool(self.workers) and not (self.crisis or self.paused or self.attention)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "now": iso(self.now),
+            "workers": [w.to_dict() for w in self.workers],
+            "next_due": iso(self.next_due),
+            "posts": self.posts,
+            "deliveries": self.deliveries,
+            "crisis_pause": self.crisis.to_dict() if self.crisis else None,
+            "paused_channels": [c.to_dict() for c in self.paused],
+            "rate_limited": [c.to_dict() for c in self.rate_limited],
+            "needs_attention": [a.to_dict() for a in self.attention],
+            "healthy": self.healthy,
+        }
+
+
+def status(ctx: Context) -> Status:
+    """A snapshot of the queue and its workers, read in one transaction."""
+    now = ctx.clock()
+    with ctx.tx() as tx:
+        crisis_value = engine_store.crisis(tx)
+        workers = tuple(
+            WorkerInfo(w.name, w.host, w.pid, w.started_at, w.heartbeat_at)
+            for w in tx.workers()
+            if w.heartbeat_at >= now - ALIVE_WINDOW
+        )
+        next_due = claims.next_due(
+            tx,
+            now,
+            urgent_only=crisis_value is not None,
+            urgent_sources=ctx.settings.delivery.urgent_sources,
+            leases=False,
+        )
+        waiting = engine_store.waiting_by_channel(tx)
+        channels = [
+            ChannelState(
+                c.name,
+                c.kind,
+                c.paused,
+                c.paused_reason,
+                c.rate_limited_until,
+                waiting.get(c.id or 0, 0),
+            )
+            for c in tx.channels()
+        ]
+        attention = tuple(
+            AttentionItem(
+                p.id or 0,
+                c.name,
+                d.last_error or "outcome unknown",
+                d.attempts,
+                d.updated_at,
+                p.text[:120],
+            )
+            for d, p, c in engine_store.needing_attention(tx)
+        )
+        return Status(
+            now=now,
+            workers=workers,
+            next_due=next_due,
+            posts=tx.count_posts_by_state(),
+            deliveries=engine_store.delivery_counts(tx),
+            crisis=PauseState.of(crisis_value) if crisis_value else None,
+            paused=tuple(c for c in channels if c.paused),
+            rate_limited=tuple(
+                c
+                for c in channels
+                if c.rate_limited_until is not None and c.rate_limited_until > now
+            ),
+            attention=attention,
+        )

@@ -1,0 +1,143 @@
+"""Queries of the delivery engine besides claiming: workers, the crisis pause, slots, status.
+
+Functions take an open :class:`~queue_db.store.Tx`, like the Store's own methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, select
+from sqlmodel import col
+
+from queue_db.models import Channel, Delivery, Post, Worker
+from queue_db.store import Tx
+
+#: The Setting that holds the crisis pause (empty when there is none).
+PAUSE_KEY = "pause"
+#: Delivery states that hold a slot: the post is (or was) going out at that time.
+HOLDS_SLOT = ("pending", "held", "sending", "unknown", "sent", "needs_attention")
+
+
+# -- workers ------------------------------------------------------------------------------
+
+
+def beat(tx: Tx, name: str, pid: int, host: str, now: datetime) -> None:
+    """Record that worker ``name`` is alive (creating its row the first time)."""
+    row = tx.session.get(Worker, name)
+    if row is None:
+        tx.session.add(Worker(name=name, pid=pid, host=host, started_at=now, heartbeat_at=now))
+    else:
+        row.heartbeat_at = now
+        tx.session.add(row)
+    tx.session.flush()
+
+
+def forget_worker(tx: Tx, name: str) -> None:
+    tx.session.execute(delete(Worker).where(col(Worker.name) == name))
+
+
+def prune_workers(tx: Tx, silent_since: datetime) -> int:
+    """Drop workers whose last heartbeat is older than ``silent_since``."""
+    result = tx.session.execute(delete(Worker).where(col(Worker.heartbeat_at) < silent_since))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# -- the crisis pause ---------------------------------------------------------------------
+
+
+def crisis(tx: Tx) -> dict[str, Any] | None:
+    """The crisis pause (``{"reason", "by", "at"}``), or None when nothing is paused."""
+    value = tx.setting(PAUSE_KEY)
+    return value if value.get("all") else None
+
+
+def set_crisis(tx: Tx, value: dict[str, Any] | None) -> None:
+    tx.put_setting(PAUSE_KEY, value or {})
+
+
+# -- slots --------------------------------------------------------------------------------
+
+
+def booked(
+    tx: Tx, channel_ids: Sequence[int], start: datetime, end: datetime
+) -> list[tuple[int, datetime, int]]:
+    """(channel id, due time, post id) of deliveries holding a time in ``[start, end)``."""
+    if not channel_ids:
+        return []
+    rows = tx.session.execute(
+        select(col(Delivery.channel_id), col(Delivery.due_at), col(Delivery.post_id))
+        .where(
+            col(Delivery.channel_id).in_(list(channel_ids)),
+            col(Delivery.state).in_(HOLDS_SLOT),
+            col(Delivery.due_at) >= start,
+            col(Delivery.due_at) < end,
+        )
+        .order_by(col(Delivery.due_at))
+    )
+    return [(int(c), _aware(d), int(p)) for c, d, p in rows]
+
+
+def _aware(value: datetime) -> datetime:
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# -- status -------------------------------------------------------------------------------
+
+
+def delivery_counts(tx: Tx) -> dict[str, int]:
+    rows = tx.session.execute(
+        select(col(Delivery.state), func.count()).group_by(col(Delivery.state))
+    )
+    return {str(state): int(count) for state, count in rows}
+
+
+def needing_attention(tx: Tx, limit: int = 50) -> list[tuple[Delivery, Post, Channel]]:
+    rows = tx.session.execute(
+        select(Delivery, Post, Channel)
+        .join(Post, col(Post.id) == col(Delivery.post_id))
+        .join(Channel, col(Channel.id) == col(Delivery.channel_id))
+        .where(col(Delivery.state) == "needs_attention")
+        .order_by(col(Delivery.updated_at).desc())
+        .limit(limit)
+    )
+    return [(d, p, c) for d, p, c in rows]
+
+
+def waiting_by_channel(tx: Tx) -> dict[int, int]:
+    """How many deliveries wait (pending or unknown) on each channel."""
+    rows = tx.session.execute(
+        select(col(Delivery.channel_id), func.count())
+        .where(col(Delivery.state).in_(("pending", "unknown")))
+        .group_by(col(Delivery.channel_id))
+    )
+    return {int(c): int(n) for c, n in rows}
+
+
+def channels_by_id(tx: Tx) -> dict[int, Channel]:
+    return {c.id: c for c in tx.channels() if c.id is not None}
+
+
+def overdue(tx: Tx, now: datetime, channel_id: int | None = None) -> tuple[int, int]:
+    """Pending deliveries already due, and how many of them are past their post's expiry."""
+    query = (
+        select(func.count(), func.count(col(Post.id)))
+        .select_from(Delivery)
+        .outerjoin(
+            Post,
+            and_(
+                col(Post.id) == col(Delivery.post_id),
+                col(Post.expires_at).is_not(None),
+                col(Post.expires_at) < now,
+            ),
+        )
+        .where(col(Delivery.state) == "pending", col(Delivery.next_attempt_at) <= now)
+    )
+    if channel_id is not None:
+        query = query.where(col(Delivery.channel_id) == channel_id)
+    late, expiring = tx.session.execute(query).one()
+    return int(late), int(expiring)
