@@ -17,8 +17,10 @@ from channels.length import default_limits
 from channels.split import split_for_thread
 from publisher.errors import IllegalTransition, InvalidInput, NotFoundError
 from publisher.guidelines import Target
+from publisher.service import posts
 from publisher.service.context import Context
 from publisher.service.times import zone
+from publisher.service.views import PostView
 from queue_db import tui_store
 from queue_db.tui_store import PostFilter
 
@@ -261,10 +263,8 @@ def week(ctx: Context, start: datetime, days: int = 7) -> CalendarWeek:
 def next_free_slot(ctx: Context, channel_names: Sequence[str], after: datetime) -> datetime:
     """The first posting slot after ``after`` free on every one of ``channel_names``."""
     slots = _optional("publisher.service.slots")
-    if slots is not None and hasattr(slots, "next_free_slot"):
-        found: datetime | None = slots.next_free_slot(ctx, list(channel_names), after)
-        if found is None:
-            raise InvalidInput("no free slot in the coming weeks on those channels")
+    if slots is not None:
+        found: datetime = slots.next_free_slot(ctx, list(channel_names), after)
         return found
     if not channel_names:
         raise InvalidInput("pick at least one channel to find its next free slot")
@@ -278,9 +278,18 @@ def next_free_slot(ctx: Context, channel_names: Sequence[str], after: datetime) 
         ):
             return when
     raise InvalidInput(
-        f"no free slot shared by {', '.join(channel_names)} in the next {horizon} days "
-        "(set posting slots with `oyez channels slots`)"
+        f"no free slot shared by {', '.join(channel_names)} in the next {horizon} days"
     )
+
+
+def schedule_next(ctx: Context, post_id: int) -> PostView:
+    """Schedule an approved post (or move a scheduled one) into its next free slot."""
+    slots = _optional("publisher.service.slots")
+    if slots is not None:
+        view: PostView = slots.schedule_next_slot(ctx, post_id)
+        return view
+    post = posts.get_post(ctx, post_id)
+    return posts.schedule_post(ctx, post_id, next_free_slot(ctx, post.channels, ctx.clock()))
 
 
 # -- composing --------------------------------------------------------------------------
@@ -328,23 +337,36 @@ def crisis_reason(ctx: Context) -> str | None:
     return str(getattr(state, "reason", "") or "")
 
 
-def pause_all(ctx: Context, reason: str) -> None:
-    """The crisis pause: nothing is published (except urgent sources) until resumed."""
+def pause_all(ctx: Context, reason: str) -> str:
+    """The crisis pause: nothing is published (except urgent posts) until resumed."""
     if not reason.strip():
         raise InvalidInput("a crisis pause needs a reason")
     _pause_module().pause_all(ctx, reason.strip())
+    return "crisis pause is on: nothing will be published"
 
 
-def resume_all(ctx: Context) -> None:
-    _pause_module().resume_all(ctx)
+def _resumed(result: Any, what: str) -> str:
+    if getattr(result, "was_paused", True) is False:
+        return f"{what} was not paused"
+    overdue = int(getattr(result, "overdue", 0) or 0)
+    expiring = int(getattr(result, "expiring", 0) or 0)
+    tail = f": {overdue} overdue deliveries go now" if overdue else ""
+    tail += f", {expiring} of them expire" if expiring else ""
+    return f"{what} resumed{tail}"
 
 
-def pause_channel(ctx: Context, name: str, reason: str) -> None:
+def resume_all(ctx: Context) -> str:
+    """End the crisis pause; says what resuming let loose."""
+    return _resumed(_pause_module().resume_all(ctx), "publishing")
+
+
+def pause_channel(ctx: Context, name: str, reason: str) -> str:
     _pause_module().pause_channel(ctx, name, reason.strip())
+    return f"{name} paused"
 
 
-def resume_channel(ctx: Context, name: str) -> None:
-    _pause_module().resume_channel(ctx, name)
+def resume_channel(ctx: Context, name: str) -> str:
+    return _resumed(_pause_module().resume_channel(ctx, name), name)
 
 
 # -- channels ---------------------------------------------------------------------------

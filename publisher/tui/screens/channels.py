@@ -25,10 +25,10 @@ def ask_crisis_pause(app: OyezApp) -> None:
     """Ask for a reason, then stop all publishing until resumed."""
 
     def done(reason: str | None) -> None:
-        if reason and app.call(tui_queries.pause_all, app.ctx, reason) is not False:
+        said = app.call(tui_queries.pause_all, app.ctx, reason) if reason else None
+        if said:
             app.changed()
-            if app.crisis is not None:
-                app.notify("crisis pause is on: nothing will be published", severity="warning")
+            app.notify(said, severity="warning")
 
     app.push_screen(
         Prompt(
@@ -42,10 +42,10 @@ def ask_crisis_pause(app: OyezApp) -> None:
 
 def resume_after_crisis(app: OyezApp) -> None:
     def done(yes: bool | None) -> None:
-        if yes and app.call(tui_queries.resume_all, app.ctx) is not False:
+        said = app.call(tui_queries.resume_all, app.ctx) if yes else None
+        if said:
             app.changed()
-            if app.crisis is None:
-                app.notify("crisis pause is off: publishing resumes")
+            app.notify(said)
 
     app.push_screen(Confirm("Resume publishing", "End the crisis pause for every channel?"), done)
 
@@ -137,21 +137,18 @@ class ChannelsScreen(OyezScreen):
             return
 
         def done(reason: str | None) -> None:
-            if (
-                reason
-                and self.oyez.call(tui_queries.pause_channel, self.oyez.ctx, c.name, reason)
-                is not False
-            ):
+            said = self.oyez.call(tui_queries.pause_channel, self.oyez.ctx, c.name, reason or "")
+            if reason and said:
+                self.notify(said)
                 self.oyez.changed()
 
         self.app.push_screen(Prompt(f"Pause {c.name}", "Why? (shown to everyone)"), done)
 
     def action_resume(self) -> None:
         c = self.current()
-        if (
-            c is not None
-            and self.oyez.call(tui_queries.resume_channel, self.oyez.ctx, c.name) is not False
-        ):
+        said = self.oyez.call(tui_queries.resume_channel, self.oyez.ctx, c.name) if c else None
+        if said:
+            self.notify(said)
             self.oyez.changed()
 
     def action_crisis(self) -> None:

@@ -83,7 +83,7 @@ class ComposeScreen(OyezScreen):
                         "%Y-%m-%d %H:%M"
                     )
                 yield Input(value=when, placeholder="YYYY-MM-DD HH:MM", id="when", compact=True)
-                yield Checkbox("next free slot", value=not when, id="next-slot", compact=True)
+                yield Checkbox("next free slot", value=False, id="next-slot", compact=True)
                 yield Label("Media", classes="side-title")
                 yield Input(placeholder="path to image", id="media-path", compact=True)
                 yield Input(placeholder="alt text (required)", id="media-alt", compact=True)

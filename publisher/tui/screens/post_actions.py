@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
+from textual import work
 from textual.binding import Binding
 
 from publisher.errors import InvalidInput, OyezError
-from publisher.service import posts, tui_queries
+from publisher.service import posts, retract, tui_queries
 from publisher.service.views import PostView
 from publisher.tui.screens.base import OyezScreen
 from publisher.tui.screens.prompt import Confirm, Prompt
@@ -123,15 +122,16 @@ class PostActions(OyezScreen):
 
     def _schedule(self, post: PostView, answer: str, zone_name: str) -> None:
         ctx = self.oyez.ctx
-        at: datetime
         if answer.strip().lower() in ("next", "n", "next free slot"):
-            at = tui_queries.next_free_slot(ctx, post.channels, ctx.clock())
+            view = tui_queries.schedule_next(ctx, post.id)
         else:
             at = tui_queries.parse_local_time(answer, zone_name)
-        if at < ctx.clock():
-            raise InvalidInput("that time has passed; pick one in the future")
-        posts.schedule_post(ctx, post.id, at)
-        self._done(f"post {post.id} scheduled for {at.astimezone(self.oyez.tz):%a %d %b %H:%M}")
+            if at < ctx.clock():
+                raise InvalidInput("that time has passed; pick one in the future")
+            view = posts.schedule_post(ctx, post.id, at)
+        when = view.scheduled_at
+        shown = when.astimezone(self.oyez.tz).strftime("%a %d %b %H:%M") if when else "—"
+        self._done(f"post {post.id} scheduled for {shown}")
 
     def action_cancel_post(self) -> None:
         post = self._post()
@@ -150,22 +150,37 @@ class PostActions(OyezScreen):
         post = self._post()
         if post is None:
             return
-        retract = getattr(posts, "retract_post", None)
-        if retract is None:
-            self.notify("retracting a sent post is not available yet", severity="warning")
+        sent = [d.channel for d in post.deliveries if d.state == "sent"]
+        if not sent:
+            self.notify(f"post {post.id} has nothing published to retract", severity="warning")
             return
 
         def done(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                retract(self.oyez.ctx, post.id)
-            except OyezError as exc:
-                self.notify(str(exc), severity="error")
-                return
-            self._done(f"post {post.id} retracted")
+            if yes:
+                self.notify(f"retracting post {post.id} from {', '.join(sent)}…")
+                self._retract(post.id)
 
         self.app.push_screen(
-            Confirm(f"Retract post {post.id}", "Delete it from every network it went to? (y/n)"),
+            Confirm(
+                f"Retract post {post.id}",
+                f"Delete it from {', '.join(sent)}? The archive keeps what was published.",
+            ),
             done,
         )
+
+    @work(thread=True, group="retract")
+    def _retract(self, post_id: int) -> None:
+        # Deleting on a network is a network call: off the UI thread.
+        try:
+            outcomes = retract.retract_post(self.oyez.ctx, post_id)
+        except OyezError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            return
+        for o in outcomes:
+            if o.retracted:
+                self.app.call_from_thread(self.notify, f"post {post_id} retracted from {o.channel}")
+            else:
+                self.app.call_from_thread(
+                    self.notify, f"{o.channel}: {o.error}", severity="error", timeout=10
+                )
+        self.app.call_from_thread(self.oyez.changed)

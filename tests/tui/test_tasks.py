@@ -1,0 +1,140 @@
+"""Whole tasks, driven through the TUI with Textual's Pilot on real databases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from publisher.guidelines import Severity
+from publisher.service import posts
+from publisher.service.context import Context
+from publisher.tui.app import OyezApp
+from publisher.tui.screens.compose import ComposeScreen
+from publisher.tui.screens.post import PostScreen
+from publisher.tui.screens.queue import QueueScreen
+from publisher.tui.screens.signoff import SignoffScreen
+from publisher.tui.widgets.crisis_banner import CrisisBanner
+from publisher.tui.widgets.findings_list import FindingsList
+from publisher.tui.widgets.post_editor import PostEditor
+from publisher.tui.widgets.queue_table import QueueTable
+from tests.tui.conftest import Clock, drive, keys, wait_for
+
+
+def _text(app: OyezApp, selector: str) -> str:
+    return str(app.screen.query_one(selector).render())
+
+
+def test_a_draft_is_fixed_signed_off_slotted_and_sent(tui_ctx: Context, clock: Clock) -> None:
+    app = OyezApp(tui_ctx, dispatch=True, poll_seconds=0.2)
+
+    async def scenario(pilot: Any) -> None:
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen))
+        compose = app.screen
+        await pilot.press(*keys("Call Jo on 07911 123456 about the bins"))
+        found = compose.query_one(FindingsList).findings
+        assert [f.rule for f in found if f.severity is Severity.ERROR] == ["personal-data"]
+        assert any(
+            name == "oyez-error"
+            for spans in compose.query_one(PostEditor)._highlights.values()
+            for _, _, name in spans
+        )
+        compose.query_one("#channels").select("council")
+        editor = compose.query_one(PostEditor)
+        editor.select_all()
+        await pilot.press(*keys("Bin collections move to Saturday this week."))
+        await pilot.pause()
+        assert not [
+            f for f in compose.query_one(FindingsList).findings if f.severity is Severity.ERROR
+        ]
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
+        [post] = posts.list_posts(tui_ctx)
+        assert (post.state, post.author, post.channels) == ("in_review", "alex", ["council"])
+
+        app.act_as("sam")
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, SignoffScreen))
+        await pilot.press("a")
+        assert posts.get_post(tui_ctx, post.id).state == "approved"
+
+        await pilot.press("1")
+        await wait_for(pilot, lambda: isinstance(app.screen, QueueScreen))
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.press("enter")  # the prompt offers "next": the next free slot
+        scheduled = posts.get_post(tui_ctx, post.id)
+        assert scheduled.state == "scheduled"
+        assert scheduled.scheduled_at == clock.now.replace(hour=9, minute=0)
+
+        clock.advance(hours=1, seconds=5)
+        app.changed()  # wakes the in-process dispatcher
+        table = app.screen.query_one(QueueTable)
+        await wait_for(pilot, lambda: posts.get_post(tui_ctx, post.id).state == "sent")
+        app.screen.query_one("#state").value = "sent"
+        await wait_for(pilot, lambda: bool(table.page.rows) and table.page.rows[0].state == "sent")
+        [row] = table.page.rows
+        assert row.links and row.links[0].startswith("file://")
+        assert "↗" in str(table.get_row_at(0)[-1])
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PostScreen))
+        assert row.links[0] in _text(app, "#post-deliveries")
+
+    drive(app, scenario, (120, 40))
+
+
+def test_crisis_pause_shows_a_banner_everywhere_until_resumed(tui_ctx: Context) -> None:
+    app = OyezApp(tui_ctx, poll_seconds=0)
+
+    async def scenario(pilot: Any) -> None:
+        await pilot.press("6")
+        await pilot.pause()
+        await pilot.press("exclamation_mark")
+        await pilot.pause()
+        await pilot.press(*keys("major incident"), "enter")
+        await wait_for(pilot, lambda: app.crisis == "major incident")
+        assert app.screen.query_one(CrisisBanner).has_class("-on")
+        assert "major incident" in str(app.screen.query_one(CrisisBanner).render())
+        for section in "12345":
+            await pilot.press(section)
+            await pilot.pause()
+            assert app.screen.query_one(CrisisBanner).has_class("-on"), section
+        await pilot.press("6")
+        await pilot.pause()
+        await pilot.press("R")
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.crisis is None)
+        await pilot.press("1")
+        await pilot.pause()
+        assert not app.screen.query_one(CrisisBanner).has_class("-on")
+
+    drive(app, scenario, (80, 24))
+
+
+def test_a_rejected_post_goes_back_to_its_author_with_the_comment(tui_ctx: Context) -> None:
+    post = posts.create_post(tui_ctx, "The library reopens on Monday.", ["council"])
+    posts.submit_post(tui_ctx, post.id)
+    tui_ctx.actor = "sam"
+    app = OyezApp(tui_ctx, poll_seconds=0)
+
+    async def scenario(pilot: Any) -> None:
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press(*keys("Say which library"), "enter")
+        await wait_for(pilot, lambda: posts.get_post(tui_ctx, post.id).state == "draft")
+        app.act_as("alex")
+        await pilot.press("1")
+        await pilot.pause()
+        table = app.screen.query_one(QueueTable)
+        row = table.current_row()
+        assert row is not None
+        assert (row.id, row.state, row.author) == (post.id, "draft", "alex")
+        assert row.review_comment == "Say which library"
+        assert "↩" in str(table.get_row_at(0)[-1])
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PostScreen))
+        assert "Say which library" in _text(app, "#post-review")
+
+    drive(app, scenario, (80, 24))
