@@ -154,3 +154,18 @@ def test_checksum_helpers() -> None:
     assert not iban_valid("ZZ82WEST12345698765432")  # no such country
     assert card_brand_plausible("4111111111111111")
     assert not card_brand_plausible("9111111111111111")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tel:020 7946 0958",
+        "On 25.11.2026 call 020 7946 0958.",
+        "Patch by 2026-11-25, questions to (020) 7946 0958",
+        "CVE-2024-12345: call 020 7946 0958 ext. 12",
+    ],
+)
+def test_phone_numbers_next_to_dates_ids_and_punctuation_are_still_found(text: str) -> None:
+    (finding,) = only(PACK).check(text)
+    assert "7946 0958" in text[finding.start : finding.end]
+    assert finding.message == "Personal data: a phone number"
