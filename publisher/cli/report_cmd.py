@@ -1,0 +1,266 @@
+"""``oyez report``: the report as terminal charts, a self-contained HTML page, or a PNG.
+
+Every format draws the same charts: each chart is a list of labelled
+(stacked) bars, laid out once in pixels for SVG and PNG, or in character
+cells for the terminal. The PNG is drawn with Pillow, which needs no browser.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from publisher.cli.common import console, emit_json, state
+from publisher.cli.export_cmd import parse_period
+from publisher.errors import InvalidInput
+from publisher.service.report import Report, build_report
+
+FORMATS = ("text", "html", "png")
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+WIDTH, LABEL_W, NOTE_W, ROW_H, TITLE_H = 820, 170, 150, 22, 34
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    #: (value, colour) segments, stacked left to right.
+    segments: tuple[tuple[float, str], ...]
+    note: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    bars: tuple[Bar, ...]
+    #: The value a full-width bar stands for.
+    scale: float
+    legend: tuple[tuple[str, str], ...] = ()
+    empty: str = "nothing in this period"
+
+
+def charts(report: Report) -> list[Chart]:
+    """The report's five charts."""
+    colours = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(report.channels)}
+    days = [
+        Bar(
+            day.isoformat(),
+            tuple((report.per_day.get((day, c), 0), colours[c]) for c in report.channels),
+            str(sum(report.per_day.get((day, c), 0) for c in report.channels)),
+        )
+        for day in report.days
+    ]
+    on_time = [
+        Bar(o.channel, ((o.rate or 0.0, PALETTE[2]),), f"{o.rate or 0:.0%} ({o.on_time}/{o.sent})")
+        for o in (*report.on_time, report.on_time_total)
+        if o.sent
+    ]
+    failures = [Bar(r.reason, ((r.count, PALETTE[3]),), str(r.count)) for r in report.failures]
+    cadences = [
+        Bar(
+            c.cadence,
+            ((min(c.sent / c.due, 1.0) if c.due else 1.0, PALETTE[4]),),
+            f"{c.sent}/{c.due}",
+        )
+        for c in report.cadences or ()
+    ]
+    tickets = [
+        Bar(t.ticket, ((t.posts, PALETTE[0]),), f"{t.posts} ({t.published} out)")
+        for t in report.tickets
+    ]
+    return [
+        Chart(
+            "Posts per channel per day",
+            tuple(days),
+            max((sum(v for v, _ in b.segments) for b in days), default=1),
+            tuple(colours.items()),
+        ),
+        Chart("On time (sent within a minute of due)", tuple(on_time), 1.0),
+        Chart(
+            "Failures by reason",
+            tuple(failures),
+            max((r.count for r in report.failures), default=1),
+            empty="no failures",
+        ),
+        Chart(
+            "Cadence adherence (tips sent / due)",
+            tuple(cadences),
+            1.0,
+            empty="no cadences" if report.cadences is None else "no cadence was due",
+        ),
+        Chart(
+            "Ticket posts per ticket",
+            tuple(tickets),
+            max((t.posts for t in report.tickets), default=1),
+            empty="no ticket posts",
+        ),
+    ]
+
+
+def period(report: Report) -> str:
+    since = report.since.strftime("%Y-%m-%d %H:%M") if report.since else "the beginning"
+    until = report.until.strftime("%Y-%m-%d %H:%M") if report.until else "now"
+    return f"{since} to {until} UTC · days in {report.timezone} · {report.published} published"
+
+
+# -- terminal ------------------------------------------------------------------------------
+
+
+def print_text(report: Report) -> None:
+    width = max(20, min(console.width, 120) - 24 - 18)
+    console.print(Text("oyez report", style="bold"), Text(period(report), style="dim"))
+    for chart in charts(report):
+        console.print()
+        console.print(Text(chart.title, style="bold underline"))
+        if chart.legend:
+            legend = Text("  ")
+            for name, colour in chart.legend:
+                legend.append("■ ", style=colour).append(name + "  ")
+            console.print(legend)
+        if not chart.bars:
+            console.print(Text(f"  {chart.empty}", style="dim"))
+        for bar in chart.bars:
+            line = Text(f"  {bar.label[:22]:<22} ")
+            for value, colour in bar.segments:
+                line.append("█" * round(width * value / (chart.scale or 1)), style=colour)
+            console.print(line.append(f" {bar.note}"), soft_wrap=True)
+
+
+# -- pixels: one layout, drawn as SVG or PNG ---------------------------------------------
+
+Shape = tuple[str, float, float, float, float, str, str]  # kind, x, y, w|size, h, colour, text
+
+
+def layout(chart: Chart) -> tuple[list[Shape], int]:
+    shapes: list[Shape] = [("text", 8, 22, 16, 0, "#222", chart.title)]
+    y = TITLE_H
+    if chart.legend:
+        x = 8.0
+        for name, colour in chart.legend:
+            shapes += [
+                ("rect", x, y - 10, 10, 10, colour, ""),
+                ("text", x + 14, y, 12, 0, "#444", name),
+            ]
+            x += 24 + 7 * len(name)
+        y += 16
+    if not chart.bars:
+        shapes.append(("text", 8, y + 14, 13, 0, "#777", chart.empty))
+        return shapes, y + 26
+    room = WIDTH - LABEL_W - NOTE_W - 16
+    for bar in chart.bars:
+        shapes.append(("text", 8, y + 15, 12, 0, "#333", bar.label[:26]))
+        x = float(LABEL_W)
+        for value, colour in bar.segments:
+            w = room * value / (chart.scale or 1)
+            if w > 0:
+                shapes.append(("rect", x, y + 4, w, ROW_H - 6, colour, ""))
+            x += w
+        shapes.append(("text", x + 6, y + 15, 12, 0, "#333", bar.note))
+        y += ROW_H
+    return shapes, y + 10
+
+
+def svg(chart: Chart) -> str:
+    shapes, height = layout(chart)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+        f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{html.escape(chart.title)}">'
+    ]
+    for kind, x, y, size, h, colour, text in shapes:
+        if kind == "rect":
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{size:.1f}" height="{h:.1f}" fill="{colour}"/>'
+            )
+        else:
+            weight = ' font-weight="bold"' if size >= 16 else ""
+            parts.append(
+                f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size:.0f}" fill="{colour}"{weight}>'
+                f"{html.escape(text)}</text>"
+            )
+    return "\n".join([*parts, "</svg>"])
+
+
+def to_html(report: Report) -> str:
+    body = "\n".join(f"<section>{svg(chart)}</section>" for chart in charts(report))
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        "<title>oyez report</title><style>body{font-family:system-ui,sans-serif;margin:2em;"
+        "color:#222}section{margin:1.5em 0}svg{font-family:system-ui,sans-serif}</style>"
+        f"</head><body><h1>oyez report</h1><p>{html.escape(period(report))}</p>\n{body}\n"
+        "</body></html>\n"
+    )
+
+
+def to_png(report: Report, path: Path) -> None:
+    from PIL import Image, ImageDraw, ImageFont  # deferred: only PNG needs Pillow
+
+    laid = [layout(chart) for chart in charts(report)]
+    height = 60 + sum(h for _, h in laid)
+    image = Image.new("RGB", (WIDTH, height), "white")
+    draw = ImageDraw.Draw(image)
+    fonts: dict[float, ImageFont.FreeTypeFont | ImageFont.ImageFont] = {}
+
+    def font(size: float) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+        return fonts.setdefault(size, ImageFont.load_default(size=size))
+
+    draw.text((8, 28), "oyez report", fill="#222", font=font(20), anchor="ls")
+    draw.text((8, 48), period(report), fill="#666", font=font(12), anchor="ls")
+    top = 60
+    for shapes, h in laid:
+        for kind, x, y, size, rect_h, colour, text in shapes:
+            if kind == "rect":
+                draw.rectangle((x, top + y, x + size, top + y + rect_h), fill=colour)
+            else:
+                draw.text((x, top + y), text, fill=colour, font=font(size), anchor="ls")
+        top += h
+    image.save(path, format="PNG")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("report")
+    def report(
+        ctx: typer.Context,
+        since: Annotated[
+            str | None, typer.Option("--since", help="From this day or time.", metavar="DATE")
+        ] = None,
+        until: Annotated[
+            str | None,
+            typer.Option(
+                "--until", help="Up to the end of this day, or this time.", metavar="DATE"
+            ),
+        ] = None,
+        fmt: Annotated[
+            str, typer.Option("--format", "-f", help="text, html or png.", metavar="FORMAT")
+        ] = "text",
+        output: Annotated[
+            Path | None, typer.Option("--output", "-o", help="The file to write.", metavar="FILE")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the numbers as JSON.")] = False,
+    ) -> None:
+        """Posts per channel per day, on-time rate, failures, cadences and ticket posts."""
+        if fmt not in FORMATS:
+            raise InvalidInput(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+        if fmt == "png" and output is None:
+            raise InvalidInput("--format png needs --output FILE")
+        context = state(ctx).open()
+        data = build_report(context, *parse_period(context, since, until))
+        if as_json:
+            emit_json(data.to_dict())
+        elif fmt == "text":
+            print_text(data)
+        elif fmt == "html" and output is None:
+            typer.echo(to_html(data), nl=False)
+        else:
+            assert output is not None
+            try:
+                if fmt == "html":
+                    output.write_text(to_html(data), encoding="utf-8")
+                else:
+                    to_png(data, output)
+            except OSError as exc:
+                raise InvalidInput(f"cannot write {output}: {exc.strerror}") from None
+            console.print(f"wrote the report to {output}", highlight=False)
