@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from pydantic import Field, field_validator
+from pydantic import field_validator
 
 from publisher.guidelines.model import Severity
 from publisher.guidelines.post import Post
@@ -101,7 +101,7 @@ class PersonalDataOptions(RuleOptions):
     #: Public contact details that may be posted, e.g. a switchboard number or a press address.
     allow: tuple[str, ...] = ()
     #: Email domains whose addresses may be posted, e.g. ``["council.gov.uk"]``.
-    allow_email_domains: tuple[str, ...] = Field(default=())
+    allow_email_domains: tuple[str, ...] = ()
 
     @field_validator("regions")
     @classmethod
