@@ -1,0 +1,58 @@
+"""Blog cross-posting from RSS and Atom feeds.
+
+The daemon asks :func:`producers` for one producer per feed; each fires on
+the feed's interval and polls it if it is due (a failing feed backs off by
+pushing its next poll later, so some fires do nothing). Several workers may
+fire the same feed: one claims the poll, the others skip it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from publisher.errors import NotFoundError, OyezError
+from publisher.service.context import Context
+from publisher.sources.base import Producer
+from queue_db import feeds_store
+
+log = logging.getLogger("oyez.feeds")
+
+
+def producers(ctx: Context) -> list[Producer]:
+    """One producer per feed, ``feed:<name>``, on an interval of the feed's ``--every``."""
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    with ctx.tx() as tx:
+        rows = feeds_store.feeds(tx)
+    return [
+        Producer(
+            id=f"feed:{row.name}",
+            trigger=IntervalTrigger(minutes=row.every_minutes, timezone=UTC),
+            fire=_firer(row.id),
+        )
+        for row in rows
+        if row.id is not None
+    ]
+
+
+def _firer(feed_id: int) -> Callable[[Context, datetime], int]:
+    def fire(ctx: Context, fire_time: datetime) -> int:
+        return poll_due(ctx, feed_id)
+
+    return fire
+
+
+def poll_due(ctx: Context, feed_id: int) -> int:
+    """Poll the feed if it is due and unclaimed; returns the posts made. Never raises for it."""
+    from publisher.sources.feeds.poll import poll_feed
+
+    try:
+        result = poll_feed(ctx, feed_id, force=False)
+    except NotFoundError:
+        return 0  # removed since the daemon read the feeds
+    except OyezError as exc:
+        log.warning("feed %d: poll failed: %s", feed_id, exc)
+        return 0
+    return result.posts

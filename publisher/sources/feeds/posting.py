@@ -1,0 +1,222 @@
+"""Turning queued ledger entries into posts, through the post lifecycle service.
+
+Every step is idempotent, so two workers (or a worker that died half way)
+end with one post per entry: the post's unique source key
+``feed:<feed id>:<entry key>`` makes the second ``create_post`` fail, and the
+loser carries on with the post the winner made; a lifecycle step someone
+else already took is skipped. A post is ``submit``-ted (the guideline checks
+run and their findings are stored). In ``review`` mode it then waits for an
+approver. In ``auto`` mode it is approved by the system user and scheduled;
+error findings instead hold it in review or cancel it, as
+``guidelines.automated_errors`` says; they never pass silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from channels.length import default_limits
+from publisher.errors import IllegalTransition, OyezError
+from publisher.service import checks, slots
+from publisher.service import posts as lifecycle
+from publisher.service.context import Context
+from publisher.service.views import PostView
+from publisher.sources.feeds.template import EntryText, Template
+from publisher.sources.feeds.text import hashtags
+from queue_db import feeds_store
+from queue_db.feeds_models import Feed, FeedEntry
+
+log = logging.getLogger("oyez.feeds")
+
+#: The user that approves and schedules ``auto`` feed posts in the audit log.
+SYSTEM_ACTOR = "oyez"
+
+
+@dataclass
+class Drained:
+    posts: int = 0
+    held: int = 0
+    dropped: int = 0
+    failed: int = 0
+    waiting: int = 0
+    error: str | None = None
+
+
+def source_key(feed: Feed, entry: FeedEntry) -> str:
+    return f"feed:{feed.id}:{entry.key[:40]}"
+
+
+def slot_time(ctx: Context, channels: list[str], after: datetime) -> datetime:
+    """When an ``auto`` post goes out: the channels' next free slot, else at once.
+
+    Channels without posting slots take a post at any time (quiet hours and
+    blackout dates are the dispatcher's to honour). When slots exist but none
+    is free, :func:`~publisher.service.slots.next_free_slot` raises and the
+    entry stays queued, with the reason on the feed.
+    """
+    with ctx.tx() as tx:
+        rows = [tx.channel(name) for name in channels]
+    if not any(slots.calendar_of(row).has_slots for row in rows):
+        return after
+    return slots.next_free_slot(ctx, channels, after)
+
+
+def fitter(ctx: Context, channel_names: list[str]) -> Callable[[str], bool]:
+    """A test that a text fits every target channel, counted as each network counts."""
+    limits = []
+    with ctx.tx() as tx:
+        for name in channel_names:
+            row = tx.channel(name)
+            base = default_limits(row.kind)
+            configured = row.settings.get("max_length")
+            if isinstance(configured, int) and configured > 0:
+                base = replace(base, max_length=configured)
+            limits.append(base)
+    return lambda text: all(limit.fits(text) for limit in limits)
+
+
+def drain(ctx: Context, feed: Feed) -> Drained:
+    """Make posts for the feed's queued entries, oldest first, within the daily cap."""
+    assert feed.id is not None
+    out = Drained()
+    now = ctx.clock()
+    with ctx.tx() as tx:
+        limit = None
+        if feed.max_per_day:
+            made = feeds_store.posts_since(tx, feed.id, now - timedelta(days=1))
+            limit = max(0, feed.max_per_day - made)
+        queued = feeds_store.waiting_entries(tx, feed.id)
+    out.waiting = len(queued)
+    waiting = queued if limit is None else queued[:limit]
+    if not waiting:
+        return out
+    template = Template.parse(feed.template)
+    try:
+        fits = fitter(ctx, feed.channels)
+    except OyezError as exc:
+        out.error = f"cannot post: {exc}"
+        return out
+    for entry in waiting:
+        try:
+            outcome = _post_entry(ctx, feed, entry, template, fits)
+        except OyezError as exc:
+            # The entry stays queued; the next poll tries again.
+            out.error = f"cannot post entry {entry.title[:60]!r}: {exc}"
+            log.warning("feed %s: %s", feed.name, out.error)
+            break
+        setattr(out, outcome, getattr(out, outcome) + 1)
+        out.waiting -= 1
+    return out
+
+
+def _post_entry(
+    ctx: Context, feed: Feed, entry: FeedEntry, template: Template, fits: Callable[[str], bool]
+) -> str:
+    """Make (or finish making) the post for one entry; returns the Drained counter to bump."""
+    assert entry.id is not None
+    payload = entry.payload or {}
+    text = template.fit(
+        EntryText(
+            title=entry.title,
+            link=entry.link or "",
+            summary=str(payload.get("summary", "")),
+            author=str(payload.get("author", "")),
+            tags=_tags(payload.get("tags")),
+        ),
+        fits,
+    )
+    if not text.strip():
+        _settle(ctx, entry, "failed", reason="nothing to post: no title, link or summary")
+        return "failed"
+    view = _create(ctx, feed, entry, text)
+    view = _advance(ctx, feed, view)
+    if view.state == "cancelled":
+        _settle(ctx, entry, "dropped", post_id=view.id, reason="guideline errors: dropped")
+        return "dropped"
+    held = view.state == "in_review" and checks.has_errors(view.findings)
+    reason = "held in review: guideline errors" if held else None
+    _settle(ctx, entry, "posted", post_id=view.id, reason=reason, posted_at=ctx.clock())
+    return "held" if held and feed.mode == "auto" else "posts"
+
+
+def _tags(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(hashtags([str(v) for v in value]))
+
+
+def _settle(
+    ctx: Context,
+    entry: FeedEntry,
+    status: str,
+    *,
+    reason: str | None = None,
+    post_id: int | None = None,
+    posted_at: datetime | None = None,
+) -> None:
+    assert entry.id is not None
+    with ctx.tx() as tx:
+        feeds_store.settle_entry(
+            tx, entry.id, status, reason=reason, post_id=post_id, posted_at=posted_at
+        )
+
+
+def _create(ctx: Context, feed: Feed, entry: FeedEntry, text: str) -> PostView:
+    key = source_key(feed, entry)
+    author = replace(ctx, actor=f"feed:{feed.name}")
+    existing = _by_source_key(ctx, key)
+    if existing is not None:
+        return existing
+    try:
+        return lifecycle.create_post(author, text, feed.channels, source="feed", source_key=key)
+    except OyezError:
+        # Another worker made it between our look and our insert: carry on with theirs.
+        existing = _by_source_key(ctx, key)
+        if existing is None:
+            raise
+        return existing
+
+
+def _by_source_key(ctx: Context, key: str) -> PostView | None:
+    with ctx.tx() as tx:
+        post = tx.post_by_source_key(key)
+        if post is None or post.id is None:
+            return None
+        return PostView.of(post, tx.deliveries(post.id))
+
+
+def _advance(ctx: Context, feed: Feed, view: PostView) -> PostView:
+    """Take the post as far as the feed's mode allows; steps others took are skipped."""
+    author = replace(ctx, actor=f"feed:{feed.name}")
+    system = replace(ctx, actor=SYSTEM_ACTOR)
+    steps = 0
+    while steps < 4:
+        steps += 1
+        try:
+            if view.state == "draft":
+                view = lifecycle.submit_post(author, view.id)
+            elif view.state == "in_review" and checks.has_errors(view.findings):
+                if ctx.settings.guidelines.automated_errors == "drop":
+                    view = lifecycle.cancel_post(system, view.id)
+                else:
+                    _log_hold(ctx, view)
+                return view
+            elif view.state == "in_review" and feed.mode == "auto":
+                view = lifecycle.approve_post(system, view.id)
+            elif view.state == "approved" and feed.mode == "auto":
+                at = slot_time(ctx, feed.channels, ctx.clock())
+                view = lifecycle.schedule_post(system, view.id, at)
+            else:
+                return view
+        except IllegalTransition:
+            view = lifecycle.get_post(ctx, view.id)  # someone else moved it: look again
+    return view
+
+
+def _log_hold(ctx: Context, view: PostView) -> None:
+    with ctx.tx() as tx:
+        rules = sorted({str(f.get("rule")) for f in view.findings if f.get("severity") == "error"})
+        tx.log(SYSTEM_ACTOR, "held", post_id=view.id, reason="guideline errors", rules=rules)

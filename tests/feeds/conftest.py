@@ -1,0 +1,36 @@
+"""Fixtures of the feed tests: a local feed server, a context with an outbox channel."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from publisher.service import posts
+from publisher.service.context import Context
+from publisher.service.views import PostView
+from publisher.sources.feeds.fetch import FetchLimits
+from tests.feeds.server import FeedServer
+from tests.helpers import add_outbox, make_context
+
+#: Short limits so hostile answers are met quickly.
+LIMITS = FetchLimits(max_bytes=1024 * 1024, timeout=1.0, max_redirects=3)
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    with FeedServer() as s:
+        yield s
+
+
+@pytest.fixture
+def ctx(db_url: str, tmp_path: Path) -> Iterator[Context]:
+    context = make_context(db_url)
+    add_outbox(context, "blog-out", tmp_path / "out")
+    yield context
+    context.close()
+
+
+def feed_posts(ctx: Context) -> list[PostView]:
+    return posts.list_posts(ctx, source="feed")
