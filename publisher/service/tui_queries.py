@@ -6,21 +6,19 @@ database. Everything returns frozen views; errors are :mod:`publisher.errors`.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from types import ModuleType
 from typing import Any
 
 from channels.length import default_limits
 from channels.split import split_for_thread
 from publisher.errors import IllegalTransition, InvalidInput, NotFoundError
 from publisher.guidelines import Target
-from publisher.service import posts
+from publisher.service.channels import list_channels
 from publisher.service.context import Context
+from publisher.service.slots import slots_for
 from publisher.service.times import zone
-from publisher.service.views import PostView
 from queue_db import tui_store
 from queue_db.tui_store import PostFilter
 
@@ -36,7 +34,6 @@ STATE_PRESETS: dict[str, tuple[str, ...]] = {
     "failed": ("failed", "expired"),
     "cancelled": ("cancelled",),
 }
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True)
@@ -213,44 +210,20 @@ class CalendarPost:
 class CalendarWeek:
     start: datetime
     days: int
-    #: ``{channel name: [slot times in UTC]}`` within the week.
+    #: ``{channel name: [open slot times in UTC]}`` within the week.
     slots: dict[str, list[datetime]] = field(default_factory=dict)
     posts: tuple[CalendarPost, ...] = ()
 
 
-def _slot_times(slots: dict[str, Any], tz_name: str, start: datetime, days: int) -> list[datetime]:
-    tz = zone(tz_name)
-    out: list[datetime] = []
-    first = start.astimezone(tz).date()
-    for n in range(days + 1):
-        day = first + timedelta(days=n)
-        for hhmm in slots.get(WEEKDAYS[day.weekday()], []) or []:
-            try:
-                hour, minute = (int(p) for p in str(hhmm).split(":", 1))
-                local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
-            except ValueError:
-                continue
-            if start <= local < start + timedelta(days=days):
-                out.append(local.astimezone(start.tzinfo))
-    return sorted(out)
-
-
-def _optional(module: str) -> ModuleType | None:
-    """A service module another part of oyez provides, if this install has it."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        return None
-
-
 def week(ctx: Context, start: datetime, days: int = 7) -> CalendarWeek:
     """Each channel's posting slots and the posts due from ``start`` (UTC) for ``days``."""
-    from publisher.service.channels import list_channels
-
     end = start + timedelta(days=days)
     with ctx.tx() as tx:
         raw = tui_store.posts_between(tx, start, end)
-    slots = {c.name: _slot_times(c.slots, c.timezone, start, days) for c in list_channels(ctx)}
+    slots = {
+        c.name: [s.time for s in slots_for(ctx, c.name, start, days) if s.open]
+        for c in list_channels(ctx)
+    }
     posts = tuple(
         CalendarPost(
             post_id=i, state=s, at=at, channel=c, first_line=(h.strip().splitlines() or [""])[0]
@@ -258,38 +231,6 @@ def week(ctx: Context, start: datetime, days: int = 7) -> CalendarWeek:
         for i, s, at, c, h in raw
     )
     return CalendarWeek(start=start, days=days, slots=slots, posts=posts)
-
-
-def next_free_slot(ctx: Context, channel_names: Sequence[str], after: datetime) -> datetime:
-    """The first posting slot after ``after`` free on every one of ``channel_names``."""
-    slots = _optional("publisher.service.slots")
-    if slots is not None:
-        found: datetime = slots.next_free_slot(ctx, list(channel_names), after)
-        return found
-    if not channel_names:
-        raise InvalidInput("pick at least one channel to find its next free slot")
-    horizon = 28
-    cal = week(ctx, after, horizon)
-    taken = {(p.channel, p.at) for p in cal.posts}
-    candidates = sorted({t for name in channel_names for t in cal.slots.get(name, [])})
-    for when in candidates:
-        if when > after and all(
-            when in cal.slots.get(n, []) and (n, when) not in taken for n in channel_names
-        ):
-            return when
-    raise InvalidInput(
-        f"no free slot shared by {', '.join(channel_names)} in the next {horizon} days"
-    )
-
-
-def schedule_next(ctx: Context, post_id: int) -> PostView:
-    """Schedule an approved post (or move a scheduled one) into its next free slot."""
-    slots = _optional("publisher.service.slots")
-    if slots is not None:
-        view: PostView = slots.schedule_next_slot(ctx, post_id)
-        return view
-    post = posts.get_post(ctx, post_id)
-    return posts.schedule_post(ctx, post_id, next_free_slot(ctx, post.channels, ctx.clock()))
 
 
 # -- composing --------------------------------------------------------------------------
@@ -306,67 +247,6 @@ def thread_preview(text: str, kind: str) -> list[str]:
     if limits.fits(text.strip()) or not limits.threads:
         return [text.strip()] if text.strip() else []
     return split_for_thread(text, limits, numbered=True)
-
-
-# -- pauses -----------------------------------------------------------------------------
-
-
-def _pause_module() -> ModuleType:
-    module = _optional("publisher.service.pause")
-    if module is None:
-        raise InvalidInput("pausing is not available in this version of oyez yet")
-    return module
-
-
-def crisis_reason(ctx: Context) -> str | None:
-    """The crisis pause's reason while it is on (``""`` if none was given), else ``None``."""
-    module = _optional("publisher.service.pause")
-    if module is None:
-        return None
-    state = module.crisis(ctx)
-    if not state:
-        return None
-    if isinstance(state, str):
-        return state
-    if isinstance(state, dict):
-        if state.get("active") is False or state.get("on") is False:
-            return None
-        return str(state.get("reason") or "")
-    if getattr(state, "active", True) is False or getattr(state, "on", True) is False:
-        return None
-    return str(getattr(state, "reason", "") or "")
-
-
-def pause_all(ctx: Context, reason: str) -> str:
-    """The crisis pause: nothing is published (except urgent posts) until resumed."""
-    if not reason.strip():
-        raise InvalidInput("a crisis pause needs a reason")
-    _pause_module().pause_all(ctx, reason.strip())
-    return "crisis pause is on: nothing will be published"
-
-
-def _resumed(result: Any, what: str) -> str:
-    if getattr(result, "was_paused", True) is False:
-        return f"{what} was not paused"
-    overdue = int(getattr(result, "overdue", 0) or 0)
-    expiring = int(getattr(result, "expiring", 0) or 0)
-    tail = f": {overdue} overdue deliveries go now" if overdue else ""
-    tail += f", {expiring} of them expire" if expiring else ""
-    return f"{what} resumed{tail}"
-
-
-def resume_all(ctx: Context) -> str:
-    """End the crisis pause; says what resuming let loose."""
-    return _resumed(_pause_module().resume_all(ctx), "publishing")
-
-
-def pause_channel(ctx: Context, name: str, reason: str) -> str:
-    _pause_module().pause_channel(ctx, name, reason.strip())
-    return f"{name} paused"
-
-
-def resume_channel(ctx: Context, name: str) -> str:
-    return _resumed(_pause_module().resume_channel(ctx, name), name)
 
 
 # -- channels ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from textual.worker import get_current_worker
 
 from publisher.errors import InvalidInput, OyezError
 from publisher.guidelines import Checker
-from publisher.service import checks, tui_queries
+from publisher.service import checks, pause, tui_queries
 from publisher.service.context import Context
 from publisher.service.times import zone
 from publisher.tui.commands import OyezCommands
@@ -78,6 +78,12 @@ class Dispatcher:
             self._engine.stop()
         elif self._thread is not None:
             self._thread.join(timeout=30)
+
+
+def crisis_reason(ctx: Context) -> str | None:
+    """The crisis pause's reason while it is on, else None."""
+    state = pause.crisis(ctx)
+    return None if state is None else state.reason
 
 
 class OyezApp(App[None]):
@@ -158,7 +164,7 @@ class OyezApp(App[None]):
     # -- life cycle ---------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.crisis = self.call(tui_queries.crisis_reason, self.ctx)
+        self.crisis = self.call(crisis_reason, self.ctx)
         if self.dispatcher is not None:
             self.dispatcher.start()
         if self.poll_seconds > 0:
@@ -175,7 +181,7 @@ class OyezApp(App[None]):
     def _read_marker(self) -> None:
         try:
             marker = tui_queries.change_marker(self.ctx)
-            crisis = tui_queries.crisis_reason(self.ctx)
+            crisis = crisis_reason(self.ctx)
         except OyezError as exc:
             log.warning("cannot poll for changes: %s", exc)
             return
@@ -198,7 +204,7 @@ class OyezApp(App[None]):
 
     def changed(self) -> None:
         """Something was changed from this app: refresh now rather than at the next poll."""
-        self.crisis = self.call(tui_queries.crisis_reason, self.ctx)
+        self.crisis = self.call(crisis_reason, self.ctx)
         if self.dispatcher is not None:
             self.dispatcher.wake()
         self.reload_screen()

@@ -73,7 +73,8 @@ def test_a_draft_is_fixed_signed_off_slotted_and_sent(tui_ctx: Context, clock: C
         app.screen.query_one("#state").value = "sent"
         await wait_for(pilot, lambda: bool(table.page.rows) and table.page.rows[0].state == "sent")
         [row] = table.page.rows
-        assert row.links and row.links[0].startswith("file://")
+        assert row.links
+        assert row.links[0].startswith("file://")
         assert "↗" in str(table.get_row_at(0)[-1])
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PostScreen))

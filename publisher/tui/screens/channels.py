@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from publisher.errors import OyezError
-from publisher.service import channels, tui_queries
+from publisher.service import channels, pause, tui_queries
 from publisher.service.tui_queries import ChannelHealth
 from publisher.tui.format import STATE_COLOURS, when
 from publisher.tui.screens.base import OyezScreen
@@ -25,10 +25,9 @@ def ask_crisis_pause(app: OyezApp) -> None:
     """Ask for a reason, then stop all publishing until resumed."""
 
     def done(reason: str | None) -> None:
-        said = app.call(tui_queries.pause_all, app.ctx, reason) if reason else None
-        if said:
+        if reason and app.call(pause.pause_all, app.ctx, reason):
             app.changed()
-            app.notify(said, severity="warning")
+            app.notify("crisis pause is on: nothing will be published", severity="warning")
 
     app.push_screen(
         Prompt(
@@ -40,12 +39,20 @@ def ask_crisis_pause(app: OyezApp) -> None:
     )
 
 
+def resumed_message(resumed: pause.Resumed, what: str) -> str:
+    if not resumed.was_paused:
+        return f"{what} was not paused"
+    tail = f": {resumed.overdue} overdue deliveries go now" if resumed.overdue else ""
+    tail += f", {resumed.expiring} of them expire" if resumed.expiring else ""
+    return f"{what} resumed{tail}"
+
+
 def resume_after_crisis(app: OyezApp) -> None:
     def done(yes: bool | None) -> None:
-        said = app.call(tui_queries.resume_all, app.ctx) if yes else None
-        if said:
+        resumed = app.call(pause.resume_all, app.ctx) if yes else None
+        if resumed is not None:
             app.changed()
-            app.notify(said)
+            app.notify(resumed_message(resumed, "publishing"))
 
     app.push_screen(Confirm("Resume publishing", "End the crisis pause for every channel?"), done)
 
@@ -137,18 +144,17 @@ class ChannelsScreen(OyezScreen):
             return
 
         def done(reason: str | None) -> None:
-            said = self.oyez.call(tui_queries.pause_channel, self.oyez.ctx, c.name, reason or "")
-            if reason and said:
-                self.notify(said)
+            if reason:
+                self.oyez.call(pause.pause_channel, self.oyez.ctx, c.name, reason)
                 self.oyez.changed()
 
         self.app.push_screen(Prompt(f"Pause {c.name}", "Why? (shown to everyone)"), done)
 
     def action_resume(self) -> None:
         c = self.current()
-        said = self.oyez.call(tui_queries.resume_channel, self.oyez.ctx, c.name) if c else None
-        if said:
-            self.notify(said)
+        resumed = self.oyez.call(pause.resume_channel, self.oyez.ctx, c.name) if c else None
+        if c is not None and resumed is not None:
+            self.notify(resumed_message(resumed, c.name))
             self.oyez.changed()
 
     def action_crisis(self) -> None:

@@ -17,7 +17,7 @@ from textual.widgets import Button, Checkbox, Input, Label, SelectionList, Stati
 
 from publisher.errors import InvalidInput
 from publisher.guidelines import Finding, Target
-from publisher.service import channels, checks, posts, tui_queries
+from publisher.service import channels, checks, posts, slots, tui_queries
 from publisher.service.channels import ChannelView
 from publisher.service.views import PostView
 from publisher.tui.screens.base import OyezScreen
@@ -191,7 +191,7 @@ class ComposeScreen(OyezScreen):
         if self.query_one("#next-slot", Checkbox).value:
             if not names:
                 return None
-            return tui_queries.next_free_slot(ctx, names, ctx.clock())
+            return slots.next_free_slot(ctx, names, ctx.clock())
         raw = self.query_one("#when", Input).value.strip()
         if not raw:
             return None

@@ -6,7 +6,7 @@ from textual import work
 from textual.binding import Binding
 
 from publisher.errors import InvalidInput, OyezError
-from publisher.service import posts, retract, tui_queries
+from publisher.service import posts, retract, slots, tui_queries
 from publisher.service.views import PostView
 from publisher.tui.screens.base import OyezScreen
 from publisher.tui.screens.prompt import Confirm, Prompt
@@ -123,7 +123,7 @@ class PostActions(OyezScreen):
     def _schedule(self, post: PostView, answer: str, zone_name: str) -> None:
         ctx = self.oyez.ctx
         if answer.strip().lower() in ("next", "n", "next free slot"):
-            view = tui_queries.schedule_next(ctx, post.id)
+            view = slots.schedule_next_slot(ctx, post.id)
         else:
             at = tui_queries.parse_local_time(answer, zone_name)
             if at < ctx.clock():
