@@ -18,7 +18,7 @@ from typing import Any
 from publisher.service.context import Context
 
 #: Modules with a ``producers(ctx)`` function, imported by the daemon.
-SOURCE_MODULES: list[str] = ["publisher.sources.feeds"]
+SOURCE_MODULES: list[str] = ["publisher.sources.feeds", "publisher.sources.tips"]
 
 
 @dataclass(frozen=True)

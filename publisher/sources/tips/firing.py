@@ -1,0 +1,224 @@
+"""Firing a cadence: one post per (cadence, fire time), however many workers fire it.
+
+A firing first claims its tip in the rotation ledger under the post's source
+key (``cadence:<id>:<fire time UTC>``), in a transaction whose first write is
+the pool row, so firings on one pool take turns and agree on the rotation. A
+second worker finds the claim and stops; a worker that died between claim and
+post leaves a claim without a post, which the next firing of that key finishes.
+
+The post goes through the lifecycle as the ``oyez`` user: submitted (the
+guideline checks run with source ``tip``), then approved on behalf of whoever
+signed the tip off at import, and scheduled at the fire time. A post with
+error findings is never approved here: ``guidelines.automated_errors`` says
+whether it waits in review ("hold") or is cancelled ("drop").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from publisher.errors import IllegalTransition, OyezError
+from publisher.service import checks, posts
+from publisher.service.context import Context
+from publisher.service.times import zone
+from publisher.sources.base import Producer
+from publisher.sources.tips.cadences import history_size, trigger_for
+from publisher.sources.tips.pools import is_active
+from publisher.sources.tips.rotation import from_ledger
+from queue_db import tips_store
+from queue_db.errors import Conflict
+from queue_db.tips_models import TipServed
+
+log = logging.getLogger("oyez.tips")
+BOT = "oyez"
+#: Claims retried when two firings on one pool collide.
+_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class _Claim:
+    served_id: int
+    post_id: int | None
+    tip_id: int
+    text: str
+    variants: dict[str, str]
+    media: list[dict[str, str]]
+    approved_by: str | None
+
+
+def source_key(cadence_id: int, fire_time: datetime) -> str:
+    return f"cadence:{cadence_id}:{fire_time.astimezone(UTC):%Y%m%dT%H%M}"
+
+
+def _claim(ctx: Context, cadence_id: int, pool_id: int, key: str, at: datetime) -> _Claim | None:
+    for attempt in range(_ATTEMPTS):
+        try:
+            with ctx.store.begin() as tx:
+                tips_store.lock_pool(tx, pool_id, ctx.clock())
+                served = tips_store.served_by_key(tx, key)
+                if served is None:
+                    tips = tips_store.tips(tx, pool_id)
+                    rotation = from_ledger(
+                        pool_id, *tips_store.ledger_state(tx, pool_id, history_size(tips))
+                    )
+                    choice = rotation.choose(
+                        t.id for t in tips if t.id is not None and is_active(t, at)
+                    )
+                    if choice is None:
+                        tx.log(
+                            BOT, "cadence_skipped", cadence_id=cadence_id, reason="no active tip"
+                        )
+                        return None
+                    served = tx.add(
+                        TipServed(
+                            pool_id=pool_id,
+                            round=choice[1],
+                            tip_id=choice[0],
+                            cadence_id=cadence_id,
+                            source_key=key,
+                            fire_at=at,
+                        )
+                    )
+                tip = tips_store.tip(tx, served.tip_id)
+                assert served.id is not None
+                return _Claim(
+                    served.id,
+                    served.post_id,
+                    served.tip_id,
+                    tip.text,
+                    dict(tip.variants),
+                    list(tip.media),
+                    tip.approved_by,
+                )
+        except Conflict:
+            # Another firing claimed this key or this tip first: look again.
+            if attempt == _ATTEMPTS - 1:
+                raise
+    return None
+
+
+def _existing_post(ctx: Context, key: str) -> int | None:
+    with ctx.tx() as tx:
+        post = tx.post_by_source_key(key)
+        return post.id if post else None
+
+
+def _make_post(
+    ctx: Context, claim: _Claim, key: str, channels: list[str], at: datetime
+) -> tuple[int, bool]:
+    """Create, submit and (if signed off) approve the tip's post: (post id, made by this call).
+
+    A post left a draft by a worker that died is taken on from where it stopped.
+    """
+    bot = replace(ctx, actor=BOT)
+    post_id = _existing_post(ctx, key)
+    made = post_id is None
+    if post_id is None:
+        try:
+            post_id = posts.create_post(
+                bot,
+                claim.text,
+                channels,
+                at=at,
+                media=claim.media,
+                source="tip",
+                source_key=key,
+                variants=claim.variants,
+            ).id
+        except OyezError:
+            post_id = _existing_post(ctx, key)
+            if post_id is None:
+                raise
+            return post_id, False  # another worker made it first
+    try:
+        if posts.get_post(bot, post_id).state != "draft":
+            return post_id, made
+        view = posts.submit_post(bot, post_id)
+        if view.state != "in_review":
+            return post_id, made
+        if checks.has_errors(view.findings):
+            _on_errors(bot, post_id, key)
+        elif claim.approved_by:
+            posts.approve_post(replace(ctx, actor=claim.approved_by), post_id)
+            with ctx.tx() as tx:
+                tx.log(claim.approved_by, "tip_signoff", post_id=post_id, tip=claim.tip_id)
+    except IllegalTransition:
+        pass  # another worker is taking the same post through its lifecycle
+    return post_id, made
+
+
+def _on_errors(bot: Context, post_id: int, key: str) -> None:
+    if bot.settings.guidelines.automated_errors == "drop":
+        posts.cancel_post(bot, post_id)
+        action, reason = "tip_dropped", "error findings (guidelines.automated_errors = drop)"
+    else:
+        action, reason = "tip_held", "error findings: waits in review for a person"
+    with bot.tx() as tx:
+        tx.log(BOT, action, post_id=post_id, reason=reason)
+    log.warning("tip post %s (%s): %s", post_id, key, reason)
+
+
+def fire_cadence(ctx: Context, cadence_id: int, fire_time: datetime) -> int:
+    """Make the post of one firing; return 1 if this call made it, 0 otherwise.
+
+    Idempotent by (cadence, fire time): a paused cadence, a skip date, an empty
+    pool or a firing already made all return 0.
+    """
+    at = fire_time.astimezone(UTC)
+    key = source_key(cadence_id, at)
+    with ctx.tx() as tx:
+        cadence = tips_store.cadence_by_id(tx, cadence_id)
+        if cadence.paused:
+            return 0
+        if at.astimezone(zone(cadence.timezone)).date().isoformat() in cadence.skip_dates:
+            tx.log(
+                BOT, "cadence_skipped", cadence=cadence.name, at=at.isoformat(), reason="skip date"
+            )
+            return 0
+        for name in cadence.channels:
+            tx.channel(name)  # a removed channel fails here, before a tip is used up
+    claim = _claim(ctx, cadence_id, cadence.pool_id, key, at)
+    if claim is None or claim.post_id is not None:
+        return 0
+    try:
+        post_id, made = _make_post(ctx, claim, key, list(cadence.channels), at)
+    except OyezError:
+        if _existing_post(ctx, key) is None:
+            with ctx.tx() as tx:
+                tips_store.release_claim(tx, claim.served_id)
+        raise
+    with ctx.tx() as tx:
+        tips_store.set_served_post(tx, claim.served_id, post_id)
+    return 1 if made else 0
+
+
+def _firer(cadence_id: int) -> Callable[[Context, datetime], int]:
+    def fire(ctx: Context, fire_time: datetime) -> int:
+        return fire_cadence(ctx, cadence_id, fire_time)
+
+    return fire
+
+
+def producers(ctx: Context) -> list[Producer]:
+    """One producer per running cadence, on a crontab trigger in the cadence's zone."""
+    out: list[Producer] = []
+    with ctx.tx() as tx:
+        rows = [c for c, _ in tips_store.cadences(tx, active_only=True)]
+    for cadence in rows:
+        assert cadence.id is not None
+        try:
+            trig = trigger_for(cadence)
+        except OyezError as exc:
+            log.error("cadence %s cannot be scheduled: %s", cadence.name, exc)
+            continue
+        out.append(
+            Producer(
+                id=f"cadence:{cadence.name}",
+                trigger=trig,
+                fire=_firer(cadence.id),
+            )
+        )
+    return out

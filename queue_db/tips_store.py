@@ -1,0 +1,181 @@
+"""Queries for tip pools, tips, cadences and the rotation ledger. Each takes an open :class:`Tx`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import col, select
+
+from queue_db.errors import NotFound
+from queue_db.store import Tx
+from queue_db.tips_models import Cadence, Tip, TipPool, TipServed
+
+# -- pools and tips ------------------------------------------------------------------
+
+
+def pool_named(tx: Tx, name: str) -> TipPool | None:
+    return tx.session.exec(select(TipPool).where(TipPool.name == name)).first()
+
+
+def pool(tx: Tx, name: str) -> TipPool:
+    row = pool_named(tx, name)
+    if row is None:
+        raise NotFound(f"no tip pool named {name!r}")
+    return row
+
+
+def pool_by_id(tx: Tx, pool_id: int) -> TipPool:
+    row = tx.session.get(TipPool, pool_id)
+    if row is None:
+        raise NotFound(f"no tip pool with id {pool_id}")
+    return row
+
+
+def pools(tx: Tx) -> list[TipPool]:
+    return list(tx.session.exec(select(TipPool).order_by(col(TipPool.name))))
+
+
+def tips(tx: Tx, pool_id: int | None = None) -> list[Tip]:
+    query = select(Tip)
+    if pool_id is not None:
+        query = query.where(Tip.pool_id == pool_id)
+    return list(tx.session.exec(query.order_by(col(Tip.pool_id), col(Tip.id))))
+
+
+def tip(tx: Tx, tip_id: int) -> Tip:
+    row = tx.session.get(Tip, tip_id)
+    if row is None:
+        raise NotFound(f"no tip with id {tip_id}")
+    return row
+
+
+def retire(tx: Tx, tip_id: int, at: datetime) -> bool:
+    """Retire a tip; False if it already was."""
+    result = tx.session.execute(
+        update(Tip)
+        .where(col(Tip.id) == tip_id, col(Tip.retired_at).is_(None))
+        .values(retired_at=at)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def lock_pool(tx: Tx, pool_id: int, at: datetime) -> None:
+    """Make this transaction's first write the pool row, so firings on one pool take turns."""
+    tx.session.execute(update(TipPool).where(col(TipPool.id) == pool_id).values(updated_at=at))
+
+
+# -- cadences ------------------------------------------------------------------------
+
+
+def cadence_named(tx: Tx, name: str) -> Cadence:
+    row = tx.session.exec(select(Cadence).where(Cadence.name == name)).first()
+    if row is None:
+        raise NotFound(f"no cadence named {name!r}")
+    return row
+
+
+def cadence_by_id(tx: Tx, cadence_id: int) -> Cadence:
+    row = tx.session.get(Cadence, cadence_id)
+    if row is None:
+        raise NotFound(f"no cadence with id {cadence_id}")
+    return row
+
+
+def cadences(
+    tx: Tx, *, pool_id: int | None = None, active_only: bool = False
+) -> list[tuple[Cadence, TipPool]]:
+    query = select(Cadence, TipPool).join(TipPool, col(TipPool.id) == Cadence.pool_id)
+    if pool_id is not None:
+        query = query.where(Cadence.pool_id == pool_id)
+    if active_only:
+        query = query.where(col(Cadence.paused).is_(False))
+    return [(c, p) for c, p in tx.session.exec(query.order_by(col(Cadence.name)))]
+
+
+def set_paused(tx: Tx, cadence_id: int, paused: bool) -> bool:
+    """Pause or resume; False if it already was in that state."""
+    result = tx.session.execute(
+        update(Cadence)
+        .where(col(Cadence.id) == cadence_id, col(Cadence.paused).is_(not paused))
+        .values(paused=paused)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+# -- the rotation ledger ---------------------------------------------------------------
+
+
+def served_by_key(tx: Tx, source_key: str) -> TipServed | None:
+    return tx.session.exec(select(TipServed).where(TipServed.source_key == source_key)).first()
+
+
+def ledger_state(tx: Tx, pool_id: int, history: int) -> tuple[int, list[int], list[int]]:
+    """(current round, tips served in it, the last ``history`` tips served, oldest first)."""
+    current = tx.session.exec(
+        select(func.max(col(TipServed.round))).where(TipServed.pool_id == pool_id)
+    ).one()
+    if current is None:
+        return 1, [], []
+    served = tx.session.exec(
+        select(TipServed.tip_id).where(TipServed.pool_id == pool_id, TipServed.round == current)
+    ).all()
+    tail = tx.session.exec(
+        select(TipServed.tip_id)
+        .where(TipServed.pool_id == pool_id)
+        .order_by(col(TipServed.id).desc())
+        .limit(history)
+    ).all()
+    return int(current), list(served), list(reversed(tail))
+
+
+def set_served_post(tx: Tx, served_id: int, post_id: int) -> None:
+    tx.session.execute(
+        update(TipServed).where(col(TipServed.id) == served_id).values(post_id=post_id)
+    )
+
+
+def served_stats(tx: Tx, tip_ids: Sequence[int]) -> dict[int, tuple[int, datetime | None]]:
+    """For each tip: how often it was served and when last (its last fire time)."""
+    if not tip_ids:
+        return {}
+    rows = tx.session.exec(
+        select(TipServed.tip_id, func.count(), func.max(col(TipServed.fire_at)))
+        .where(col(TipServed.tip_id).in_(tip_ids))
+        .group_by(col(TipServed.tip_id))
+    ).all()
+    out: dict[int, tuple[int, datetime | None]] = {}
+    for tip_id, count, last in rows:
+        out[int(tip_id)] = (int(count), _aware(last))
+    return out
+
+
+def cadence_counts(tx: Tx) -> dict[int, dict[str, Any]]:
+    """Per cadence: tips served and the last fire time."""
+    rows = tx.session.exec(
+        select(TipServed.cadence_id, func.count(), func.max(col(TipServed.fire_at))).group_by(
+            col(TipServed.cadence_id)
+        )
+    ).all()
+    return {
+        int(cid): {"served": int(count), "last": _aware(last)}
+        for cid, count, last in rows
+        if cid is not None
+    }
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # In case an aggregate bypasses the column type: SQLite hands back naive UTC.
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def release_claim(tx: Tx, served_id: int) -> None:
+    """Forget a ledger row whose post could not be made, so the tip is not lost to the round."""
+    row = tx.session.get(TipServed, served_id)
+    if row is not None and row.post_id is None:
+        tx.session.delete(row)
+        tx.session.flush()

@@ -1,0 +1,231 @@
+"""``oyez tips`` and ``oyez cadence`` as a user meets them: JSON, and one clear line per error."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from publisher.cli import app
+from tests.tips.conftest import FIVE_TIPS
+
+runner = CliRunner()
+Write = Callable[[str, str], Path]
+
+
+def oyez(db: str, *args: str, actor: str = "ana") -> tuple[int, str, str]:
+    result = runner.invoke(app, ["--db", db, "--as", actor, *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def db(db_url: str, tmp_path: Path, write: Write) -> str:
+    code, _, err = oyez(
+        db_url, "channels", "add", "csirt", "--kind", "outbox", "--set", f"path={tmp_path / 'o'}"
+    )
+    assert code == 0, err
+    code, _, err = oyez(db_url, "tips", "import", str(write("tips.yaml", FIVE_TIPS)), "--pool", "p")
+    assert code == 0, err
+    return db_url
+
+
+def test_tips_import_list_add_and_retire(db: str) -> None:
+    code, out, err = oyez(db, "tips", "list", "--pool", "p", "--json")
+    assert code == 0, err
+    listed = json.loads(out)
+    assert len(listed) == 5
+    assert {t["status"] for t in listed} == {"active"}
+    assert listed[0]["approved_by"] == "ana"
+    code, out, err = oyez(db, "tips", "add", "--pool", "p", "Lock your screen.", "--json")
+    assert code == 0, err
+    added = json.loads(out)["id"]
+    code, out, err = oyez(db, "tips", "retire", str(added))
+    assert code == 0, err
+    assert f"retired tip {added}" in out
+    code, out, _ = oyez(db, "tips", "list")
+    assert "retired" in out
+
+
+def test_cadence_add_list_pause_resume(db: str, write: Write) -> None:
+    skip = write("holidays.txt", "# public holidays\n2026-12-25\n2026-12-26 Boxing day\n")
+    code, out, err = oyez(
+        db,
+        "cadence",
+        "add",
+        "daily",
+        "--pool",
+        "p",
+        "--cron",
+        "0 9,13,17 * * *",
+        "--tz",
+        "Europe/Ljubljana",
+        "--to",
+        "csirt",
+        "--skip-dates",
+        str(skip),
+    )
+    assert code == 0, err
+    code, out, err = oyez(db, "cadence", "list", "--json")
+    assert code == 0, err
+    (listed,) = json.loads(out)
+    assert listed["skip_dates"] == ["2026-12-25", "2026-12-26"]
+    assert listed["channels"] == ["csirt"]
+    assert oyez(db, "cadence", "pause", "daily")[0] == 0
+    code, _, err = oyez(db, "cadence", "pause", "daily")
+    assert code != 0
+    assert "already paused" in err
+    assert oyez(db, "cadence", "resume", "daily")[0] == 0
+
+
+def test_cadence_preview_json_is_a_list_of_at_tip_id_and_text(db: str) -> None:
+    oyez(
+        db,
+        "cadence",
+        "add",
+        "d",
+        "--pool",
+        "p",
+        "--cron",
+        "0 9 * * 0",
+        "--tz",
+        "UTC",
+        "--to",
+        "csirt",
+    )
+    code, out, err = oyez(db, "cadence", "preview", "d", "--count", "3", "--json")
+    assert code == 0, err
+    items = json.loads(out)
+    assert len(items) == 3
+    assert all(set(i) == {"at", "tip_id", "text"} for i in items)
+    assert all(i["at"].endswith("+00:00") and "T09:00:00" in i["at"] for i in items)
+    code, out, _ = oyez(db, "cadence", "preview", "d", "--count", "2")
+    assert code == 0
+    assert "09:00:00+00:00" in out
+
+
+def test_a_bad_tip_file_lists_every_bad_row_and_exits_non_zero(db: str, write: Write) -> None:
+    bad = write("bad.csv", 'text,tags\nGood tip,\n,\nAnother,bad tag!\n"",x\n')
+    code, _, err = oyez(db, "tips", "import", str(bad), "--pool", "p")
+    assert code == 2
+    assert "nothing was imported" in err
+    assert "bad.csv:4:" in err
+    assert "bad.csv:5:" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["tips", "import", "missing.yaml", "--pool", "p"], "no such file"),
+        (["tips", "add", "--pool", "Bad Pool", "x"], "pool name"),
+        (["tips", "add", "--pool", "p", "x", "--from", "tomorrow"], "not an ISO 8601 time"),
+        (["tips", "add", "--pool", "p", "x", "--variant", "novalue"], "CHANNEL=TEXT"),
+        (["tips", "retire", "999"], "no tip with id 999"),
+        (["tips", "list", "--pool", "nope"], "no tip pool named 'nope'"),
+        (
+            [
+                "cadence",
+                "add",
+                "c",
+                "--pool",
+                "p",
+                "--cron",
+                "0 9 * * 8",
+                "--tz",
+                "UTC",
+                "--to",
+                "csirt",
+            ],
+            "out of range",
+        ),
+        (
+            [
+                "cadence",
+                "add",
+                "c",
+                "--pool",
+                "p",
+                "--cron",
+                "@daily",
+                "--tz",
+                "Moon/Base",
+                "--to",
+                "csirt",
+            ],
+            "unknown time zone",
+        ),
+        (
+            [
+                "cadence",
+                "add",
+                "c",
+                "--pool",
+                "p",
+                "--cron",
+                "@daily",
+                "--tz",
+                "UTC",
+                "--to",
+                "nope",
+            ],
+            "no channel named 'nope'",
+        ),
+        (
+            [
+                "cadence",
+                "add",
+                "c",
+                "--pool",
+                "zz",
+                "--cron",
+                "@daily",
+                "--tz",
+                "UTC",
+                "--to",
+                "csirt",
+            ],
+            "no tip pool named 'zz'",
+        ),
+        (
+            [
+                "cadence",
+                "add",
+                "c",
+                "--pool",
+                "p",
+                "--cron",
+                "@daily",
+                "--tz",
+                "UTC",
+                "--to",
+                "csirt",
+                "--skip-dates",
+                "missing.txt",
+            ],
+            "no such file",
+        ),
+        (["cadence", "preview", "nope"], "no cadence named 'nope'"),
+        (["cadence", "resume", "nope"], "no cadence named 'nope'"),
+    ],
+)
+def test_bad_input_gets_one_clear_line_and_a_non_zero_exit(
+    db: str, args: list[str], message: str
+) -> None:
+    code, _, err = oyez(db, *args)
+    assert code != 0
+    assert message in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_preview_count_out_of_range_is_refused(db: str) -> None:
+    oyez(
+        db, "cadence", "add", "d", "--pool", "p", "--cron", "@daily", "--tz", "UTC", "--to", "csirt"
+    )
+    code, _, err = oyez(db, "cadence", "preview", "d", "--count", "0")
+    assert code != 0
+    assert "--count" in err
