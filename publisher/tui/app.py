@@ -87,7 +87,11 @@ def crisis_reason(ctx: Context) -> str | None:
 
 
 class OyezApp(App[None]):
-    """``oyez tui``. ``ctx`` is the service context; ``dispatch`` runs the engine in-process."""
+    """``oyez tui``. ``ctx`` is the service context; ``dispatch`` runs the engine in-process.
+
+    ``poll_seconds`` is how often it looks for changes made elsewhere (0: never);
+    ``exit_after`` quits after that many seconds (demos and benchmarks).
+    """
 
     CSS_PATH = "app.tcss"
     TITLE = "oyez"
@@ -117,11 +121,13 @@ class OyezApp(App[None]):
         dispatch: bool = False,
         poll_seconds: float = 1.5,
         dark: bool = True,
+        exit_after: float | None = None,
     ) -> None:
         super().__init__()
         self.ctx = ctx
         self.tz: ZoneInfo = zone(ctx.settings.timezone or "UTC")
         self.poll_seconds = poll_seconds
+        self.exit_after = exit_after
         self.dispatcher = Dispatcher(ctx) if dispatch else None
         self._marker: tuple[Any, ...] | None = None
         self._checker: Checker | None = None
@@ -169,6 +175,8 @@ class OyezApp(App[None]):
             self.dispatcher.start()
         if self.poll_seconds > 0:
             self.set_interval(self.poll_seconds, self.poll)
+        if self.exit_after is not None:
+            self.set_timer(self.exit_after, self.exit)
 
     def on_unmount(self) -> None:
         if self.dispatcher is not None:
