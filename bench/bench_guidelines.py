@@ -19,6 +19,7 @@ from publisher.guidelines import Checker, Finding, Target, load_pack
 
 POSTS = 10_000
 SEED = 20261125
+REPEATS = 3
 
 _COUNCIL = [
     "Garden waste collections restart on {day} {date}. Check your collection day: {link}",
@@ -111,6 +112,13 @@ def _timed(run: Callable[[int], object], n: int) -> tuple[float, list[float]]:
     return clock() - start, each
 
 
+def _best_of(
+    run: Callable[[int], object], n: int, repeats: int = REPEATS
+) -> tuple[float, list[float]]:
+    """The fastest of ``repeats`` passes: on a shared machine the others measure the neighbours."""
+    return min((_timed(run, n) for _ in range(repeats)), key=lambda result: result[0])
+
+
 def _p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1]
 
@@ -127,7 +135,7 @@ def run() -> Section:
     def oyez(i: int) -> list[Finding]:
         return checker.check(posts[i], targets=targets, source=sources[i], recent=recent)
 
-    total, each = _timed(oyez, len(posts))
+    total, each = _best_of(oyez, len(posts))
     findings = sum(len(oyez(i)) for i in range(len(posts)))
 
     from proselint.checks import __register__
@@ -144,7 +152,7 @@ def run() -> Section:
     for i in range(50):
         prose(i)
     sample = 2_000  # proselint is slow; a fixed slice of the same posts keeps the run short
-    p_total, p_each = _timed(prose, sample)
+    p_total, p_each = _best_of(prose, sample)
 
     rate, p_rate = len(posts) / total, sample / p_total
     median, p_median = statistics.median(each), statistics.median(p_each)
@@ -175,10 +183,11 @@ def run() -> Section:
     ]
     notes = (
         f"{len(posts):,} generated posts (seed {SEED}, ≤ 280 characters; council notices, "
-        f"CSIRT tips as source `tip`, service updates), checked once each with the default "
-        f"pack for X against 200 recent posts: {findings:,} findings. proselint "
+        f"CSIRT tips as source `tip`, service updates), each checked with the default pack "
+        f"for X against 200 recent posts: {findings:,} findings. proselint "
         f"{_proselint_version()} lints the first {sample:,} of the same posts with its "
-        "default checks. Single thread, `time.perf_counter`."
+        f"default checks. Single thread, `time.perf_counter`; each figure is the fastest of "
+        f"{REPEATS} passes, as the machine may be shared."
     )
     return Section(title="Guideline checks", rows=rows, notes=notes)
 
