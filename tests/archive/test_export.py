@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from publisher.errors import InvalidInput, NotFoundError
 from publisher.service import archive, posts
 from publisher.service.archive import ArchiveQuery, export_archive, neutralise
 from publisher.service.context import Context
+from queue_db import archive_store
+from queue_db.models import Delivery, Post
 from tests.archive.conftest import assert_one_line_error, oyez, publish
 
 
@@ -179,3 +182,44 @@ def test_bad_export_input_is_one_clear_line(
     code, out, err = oyez(db_url, *args)
     assert_one_line_error(code, out, err)
     assert needle in err
+
+
+class CountingSink(io.StringIO):
+    """Counts what is written and keeps none of it."""
+
+    size = 0
+
+    def write(self, text: str) -> int:
+        self.size += len(text)
+        return len(text)
+
+
+def test_memory_stays_flat_while_streaming_a_large_archive(ctx: Context) -> None:
+    rows = 10_000
+    text = "Flood warning for the river Wey. " * 60  # ~2 KB, twice per row
+    now = ctx.clock()
+    with ctx.tx() as tx:
+        channel_id = tx.channel("news").id
+        template = Post(text=text, author="alex", state="sent", created_at=now, updated_at=now)
+        post = template.model_dump(exclude={"id"})
+        ids = archive_store.insert_posts(tx, [post] * rows)
+        archive_store.insert_rows(
+            tx,
+            Delivery,
+            [
+                archive_store.delivery_row(
+                    i, channel_id, now, now, state="sent", sent_at=now, final_text=text
+                )
+                for i in ids
+            ],
+        )
+    sink = CountingSink()
+    tracemalloc.start()
+    try:
+        written = export_archive(ctx, sink, ArchiveQuery(), "csv", batch=500)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert written == rows
+    assert sink.size > 40_000_000  # what went out: far more than was ever held
+    assert peak < 10_000_000, peak
