@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from publisher.errors import OyezError
-from publisher.service import channels, pause, tui_queries
+from publisher.service import channels, pause, status, tui_queries
 from publisher.service.tui_queries import ChannelHealth
 from publisher.tui.format import STATE_COLOURS, when
 from publisher.tui.screens.base import OyezScreen
@@ -127,7 +127,7 @@ class ChannelsScreen(OyezScreen):
         if c is None:
             detail.update("No channels yet: add one with `oyez channels add`.")
             return
-        lines = [f"{c.name} ({c.kind}, times in {c.timezone})"]
+        lines = [self._engine_line(), f"{c.name} ({c.kind}, times in {c.timezone})"]
         if c.paused:
             lines.append(f"paused: {c.paused_reason or 'no reason given'}")
         if c.rate_limited_until is not None:
@@ -137,6 +137,15 @@ class ChannelsScreen(OyezScreen):
         counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(c.counts.items()))
         lines.append(f"deliveries: {counts or 'none'}")
         detail.update(Text("\n".join(lines)))
+
+    def _engine_line(self) -> str:
+        state = self.oyez.call(status.status, self.oyez.ctx)
+        if state is None:
+            return ""
+        workers = len(state.workers)
+        here = " (one in this process)" if self.oyez.dispatcher is not None else ""
+        due = when(state.next_due, self.oyez.tz) if state.next_due else "nothing"
+        return f"workers running: {workers}{here} · next due: {due}"
 
     def action_pause(self) -> None:
         c = self.current()

@@ -18,7 +18,6 @@ from publisher.tui.format import (
     SEVERITY_MARKS,
     first_line,
     mark_text,
-    when,
 )
 from publisher.tui.screens.post_actions import PostActions
 
@@ -47,7 +46,7 @@ class SignoffScreen(PostActions):
                 yield Static("", id="review-findings")
 
     def on_mount(self) -> None:
-        self.setup_table(("!", 1), ("id", 5), ("author", 8), ("time", 12), ("text", None))
+        self.setup_table(("!", 1), ("id", 5), ("author", 8), ("text", None))
 
     def current_post_id(self) -> int | None:
         table = self.query_one(DataTable)
@@ -68,8 +67,7 @@ class SignoffScreen(PostActions):
                 mark_text(post.worst_finding),
                 str(post.id),
                 post.author[:8],
-                when(post.scheduled_at, self.oyez.tz, short=True),
-                first_line(post.text, 60),
+                first_line(post.text, max(10, table.size.width - 26)),
                 key=str(post.id),
             )
         if waiting:

@@ -1,25 +1,160 @@
-"""Sources: feeds, tip cadences and tickets, each in a tab."""
+"""Sources: feeds (last poll, errors, posts made), tip cadences (the next posts and their
+tips) and tickets, each in a tab."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static, TabbedContent, TabPane
+from typing import ClassVar
 
+from rich.markup import escape
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
+
+from publisher.errors import OyezError
+from publisher.sources.feeds import subscriptions as feeds
+from publisher.sources.feeds.subscriptions import FeedView
+from publisher.sources.tips import cadences
+from publisher.sources.tips.cadences import CadenceView
+from publisher.tui.format import STATE_COLOURS, first_line, when
 from publisher.tui.screens.base import OyezScreen
 
-NOT_YET = "{what} are not available in this version of oyez yet."
+TICKETS_LATER = "Tickets are not available in this version of oyez yet."
 
 
 class SourcesScreen(OyezScreen):
-    """Feeds (last poll, errors, posts made), cadences (next posts), tickets (threads)."""
+    """One tab per kind of source; ``P`` polls the highlighted feed now."""
 
     SECTION = "sources"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("P", "poll", "Poll feed now", key_display="P"),
+        Binding("f", "tab('feeds')", "Feeds"),
+        Binding("i", "tab('tips')", "Tips"),
+        Binding("k", "tab('tickets')", "Tickets"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.feeds: list[FeedView] = []
+        self.cadences: list[CadenceView] = []
 
     def compose_body(self) -> ComposeResult:
         with TabbedContent(id="sources-tabs"):
             with TabPane("Feeds", id="feeds"):
-                yield Static(NOT_YET.format(what="Feeds"), id="feeds-body")
+                yield DataTable(cursor_type="row", zebra_stripes=True, id="feeds-table")
+                yield Static("", id="feeds-detail", classes="source-detail")
             with TabPane("Tips", id="tips"):
-                yield Static(NOT_YET.format(what="Tip cadences"), id="tips-body")
+                yield DataTable(cursor_type="row", zebra_stripes=True, id="tips-table")
+                yield Static("", id="tips-detail", classes="source-detail")
             with TabPane("Tickets", id="tickets"):
-                yield Static(NOT_YET.format(what="Tickets"), id="tickets-body")
+                yield Static(TICKETS_LATER, id="tickets-body")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#feeds-table", DataTable)
+        for label, width in (("feed", 14), ("status", 8), ("last poll", 12), ("errors", 6)):
+            table.add_column(label, width=width)
+        table.add_column("posts", width=5)
+        table.add_column("waiting", width=7)
+        tips = self.query_one("#tips-table", DataTable)
+        for label, width in (("cadence", 14), ("pool", 10), ("next", 12), ("served", 6)):
+            tips.add_column(label, width=width)
+        tips.add_column("cron")
+        table.focus()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        if tab != "tickets":
+            self.query_one(f"#{tab}-table", DataTable).focus()
+
+    def reload(self) -> None:
+        ctx = self.oyez.ctx
+        tz = self.oyez.tz
+        self.feeds = self.oyez.call(feeds.list_feeds, ctx) or []
+        table = self.query_one("#feeds-table", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for f in self.feeds:
+            bad = f.status != "ok" or f.error_count
+            table.add_row(
+                f.name,
+                Text(f.status, style=STATE_COLOURS["failed"] if bad else STATE_COLOURS["sent"]),
+                when(f.last_polled_at, tz, short=True),
+                str(f.error_count),
+                str(f.posts_made),
+                str(f.waiting),
+            )
+        if self.feeds:
+            table.move_cursor(row=min(row, len(self.feeds) - 1), animate=False)
+        self.cadences = self.oyez.call(cadences.list_cadences, ctx) or []
+        tips = self.query_one("#tips-table", DataTable)
+        row = tips.cursor_row
+        tips.clear()
+        for c in self.cadences:
+            tips.add_row(
+                c.name + (" ⏸" if c.paused else ""),
+                c.pool,
+                when(c.next_at, tz, short=True),
+                str(c.served),
+                c.cron,
+            )
+        if self.cadences:
+            tips.move_cursor(row=min(row, len(self.cadences) - 1), animate=False)
+        self._feed_detail()
+        self._tips_detail()
+
+    @on(DataTable.RowHighlighted, "#feeds-table")
+    def _feed_detail(self) -> None:
+        detail = self.query_one("#feeds-detail", Static)
+        row = self.query_one("#feeds-table", DataTable).cursor_row
+        if not self.feeds or not 0 <= row < len(self.feeds):
+            detail.update("No feeds yet: add one with `oyez feeds add URL --to CHANNEL`.")
+            return
+        f = self.feeds[row]
+        lines = [
+            f"[b]{escape(f.title or f.name)}[/b]  {escape(f.url)}",
+            f"{f.mode} mode to {', '.join(f.channels)}, every {f.every_minutes} min; "
+            f"next poll {when(f.next_poll_at, self.oyez.tz)}",
+            f"{f.entries_seen} entries seen, {f.posts_made} posts made, {f.waiting} waiting",
+        ]
+        if f.last_error:
+            lines.append(f"[#d64545]last error:[/] {escape(f.last_error)}")
+        detail.update("\n".join(lines))
+
+    @on(DataTable.RowHighlighted, "#tips-table")
+    def _tips_detail(self) -> None:
+        detail = self.query_one("#tips-detail", Static)
+        row = self.query_one("#tips-table", DataTable).cursor_row
+        if not self.cadences or not 0 <= row < len(self.cadences):
+            detail.update("No tip cadences yet: see `oyez tips --help`.")
+            return
+        c = self.cadences[row]
+        coming = self.oyez.call(cadences.preview, self.oyez.ctx, c.name, count=5) or []
+        lines = [f"[b]{escape(c.name)}[/b] posts from {escape(c.pool)} to {', '.join(c.channels)}"]
+        for item in coming:
+            text = first_line(item.text, 70) if item.text else "(no tip is active then)"
+            lines.append(f"  {when(item.at, self.oyez.tz)}  {escape(text)}")
+        detail.update("\n".join(lines))
+
+    def action_poll(self) -> None:
+        row = self.query_one("#feeds-table", DataTable).cursor_row
+        if self.feeds and 0 <= row < len(self.feeds):
+            name = self.feeds[row].name
+            self.notify(f"polling {name}…")
+            self._poll(name)
+
+    @work(thread=True, exclusive=True, group="poll-feed")
+    def _poll(self, name: str) -> None:
+        # Fetching a feed is a network call: off the UI thread, through the service layer.
+        try:
+            results = feeds.poll_feeds(self.oyez.ctx, name)
+        except OyezError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            return
+        for r in results:
+            if r.error:
+                self.app.call_from_thread(self.notify, f"{name}: {r.error}", severity="error")
+            else:
+                said = f"{name}: {r.status}, {r.new} new, {r.posts} posts made"
+                self.app.call_from_thread(self.notify, said)
+        self.app.call_from_thread(self.oyez.changed)

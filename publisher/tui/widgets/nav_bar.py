@@ -16,6 +16,15 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("channels", "6", "Channels"),
 )
 
+#: Labels used when the full ones do not fit the width.
+SHORT = {
+    "Sign-off": "Sign",
+    "Calendar": "Cal",
+    "Sources": "Src",
+    "Activity": "Act",
+    "Channels": "Chan",
+}
+
 
 class NavBar(Widget, can_focus=False):
     """Shows the sections, the current one highlighted, and who you are acting as."""
@@ -32,14 +41,12 @@ class NavBar(Widget, can_focus=False):
         self.current = current
         self._hits: list[tuple[int, int, str]] = []
 
-    def render(self) -> Text:
-        width = self.size.width
-        compact = width < 100
+    def _bar(self, short: bool) -> Text:
         accent = self.app.theme_variables.get("accent", "blue")
         text = Text(" oyez ", style=f"bold {accent}")
         self._hits = []
         for mode, key, label in SECTIONS:
-            shown = label if not compact or mode == self.current else label[:4].rstrip("-")
+            shown = SHORT.get(label, label) if short and mode != self.current else label
             item = Text.assemble((key, "bold"), " ", shown)
             if mode == self.current:
                 item.stylize(f"reverse {accent}")
@@ -47,8 +54,14 @@ class NavBar(Widget, can_focus=False):
             text.append(" ")
             text.append_text(item)
             self._hits.append((start, text.cell_len, key))
-        actor = str(getattr(self.app, "actor", ""))
-        tail = Text(f" as {actor} ", style="italic")
+        return text
+
+    def render(self) -> Text:
+        width = self.size.width
+        tail = Text(f" as {getattr(self.app, 'actor', '')} ", style="italic")
+        text = self._bar(short=False)
+        if text.cell_len + tail.cell_len > width:
+            text = self._bar(short=True)
         pad = width - text.cell_len - tail.cell_len
         if pad > 0:
             text.append(" " * pad)

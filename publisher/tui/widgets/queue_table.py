@@ -36,6 +36,7 @@ class QueueTable(DataTable[object]):
         self.tz = tz
         self.page = QueuePage(rows=(), offset=0, total=0)
         self._wide: bool | None = None
+        self._shown_width = 0
 
     def _columns(self) -> None:
         wide = self.size.width >= WIDE
@@ -63,6 +64,7 @@ class QueueTable(DataTable[object]):
         self.page = page
         self._columns()
         self.clear()
+        self._shown_width = self.size.width
         width = self._text_width()
         for row in page.rows:
             self.add_row(*self._cells(row, width), key=str(row.id))
@@ -94,10 +96,9 @@ class QueueTable(DataTable[object]):
         return cells
 
     def on_resize(self) -> None:
-        if (self.size.width >= WIDE) != self._wide and self.page.rows:
-            keep = self.current_id()
-            self._wide = None
-            self.show(self.page, keep=keep)
+        # The text column is cut to the width, so a new width means new cells.
+        if self.page.rows and self.size.width != self._shown_width:
+            self.show(self.page, keep=self.current_id())
 
     def current_id(self) -> int | None:
         rows = self.page.rows
