@@ -159,6 +159,13 @@ def counts(tx: Tx) -> dict[int, FeedCounts]:
 # -- the ledger -------------------------------------------------------------------------
 
 
+def has_entries(tx: Tx, feed_id: int) -> bool:
+    row = tx.session.execute(
+        select(col(FeedEntry.id)).where(col(FeedEntry.feed_id) == feed_id).limit(1)
+    ).first()
+    return row is not None
+
+
 def by_keys(tx: Tx, feed_id: int, keys: Iterable[str]) -> dict[str, LedgerRow]:
     return {r.key: r for r in _rows(tx, feed_id, col(FeedEntry.key), keys)}
 

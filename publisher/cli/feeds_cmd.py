@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from publisher.cli.common import console, emit_json, err_console, split_names, state
 from publisher.sources.feeds import subscriptions as service
@@ -117,14 +117,22 @@ def register(app: typer.Typer) -> None:
         if not views:
             console.print("no feeds yet: add one with `oyez feeds add URL --to CHANNEL`")
             return
-        table = Table("name", "url", "to", "mode", "last poll", "status", "seen", "posted", "error")
+        table = Table(
+            Column("name", no_wrap=True),
+            "to",
+            "mode",
+            "last poll",
+            "status",
+            "seen",
+            "posted",
+            "error",
+        )
         for v in views:
             status = v.status + (f" ×{v.error_count}" if v.error_count > 1 else "")
             if v.waiting:
                 status += f", {v.waiting} waiting"
             table.add_row(
                 v.name,
-                v.url,
                 ",".join(v.channels),
                 v.mode,
                 _when(v.last_polled_at),

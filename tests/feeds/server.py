@@ -4,13 +4,14 @@ Each path serves a :class:`Route`. A route with an ``etag`` or
 ``last_modified`` answers 304 when the request's validators match. Hostile
 routes: ``stream_bytes`` (a body generated chunk by chunk, never held in
 memory, with or without a Content-Length), ``hang`` (no answer for that many
-seconds), ``redirect`` (a 302 to another path) and any status or content
+seconds), ``drip`` (a slow trickle of a streamed body), ``redirect`` (a 302 to another path) and any status or content
 type. Every request is recorded with its headers.
 """
 
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ class Route:
     hang: float = 0.0
     #: Answer 302 to this path.
     redirect: str | None = None
+    #: Seconds between streamed chunks (a server that drips its answer).
+    drip: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,14 @@ class FeedServer:
             def do_GET(self) -> None:
                 server._handle(self)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                # Not printed: a client that stops reading (size or time limit) is expected,
+                # and a test's captured stderr must hold only what oyez printed.
+                server.errors.append(sys.exc_info()[1])
+
+        self.errors: list[BaseException | None] = []
+        self.httpd = Server(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -153,10 +163,11 @@ class FeedServer:
             handler.send_header("Connection", "close")
             handler.close_connection = True
         handler.end_headers()
-        for chunk in _chunks(route.stream_bytes):
-            if self.stopping.is_set():
+        for chunk in _chunks(route.stream_bytes, 1024 if route.drip else 64 * 1024):
+            if self.stopping.wait(route.drip) if route.drip else self.stopping.is_set():
                 return
             handler.wfile.write(chunk)
+            handler.wfile.flush()
 
 
 def _chunks(total: int, size: int = 64 * 1024) -> Iterator[bytes]:

@@ -13,6 +13,7 @@ import hashlib
 import re
 import unicodedata
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 #: Query parameters that only track where a click came from.
@@ -27,6 +28,7 @@ def digest(kind: str, value: str) -> str:
     return hashlib.sha256(f"{kind}\x00{value}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
+@lru_cache(maxsize=16384)  # a guid is often the link: each entry asks twice
 def normalise_url(url: str) -> str | None:
     """``url`` without what does not change the page it names; None if it is not http(s)."""
     raw = url.strip()

@@ -89,10 +89,12 @@ def record(tx: Tx, feed: Feed, entries: Sequence[ParsedEntry], now: datetime) ->
         candidates.append(
             _Candidate(order, entry, key, keys.link_key(entry.link), keys.title_key(entry.title))
         )
-    known = feeds_store.by_keys(tx, feed.id, (c.key for c in candidates))
+    # A new subscription has an empty ledger: nothing to look up.
+    empty = not feed.baselined and not feeds_store.has_entries(tx, feed.id)
+    known = {} if empty else feeds_store.by_keys(tx, feed.id, (c.key for c in candidates))
     out.matched_ids.extend(r.id for r in known.values())
     fresh = [c for c in candidates if c.key not in known]
-    originals = _recognise(tx, feed.id, fresh, seen_keys)
+    originals = {} if empty else _recognise(tx, feed.id, fresh, seen_keys)
 
     rows: list[dict[str, Any]] = []
     new: list[_Candidate] = []

@@ -33,6 +33,7 @@ _HTML_START = re.compile(
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 #: Characters never left raw in a link put into a post.
 _LINK_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
+_NEEDS_QUOTING = re.compile(r"[^\x21-\x7e]|[\"<>\\^`{|}]")
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
 
 
@@ -149,7 +150,7 @@ def safe_link(link: object) -> str:
         return ""
     if scheme not in ("http", "https") or len(text) > 2048:
         return ""
-    return quote(text, safe=_LINK_SAFE)
+    return quote(text, safe=_LINK_SAFE) if _NEEDS_QUOTING.search(text) else text
 
 
 def _when(value: Any) -> datetime | None:

@@ -1,0 +1,106 @@
+"""The daemon's side: one producer per feed, due-only polls, and workers racing on one feed."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+from apscheduler.triggers.interval import IntervalTrigger
+
+from publisher.service.context import Context
+from publisher.sources.base import SOURCE_MODULES
+from publisher.sources.feeds import producers
+from publisher.sources.feeds.poll import PollResult, poll_feed
+from publisher.sources.feeds.subscriptions import FeedOptions, add_feed, remove_feed
+from queue_db import feeds_store
+from tests.feeds.conftest import LIMITS, feed_posts
+from tests.feeds.feedgen import items, rss
+from tests.feeds.server import FeedServer, Route
+from tests.helpers import make_context
+
+
+def _subscribe(ctx: Context, server: FeedServer, name: str = "blog", every: int = 15) -> None:
+    server.serve(f"/{name}.xml", Route(body=rss(items(2)), etag='"1"'))
+    add_feed(
+        ctx,
+        server.url(f"/{name}.xml"),
+        ["blog-out"],
+        FeedOptions(name=name, every_minutes=every),
+        limits=LIMITS,
+    )
+
+
+def test_feeds_are_a_source_module_of_the_daemon() -> None:
+    assert "publisher.sources.feeds" in SOURCE_MODULES
+
+
+def test_one_producer_per_feed_on_its_interval(ctx: Context, server: FeedServer) -> None:
+    _subscribe(ctx, server, "blog", every=15)
+    _subscribe(ctx, server, "news", every=60)
+
+    found = {p.id: p for p in producers(ctx)}
+
+    assert set(found) == {"feed:blog", "feed:news"}
+    trigger = found["feed:blog"].trigger
+    assert isinstance(trigger, IntervalTrigger)
+    assert trigger.interval == timedelta(minutes=15)
+
+
+def test_fire_polls_a_due_feed_once_and_skips_it_until_due_again(
+    ctx: Context, server: FeedServer
+) -> None:
+    _subscribe(ctx, server)
+    (producer,) = producers(ctx)
+    server.serve("/blog.xml", Route(body=rss(items(4)), etag='"2"'))
+    with ctx.tx() as tx:  # make it due now
+        row = feeds_store.feed(tx, "blog")
+        assert row.id is not None
+        feeds_store.update_feed(tx, row.id, next_poll_at=ctx.clock() - timedelta(seconds=1))
+    before = len(server.requests_to("/blog.xml"))
+
+    made = producer.fire(ctx, ctx.clock())
+    again = producer.fire(ctx, ctx.clock())
+
+    assert (made, again) == (2, 0)
+    assert len(server.requests_to("/blog.xml")) == before + 1
+
+
+def test_fire_for_a_removed_feed_does_nothing(ctx: Context, server: FeedServer) -> None:
+    _subscribe(ctx, server)
+    (producer,) = producers(ctx)
+    remove_feed(ctx, "blog")
+    assert producer.fire(ctx, ctx.clock()) == 0
+
+
+def test_two_workers_polling_at_once_make_one_post_per_entry(
+    ctx: Context, server: FeedServer, db_url: str, tmp_path: Path
+) -> None:
+    _subscribe(ctx, server)
+    server.serve("/blog.xml", Route(body=rss(items(8)), etag='"2"'))
+    with ctx.tx() as tx:
+        feed_id = feeds_store.feed(tx, "blog").id
+    assert feed_id is not None
+    workers = [make_context(db_url), make_context(db_url)]
+    barrier = threading.Barrier(len(workers))
+    results: list[PollResult] = []
+    errors: list[BaseException] = []
+
+    def work(worker: Context) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results.append(poll_feed(worker, feed_id, limits=LIMITS))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    for w in workers:
+        w.close()
+
+    assert errors == []
+    assert len(feed_posts(ctx)) == 6
+    assert sorted(p.text for p in feed_posts(ctx)) == sorted({p.text for p in feed_posts(ctx)})
