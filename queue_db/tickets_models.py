@@ -136,6 +136,8 @@ class TicketFeed(SQLModel, table=True):
     #: A regular expression with a group ``id`` that finds the ticket id in an entry's title.
     id_pattern: str = Field(max_length=255)
     every_minutes: int = 5
+    #: Entry keys present when the feed was added: its backlog, never posted.
+    baseline: list[str] = _json(list)
     etag: str | None = Field(default=None, max_length=255)
     last_modified: str | None = Field(default=None, max_length=64)
     polled_at: datetime | None = _time()

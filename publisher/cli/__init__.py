@@ -16,6 +16,8 @@ from publisher.cli import export_cmd as export_cmd
 from publisher.cli import feeds_cmd as feeds_cmd
 from publisher.cli import import_cmd as import_cmd
 from publisher.cli import report_cmd as report_cmd
+from publisher.cli import serve_cmd as serve_cmd
+from publisher.cli import tickets_cmd as tickets_cmd
 from publisher.cli import tips_cmd as tips_cmd
 from publisher.cli.common import current_state, fail, state
 from publisher.errors import OyezError
@@ -77,6 +79,8 @@ channels_cmd.register(app)
 posts_cmd.register(app)
 feeds_cmd.register(app)
 tips_cmd.register(app)
+tickets_cmd.register(app)
+serve_cmd.register(app)
 run_cmd.register(app)
 engine_cmd.register(app)
 demo_cmd.register(app)

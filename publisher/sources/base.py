@@ -18,7 +18,11 @@ from typing import Any
 from publisher.service.context import Context
 
 #: Modules with a ``producers(ctx)`` function, imported by the daemon.
-SOURCE_MODULES: list[str] = ["publisher.sources.feeds", "publisher.sources.tips"]
+SOURCE_MODULES: list[str] = [
+    "publisher.sources.feeds",
+    "publisher.sources.tips",
+    "publisher.sources.tickets",
+]
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("url", sa.String(length=2048), nullable=False),
         sa.Column("id_pattern", sa.String(length=255), nullable=False),
         sa.Column("every_minutes", sa.Integer(), nullable=False),
+        sa.Column("baseline", sa.JSON(), nullable=False),
         sa.Column("etag", sa.String(length=255), nullable=True),
         sa.Column("last_modified", sa.String(length=64), nullable=True),
         sa.Column("polled_at", queue_db.types.UTCDateTime(timezone=True), nullable=True),

@@ -1,0 +1,46 @@
+"""Trouble tickets: events from the CLI, a webhook or a ticket feed become a threaded post series.
+
+The daemon imports this module (it is in ``SOURCE_MODULES``) and schedules
+:func:`producers`: a pump every few seconds (it closes coalescing windows and
+releases each thread's next post once the one before it has gone out) and a
+poll per ticket feed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from apscheduler.triggers.interval import IntervalTrigger
+
+from publisher.service.context import Context
+from publisher.sources.base import Producer
+from publisher.sources.tickets.feed import poll_feed
+from publisher.sources.tickets.ingest import pump_all, record_event
+from queue_db import tickets_store
+
+#: Seconds between pumps: the longest a reply waits after its turn has come.
+PUMP_SECONDS = 5
+
+__all__ = ["producers", "pump_all", "record_event"]
+
+
+def _poller(feed_id: int) -> Callable[[Context, datetime], int]:
+    def fire(ctx: Context, fire_time: datetime) -> int:
+        return poll_feed(ctx, feed_id).posts_made
+
+    return fire
+
+
+def producers(ctx: Context) -> list[Producer]:
+    """The ticket pump (once posting is configured) and one poll per ticket feed."""
+    with ctx.tx() as tx:
+        if tickets_store.config(tx) is None:
+            return []
+        feeds = [(f.id, f.every_minutes) for f in tickets_store.feeds(tx) if f.id is not None]
+    out = [Producer("tickets:pump", IntervalTrigger(seconds=PUMP_SECONDS), pump_all)]
+    for feed_id, minutes in feeds:
+        out.append(
+            Producer(f"ticket-feed:{feed_id}", IntervalTrigger(minutes=minutes), _poller(feed_id))
+        )
+    return out

@@ -1,0 +1,148 @@
+"""Where ticket posts go and how: channels, templates, coalescing, urgency, sign-off mode.
+
+Ticket posts need no sign-off by default (``auto``): ops push them as things
+happen. ``review`` sends each one to an approver first, whatever
+``approval.auto_sources`` says; the thread still goes out in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from publisher.errors import InvalidInput
+from publisher.service.context import Context
+from publisher.service.times import iso
+from publisher.sources.tickets import templates
+from queue_db import tickets_store
+from queue_db.tickets_models import TicketConfig
+
+MODES = ("auto", "review")
+MAX_COALESCE = 24 * 3600
+DEFAULT_COALESCE = 60
+
+
+@dataclass(frozen=True)
+class ConfigView:
+    channels: tuple[str, ...]
+    template: str
+    update_template: str
+    closing_template: str
+    coalesce_seconds: int
+    urgent: bool
+    mode: str
+    status_map: dict[str, str]
+    link_template: str
+    updated_by: str
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: TicketConfig) -> ConfigView:
+        return cls(
+            channels=tuple(row.channels),
+            template=row.template,
+            update_template=row.update_template,
+            closing_template=row.closing_template,
+            coalesce_seconds=row.coalesce_seconds,
+            urgent=row.urgent,
+            mode=row.mode,
+            status_map=dict(row.status_map),
+            link_template=row.link_template,
+            updated_by=row.updated_by,
+            updated_at=row.updated_at,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "channels": list(self.channels),
+            "template": self.template,
+            "update_template": self.update_template,
+            "closing_template": self.closing_template,
+            "coalesce_seconds": self.coalesce_seconds,
+            "urgent": self.urgent,
+            "mode": self.mode,
+            "status_map": self.status_map,
+            "link_template": self.link_template,
+            "updated_by": self.updated_by,
+            "updated_at": iso(self.updated_at),
+        }
+
+
+def get_config(ctx: Context) -> ConfigView | None:
+    with ctx.tx() as tx:
+        row = tickets_store.config(tx)
+        return ConfigView.of(row) if row else None
+
+
+def configure(
+    ctx: Context,
+    *,
+    channels: Sequence[str] | None = None,
+    template: str | None = None,
+    update_template: str | None = None,
+    closing_template: str | None = None,
+    coalesce_seconds: int | None = None,
+    urgent: bool | None = None,
+    mode: str | None = None,
+    status_map: Mapping[str, str] | None = None,
+    link_template: str | None = None,
+) -> ConfigView:
+    """Set what is given and keep the rest; the first configuration needs channels.
+
+    ``status_map`` adds to the words already mapped.
+    """
+    if mode is not None and mode not in MODES:
+        raise InvalidInput(f"--mode must be auto or review, not {mode!r}")
+    if coalesce_seconds is not None and not 0 <= coalesce_seconds <= MAX_COALESCE:
+        raise InvalidInput(f"--coalesce must be between 0 and {MAX_COALESCE} seconds")
+    checked = {
+        "template": template and templates.check_template(template, "template"),
+        "update_template": update_template
+        and templates.check_template(update_template, "update template"),
+        "closing_template": closing_template
+        and templates.check_template(closing_template, "closing template"),
+    }
+    if link_template is not None:
+        templates.check_link_template(link_template)
+    names = list(dict.fromkeys(c.strip() for c in channels)) if channels is not None else None
+    with ctx.tx() as tx:
+        for name in names or []:
+            tx.channel(name)
+        row = tickets_store.config(tx)
+        if row is None:
+            if not names:
+                raise InvalidInput("ticket posts need channels: oyez tickets config --to CH[,CH…]")
+            row = TicketConfig(
+                name=tickets_store.CONFIG,
+                channels=names,
+                template=templates.FIRST,
+                update_template=templates.UPDATE,
+                closing_template=templates.CLOSING,
+                coalesce_seconds=DEFAULT_COALESCE,
+                updated_by=ctx.actor,
+            )
+        elif names is not None:
+            if not names:
+                raise InvalidInput("--to needs at least one channel name")
+            row.channels = names
+        for key, value in checked.items():
+            if value:
+                setattr(row, key, value)
+        if coalesce_seconds is not None:
+            row.coalesce_seconds = coalesce_seconds
+        if urgent is not None:
+            row.urgent = urgent
+        if mode is not None:
+            row.mode = mode
+        if status_map:
+            row.status_map = {**row.status_map, **status_map}
+        if link_template is not None:
+            row.link_template = link_template
+        row.updated_by = ctx.actor
+        row.updated_at = ctx.clock()
+        tickets_store.save_config(tx, row)
+        view = ConfigView.of(row)
+        tx.log(ctx.actor, "ticket_config", **view.to_dict())
+        return view

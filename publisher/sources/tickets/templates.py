@@ -1,0 +1,85 @@
+"""Ticket post templates: ``{field}`` placeholders only, checked when configured.
+
+The language is deliberately small: a placeholder is one of :data:`FIELDS`,
+with no attribute access, indexing, conversion or format spec, so a template
+can never reach into Python objects. The rendered post is kept within
+:data:`MAX_LENGTH` characters by shortening the ticket's text, then its title.
+"""
+
+from __future__ import annotations
+
+import re
+from string import Formatter
+
+from publisher.errors import InvalidInput
+
+FIELDS = ("id", "title", "status", "impact", "service", "text", "url", "updates")
+FIRST = "[{id}] {impact}: {title}. Status: {status}.{updates}"
+UPDATE = "[{id}] Update: {status}. {text}"
+CLOSING = "[{id}] Resolved: {title}. {text}"
+#: The tightest limit among the networks ticket posts go to (X: 280 weighted characters).
+MAX_LENGTH = 280
+MAX_TEMPLATE = 1000
+_SPACES = re.compile(r"[ \t]{2,}")
+
+
+def check_template(template: str, what: str = "template") -> str:
+    """Refuse a template with an unknown or unsafe placeholder, one clear line."""
+    if not template.strip():
+        raise InvalidInput(f"the {what} is empty")
+    if len(template) > MAX_TEMPLATE:
+        raise InvalidInput(f"the {what} is longer than {MAX_TEMPLATE} characters")
+    try:
+        parts = list(Formatter().parse(template))
+    except ValueError as exc:
+        raise InvalidInput(
+            f"the {what} is malformed: {exc} (write {{{{ for a literal brace)"
+        ) from None
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in FIELDS or spec or conversion:
+            raise InvalidInput(
+                f"the {what} has an unknown placeholder {{{name}{'!' + conversion if conversion else ''}"
+                f"{':' + spec if spec else ''}}} (known: {', '.join('{' + f + '}' for f in FIELDS)})"
+            )
+    return template
+
+
+def check_link_template(template: str) -> str:
+    """A link per ticket, e.g. ``https://status.example.net/{id}`` (only ``{id}``)."""
+    if not template:
+        return template
+    try:
+        names = [n for _, n, _, _ in Formatter().parse(template) if n is not None]
+    except ValueError as exc:
+        raise InvalidInput(f"the link template is malformed: {exc}") from None
+    if any(n != "id" for n in names) or not template.lower().startswith(("https://", "http://")):
+        raise InvalidInput("the link template must be an http(s) URL with only {id} in it")
+    return template
+
+
+def _clean(text: str) -> str:
+    lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
+    return "\n".join(lines).strip()
+
+
+def _shorten(value: str, by: int) -> str:
+    keep = max(0, len(value) - by - 1)
+    return (value[:keep].rstrip() + "…") if keep else ""
+
+
+def render(template: str, values: dict[str, str], limit: int = MAX_LENGTH) -> str:
+    """Fill ``template``; shorten ``text`` then ``title`` until the post fits ``limit``."""
+    filled = {f: values.get(f, "") or "" for f in FIELDS}
+    url = filled["url"]
+    filled["updates"] = f" Updates: {url}" if url else ""
+    text = _clean(template.format_map(filled))
+    for name in ("text", "title"):
+        over = len(text) - limit
+        if over <= 0:
+            break
+        if filled[name]:
+            filled[name] = _shorten(filled[name], over)
+            text = _clean(template.format_map(filled))
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,188 @@
+"""Queries for tickets, their events and thread posts, the ticket config and ticket feeds.
+
+Each function takes an open :class:`Tx`. A ticket's writers take turns by
+making the ticket row their first write (:func:`lock_ticket`): a row lock on
+PostgreSQL, the database write lock on SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, update
+from sqlmodel import col, select
+
+from queue_db.errors import NotFound
+from queue_db.store import Tx
+from queue_db.tickets_models import Ticket, TicketConfig, TicketEvent, TicketFeed, TicketPost
+
+CONFIG = "default"
+
+# -- configuration ---------------------------------------------------------------------
+
+
+def config(tx: Tx) -> TicketConfig | None:
+    return tx.session.get(TicketConfig, CONFIG)
+
+
+def save_config(tx: Tx, row: TicketConfig) -> TicketConfig:
+    tx.session.add(row)
+    tx.session.flush()
+    return row
+
+
+# -- tickets ---------------------------------------------------------------------------
+
+
+def lock_ticket(tx: Tx, external_id: str, at: datetime) -> bool:
+    """Make the ticket row this transaction's first write; False if there is no such ticket."""
+    result = tx.session.execute(
+        update(Ticket).where(col(Ticket.external_id) == external_id).values(updated_at=at)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def ticket_named(tx: Tx, external_id: str) -> Ticket | None:
+    return tx.session.exec(select(Ticket).where(Ticket.external_id == external_id)).first()
+
+
+def ticket(tx: Tx, external_id: str) -> Ticket:
+    row = ticket_named(tx, external_id)
+    if row is None:
+        raise NotFound(f"no ticket {external_id!r}")
+    return row
+
+
+def ticket_by_id(tx: Tx, ticket_id: int) -> Ticket:
+    row = tx.session.get(Ticket, ticket_id)
+    if row is None:
+        raise NotFound(f"no ticket with id {ticket_id}")
+    return row
+
+
+def tickets(tx: Tx, *, limit: int | None = None) -> list[Ticket]:
+    query = select(Ticket).order_by(col(Ticket.opened_at).desc(), col(Ticket.id).desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return list(tx.session.exec(query))
+
+
+def update_ticket(tx: Tx, ticket_id: int, **values: Any) -> None:
+    tx.session.execute(update(Ticket).where(col(Ticket.id) == ticket_id).values(**values))
+
+
+def needing_work(tx: Tx) -> list[int]:
+    """Tickets with events not yet in a post, or posts not yet made or released."""
+    waiting_events = select(TicketEvent.ticket_id).where(col(TicketEvent.ticket_post_id).is_(None))
+    waiting_posts = select(TicketPost.ticket_id).where(
+        col(TicketPost.state).in_(("claimed", "held"))
+    )
+    rows = tx.session.exec(
+        select(Ticket.id).where(
+            or_(col(Ticket.id).in_(waiting_events), col(Ticket.id).in_(waiting_posts))
+        )
+    ).all()
+    return sorted(int(r) for r in rows if r is not None)
+
+
+# -- events ----------------------------------------------------------------------------
+
+
+def event_by_key(tx: Tx, event_key: str) -> TicketEvent | None:
+    return tx.session.exec(select(TicketEvent).where(TicketEvent.event_key == event_key)).first()
+
+
+def next_event_seq(tx: Tx, ticket_id: int) -> int:
+    last = tx.session.exec(
+        select(func.max(col(TicketEvent.seq))).where(TicketEvent.ticket_id == ticket_id)
+    ).one()
+    return int(last or 0) + 1
+
+
+def unassigned_events(tx: Tx, ticket_id: int) -> list[TicketEvent]:
+    return list(
+        tx.session.exec(
+            select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket_id, col(TicketEvent.ticket_post_id).is_(None))
+            .order_by(col(TicketEvent.seq))
+        )
+    )
+
+
+def events_of(tx: Tx, ticket_id: int) -> list[TicketEvent]:
+    return list(
+        tx.session.exec(
+            select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket_id)
+            .order_by(col(TicketEvent.seq))
+        )
+    )
+
+
+def assign_events(tx: Tx, event_ids: Sequence[int], ticket_post_id: int) -> None:
+    tx.session.execute(
+        update(TicketEvent)
+        .where(col(TicketEvent.id).in_(event_ids), col(TicketEvent.ticket_post_id).is_(None))
+        .values(ticket_post_id=ticket_post_id)
+    )
+
+
+# -- thread posts ----------------------------------------------------------------------
+
+
+def thread(tx: Tx, ticket_id: int) -> list[TicketPost]:
+    return list(
+        tx.session.exec(
+            select(TicketPost)
+            .where(TicketPost.ticket_id == ticket_id)
+            .order_by(col(TicketPost.seq))
+        )
+    )
+
+
+def threads(tx: Tx, ticket_ids: Sequence[int]) -> dict[int, list[TicketPost]]:
+    out: dict[int, list[TicketPost]] = {t: [] for t in ticket_ids}
+    if not ticket_ids:
+        return out
+    rows = tx.session.exec(
+        select(TicketPost)
+        .where(col(TicketPost.ticket_id).in_(ticket_ids))
+        .order_by(col(TicketPost.ticket_id), col(TicketPost.seq))
+    )
+    for row in rows:
+        out[row.ticket_id].append(row)
+    return out
+
+
+def move_post(tx: Tx, ticket_post_id: int, from_state: str, **values: Any) -> bool:
+    """Change a thread post only if it is still in ``from_state`` (so one worker wins)."""
+    result = tx.session.execute(
+        update(TicketPost)
+        .where(col(TicketPost.id) == ticket_post_id, col(TicketPost.state) == from_state)
+        .values(**values)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+# -- feeds -----------------------------------------------------------------------------
+
+
+def feeds(tx: Tx) -> list[TicketFeed]:
+    return list(tx.session.exec(select(TicketFeed).order_by(col(TicketFeed.id))))
+
+
+def feed(tx: Tx, feed_id: int) -> TicketFeed:
+    row = tx.session.get(TicketFeed, feed_id)
+    if row is None:
+        raise NotFound(f"no ticket feed with id {feed_id}")
+    return row
+
+
+def feed_by_url(tx: Tx, url: str) -> TicketFeed | None:
+    return tx.session.exec(select(TicketFeed).where(TicketFeed.url == url)).first()
+
+
+def update_feed(tx: Tx, feed_id: int, **values: Any) -> None:
+    tx.session.execute(update(TicketFeed).where(col(TicketFeed.id) == feed_id).values(**values))

@@ -1,0 +1,135 @@
+"""``oyez tickets`` as ops scripts meet it: options or JSON on stdin, one clear line per error."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from publisher.cli import app
+
+runner = CliRunner()
+
+
+def oyez(db: str, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["--db", db, "--as", "olga", *args], input=stdin)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def db(db_url: str, tmp_path: Path) -> str:
+    code, _, err = oyez(
+        db_url, "channels", "add", "ops", "--kind", "outbox", "--set", f"path={tmp_path / 'o'}"
+    )
+    assert code == 0, err
+    return db_url
+
+
+def test_config_shows_and_changes_settings(db: str) -> None:
+    code, _, err = oyez(db, "tickets", "config")
+    assert code != 0
+    assert "not configured" in err
+    code, out, err = oyez(
+        db, "tickets", "config", "--to", "ops", "--urgent", "--mode", "review",
+        "--coalesce", "120", "--map", "in queue=open", "--link", "https://noc.example.net/{id}",
+        "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    shown = json.loads(out)
+    assert shown["channels"] == ["ops"]
+    assert (shown["urgent"], shown["mode"], shown["coalesce_seconds"]) == (True, "review", 120)
+    assert shown["status_map"] == {"in queue": "open"}
+    code, out, _ = oyez(db, "tickets", "config", "--no-urgent")
+    assert code == 0
+    assert "urgent: False" in out
+
+
+def test_events_from_options_and_from_json_on_stdin(db: str) -> None:
+    assert oyez(db, "tickets", "config", "--to", "ops", "--coalesce", "0")[0] == 0
+    code, out, err = oyez(
+        db, "tickets", "event", "--id", "TT-1", "--status", "open", "--title", "Mail down"
+    )
+    assert code == 0, err
+    assert "TT-1: event #1 recorded (open); 1 post(s) made now" in out
+    event = {"id": "TT-1", "status": "closed", "text": "Mail flows again."}
+    code, out, err = oyez(db, "tickets", "event", "--json", stdin=json.dumps(event))
+    assert code == 0, err
+    assert json.loads(out)["status"] == "resolved"
+    code, out, _ = oyez(db, "tickets", "list", "--json")
+    (ticket,) = json.loads(out)
+    assert ticket["status"] == "resolved"
+    assert [p["kind"] for p in ticket["posts"]] == ["first", "closing"]
+    code, out, _ = oyez(db, "tickets", "list")
+    assert "TT-1" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (
+            ["tickets", "event", "--id", "TT-1", "--status", "open", "--title", "x"],
+            None,
+            "not configured",
+        ),
+        (["tickets", "config", "--to", "nope"], None, "no channel named 'nope'"),
+        (["tickets", "config", "--to", "ops", "--mode", "sometimes"], None, "auto or review"),
+        (["tickets", "config", "--to", "ops", "--coalesce", "-1"], None, "--coalesce"),
+        (
+            ["tickets", "config", "--to", "ops", "--template", "{id.__class__}"],
+            None,
+            "unknown placeholder",
+        ),
+        (["tickets", "config", "--to", "ops", "--map", "nonsense"], None, "WORD=STATUS"),
+        (["tickets", "config", "--to", "ops", "--link", "ftp://x/{id}"], None, "http(s) URL"),
+        (["tickets", "feed", "add", "ftp://example.net/x"], None, "not configured"),
+    ],
+)
+def test_bad_configuration_gets_one_clear_line(
+    db: str, args: list[str], stdin: str | None, message: str
+) -> None:
+    code, _, err = oyez(db, *args, stdin=stdin)
+    assert code != 0
+    assert message in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["tickets", "event"], "{oops", "malformed JSON on stdin"),
+        (["tickets", "event"], "[]", "must be a JSON object"),
+        (["tickets", "event", "--id", "TT-1"], None, "missing field 'status'"),
+        (["tickets", "event", "--status", "open"], None, "missing field 'id'"),
+        (["tickets", "event", "--id", "TT-2", "--status", "open"], None, "needs a title"),
+        (
+            ["tickets", "event", "--id", "TT-2", "--status", "meh", "--title", "x"],
+            None,
+            "unknown status 'meh'",
+        ),
+        (
+            ["tickets", "event", "--id", "T T", "--status", "open", "--title", "x"],
+            None,
+            "ticket id",
+        ),
+        (["tickets", "feed", "add", "ftp://example.net/x"], None, "cannot read the ticket feed"),
+        (
+            ["tickets", "feed", "add", "file:///nowhere.atom", "--id-pattern", "x"],
+            None,
+            "group named id",
+        ),
+    ],
+)
+def test_bad_events_get_one_clear_line_and_record_nothing(
+    db: str, args: list[str], stdin: str | None, message: str
+) -> None:
+    assert oyez(db, "tickets", "config", "--to", "ops")[0] == 0
+    code, _, err = oyez(db, *args, stdin=stdin)
+    assert code != 0
+    assert message in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert json.loads(oyez(db, "tickets", "list", "--json")[1]) == []

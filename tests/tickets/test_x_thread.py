@@ -1,0 +1,108 @@
+"""End to end on the X double: four ticket events make four tweets, the last three replies to the first."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from apscheduler.triggers.interval import IntervalTrigger
+from typer.testing import CliRunner
+
+from publisher.cli import app
+from publisher.engine.runner import Dispatcher
+from publisher.service.context import Context
+from publisher.sources.base import Producer
+from publisher.sources.tickets import pump_all
+from tests.fakes.x import XDouble
+from tests.helpers import make_context
+from tests.tickets.conftest import deliver_all
+
+runner = CliRunner()
+PREFIX = "OYEZ_TEST_TICKETS_X"
+EVENTS = [
+    ["--status", "open", "--title", "Amsterdam–Hamburg link down", "--impact", "outage"],
+    ["--status", "investigating", "--text", "Engineers are on their way."],
+    ["--status", "identified", "--text", "A fibre was cut near Osnabrück."],
+    ["--status", "resolved", "--text", "The link is back."],
+]
+
+
+def oyez(db: str, *args: str) -> str:
+    result = runner.invoke(app, ["--db", db, "--as", "olga", *args])
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture
+def x(monkeypatch: pytest.MonkeyPatch) -> Iterator[XDouble]:
+    with XDouble() as double:
+        for name, value in double.environ(PREFIX).items():
+            monkeypatch.setenv(name, value)
+        yield double
+
+
+@pytest.fixture
+def db(db_url: str, x: XDouble) -> str:
+    oyez(
+        db_url,
+        "channels",
+        "add",
+        "noc-x",
+        "--kind",
+        "x",
+        "--set",
+        f"api_base_url={x.url}",
+        "--set",
+        f"credentials=env:{PREFIX}",
+        "--set",
+        "timeout=2",
+    )
+    oyez(db_url, "tickets", "config", "--to", "noc-x", "--coalesce", "0")
+    return db_url
+
+
+def assert_thread(x: XDouble) -> None:
+    tweets = x.posts
+    assert len(tweets) == 4
+    first, *replies = tweets
+    assert first.reply_to is None
+    assert first.text.startswith("[TT-1234] Outage: Amsterdam–Hamburg link down.")
+    assert [r.reply_to for r in replies] == [first.id] * 3
+    assert [r.text for r in replies] == [
+        "[TT-1234] Update: investigating. Engineers are on their way.",
+        "[TT-1234] Update: identified. A fibre was cut near Osnabrück.",
+        "[TT-1234] Resolved: Amsterdam–Hamburg link down. The link is back.",
+    ]
+
+
+def test_four_events_give_four_tweets_the_last_three_replying_to_the_first_in_order(
+    db: str, x: XDouble
+) -> None:
+    for args in EVENTS:
+        oyez(db, "tickets", "event", "--id", "TT-1234", *args)
+    ctx = make_context(db, "oyez")
+    try:
+        deliver_all(ctx)
+    finally:
+        ctx.close()
+    assert_thread(x)
+    listed = oyez(db, "tickets", "list")
+    assert "TT-1234" in listed
+
+
+def test_the_daemon_threads_ticket_events_sent_while_it_runs(db: str, x: XDouble) -> None:
+    ctx: Context = make_context(db, "oyez")
+    pump = Producer("tickets:pump", IntervalTrigger(seconds=0.2), pump_all)
+    dispatcher = Dispatcher(ctx, producers=[pump], safety_sleep=0.5)
+    dispatcher.start()
+    try:
+        for args in EVENTS:
+            oyez(db, "tickets", "event", "--id", "TT-1234", *args)
+        deadline = time.monotonic() + 30
+        while len(x.posts) < 4 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        dispatcher.stop()
+        ctx.close()
+    assert_thread(x)
