@@ -9,18 +9,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from channels.length import default_limits
-from channels.split import split_for_thread
 from publisher.errors import IllegalTransition, InvalidInput, NotFoundError
-from publisher.guidelines import Target
-from publisher.service.channels import list_channels
 from publisher.service.context import Context
-from publisher.service.slots import slots_for
 from publisher.service.times import zone
 from queue_db import tui_store
 from queue_db.tui_store import PostFilter
+
+if TYPE_CHECKING:
+    from publisher.guidelines import Target
 
 #: Named state filters the queue offers; "upcoming" is everything not yet final.
 STATE_PRESETS: dict[str, tuple[str, ...]] = {
@@ -121,6 +119,12 @@ def queue_page(ctx: Context, query: QueueQuery, *, offset: int = 0, limit: int =
     return QueuePage(rows=tuple(rows), offset=offset, total=total)
 
 
+def channel_names(ctx: Context) -> list[str]:
+    """The configured channels' names, sorted."""
+    with ctx.tx() as tx:
+        return [c.name for c in tx.channels()]
+
+
 def change_marker(ctx: Context) -> tuple[Any, ...]:
     """Cheap to compute; differs whenever another process may have changed what is shown."""
     with ctx.tx() as tx:
@@ -217,6 +221,9 @@ class CalendarWeek:
 
 def week(ctx: Context, start: datetime, days: int = 7) -> CalendarWeek:
     """Each channel's posting slots and the posts due from ``start`` (UTC) for ``days``."""
+    from publisher.service.channels import list_channels
+    from publisher.service.slots import slots_for
+
     end = start + timedelta(days=days)
     with ctx.tx() as tx:
         raw = tui_store.posts_between(tx, start, end)
@@ -238,11 +245,16 @@ def week(ctx: Context, start: datetime, days: int = 7) -> CalendarWeek:
 
 def targets(channel_kinds: Sequence[tuple[str, str]]) -> list[Target]:
     """Guideline targets for (channel name, kind) pairs."""
+    from publisher.guidelines import Target
+
     return [Target(name, kind) for name, kind in channel_kinds]
 
 
 def thread_preview(text: str, kind: str) -> list[str]:
     """The posts ``text`` becomes on a channel of ``kind``: one, or a numbered thread."""
+    from channels.length import default_limits
+    from channels.split import split_for_thread
+
     limits = default_limits(kind)
     if limits.fits(text.strip()) or not limits.threads:
         return [text.strip()] if text.strip() else []

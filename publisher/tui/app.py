@@ -8,10 +8,11 @@ view when the daemon or another user changes something.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any, ClassVar, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from textual.app import App
@@ -21,19 +22,16 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from publisher.errors import InvalidInput, OyezError
-from publisher.guidelines import Checker
-from publisher.service import checks, pause, tui_queries
+from publisher.service import pause, tui_queries
 from publisher.service.context import Context
 from publisher.service.times import zone
 from publisher.tui.commands import OyezCommands
-from publisher.tui.screens.activity import ActivityScreen
 from publisher.tui.screens.base import OyezScreen
-from publisher.tui.screens.calendar import CalendarScreen
-from publisher.tui.screens.channels import ChannelsScreen
 from publisher.tui.screens.queue import QueueScreen
-from publisher.tui.screens.signoff import SignoffScreen
-from publisher.tui.screens.sources import SourcesScreen
 from publisher.tui.widgets.nav_bar import SECTIONS, NavBar
+
+if TYPE_CHECKING:
+    from publisher.guidelines import Checker
 
 log = logging.getLogger("oyez.tui")
 P = ParamSpec("P")
@@ -80,6 +78,18 @@ class Dispatcher:
             self._thread.join(timeout=30)
 
 
+def _lazy(module: str, name: str) -> Callable[[], Screen[Any]]:
+    """A screen class imported when first shown: start-up pays only for the queue."""
+
+    def make() -> Screen[Any]:
+        screen: Screen[Any] = getattr(
+            importlib.import_module(f"publisher.tui.screens.{module}"), name
+        )()
+        return screen
+
+    return make
+
+
 def crisis_reason(ctx: Context) -> str | None:
     """The crisis pause's reason while it is on, else None."""
     state = pause.crisis(ctx)
@@ -98,11 +108,11 @@ class OyezApp(App[None]):
     COMMANDS = App.COMMANDS | {OyezCommands}
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
         "queue": QueueScreen,
-        "signoff": SignoffScreen,
-        "calendar": CalendarScreen,
-        "sources": SourcesScreen,
-        "activity": ActivityScreen,
-        "channels": ChannelsScreen,
+        "signoff": _lazy("signoff", "SignoffScreen"),
+        "calendar": _lazy("calendar", "CalendarScreen"),
+        "sources": _lazy("sources", "SourcesScreen"),
+        "activity": _lazy("activity", "ActivityScreen"),
+        "channels": _lazy("channels", "ChannelsScreen"),
     }
     DEFAULT_MODE = "queue"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -153,6 +163,8 @@ class OyezApp(App[None]):
     def checker(self) -> Checker:
         """The guideline checker, compiled once for the life of the app."""
         if self._checker is None:
+            from publisher.service import checks
+
             self._checker = checks.checker_for(self.ctx)
         return self._checker
 

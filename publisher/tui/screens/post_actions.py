@@ -6,7 +6,7 @@ from textual import work
 from textual.binding import Binding
 
 from publisher.errors import InvalidInput, OyezError
-from publisher.service import posts, retract, slots, tui_queries
+from publisher.service import posts, tui_queries
 from publisher.service.views import PostView
 from publisher.tui.screens.base import OyezScreen
 from publisher.tui.screens.prompt import Confirm, Prompt
@@ -123,6 +123,8 @@ class PostActions(OyezScreen):
     def _schedule(self, post: PostView, answer: str, zone_name: str) -> None:
         ctx = self.oyez.ctx
         if answer.strip().lower() in ("next", "n", "next free slot"):
+            from publisher.service import slots
+
             view = slots.schedule_next_slot(ctx, post.id)
         else:
             at = tui_queries.parse_local_time(answer, zone_name)
@@ -171,6 +173,8 @@ class PostActions(OyezScreen):
     @work(thread=True, group="retract")
     def _retract(self, post_id: int) -> None:
         # Deleting on a network is a network call: off the UI thread.
+        from publisher.service import retract
+
         try:
             outcomes = retract.retract_post(self.oyez.ctx, post_id)
         except OyezError as exc:

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input, Static
 
-from publisher.service import channels, tui_queries
+from publisher.service import tui_queries
 from publisher.service.tui_queries import QueueQuery
 from publisher.tui.screens.post_actions import POST_BINDINGS, PostActions
 from publisher.tui.widgets.filter_bar import FilterBar
@@ -50,8 +50,8 @@ class QueueScreen(PostActions):
         return self.table.current_id()
 
     def reload(self) -> None:
-        names = self.oyez.call(channels.list_channels, self.oyez.ctx) or []
-        self.query_one(FilterBar).set_channels([c.name for c in names])
+        names = self.oyez.call(tui_queries.channel_names, self.oyez.ctx) or []
+        self.query_one(FilterBar).set_channels(names)
         self.load(self.table.page.offset, keep=self.table.current_id())
 
     def load(self, offset: int, *, keep: int | None = None, at_end: bool = False) -> None:
