@@ -68,7 +68,7 @@ class ComposeScreen(OyezScreen):
                 yield PostEditor(text, id="editor")
                 yield LengthCounters("", id="counters")
                 yield ThreadPreview("", id="thread")
-            with VerticalScroll(id="compose-side"):
+            with VerticalScroll(id="compose-side", can_focus=False):
                 yield Label("Findings", classes="side-title")
                 yield FindingsList(id="findings")
                 yield Label("Channels", classes="side-title")
