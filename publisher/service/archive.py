@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, TextIO
@@ -92,11 +92,22 @@ def _filter(ctx: Context, query: ArchiveQuery) -> store.Filter:
     return store.Filter(since=query.since, until=query.until, channel_id=channel_id)
 
 
-def _record(kind: str, row: Mapping[Any, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"record": kind}
-    for key, value in row.items():
-        out[key] = value.isoformat() if isinstance(value, datetime) else value
-    return out
+#: Fields that hold times: written as ISO 8601 with their UTC offset.
+TIME_FIELDS = frozenset({"due_at", "sent_at", "created_at", "scheduled_at", "at"})
+
+
+def _records(
+    kind: str, fields: tuple[str, ...], rows: Iterator[Sequence[Any]]
+) -> Iterator[dict[str, Any]]:
+    times = [i for i, name in enumerate(fields) if name in TIME_FIELDS]
+    for row in rows:
+        values = list(row)
+        for i in times:
+            if values[i] is not None:
+                values[i] = values[i].isoformat()
+        record: dict[str, Any] = {"record": kind}
+        record.update(zip(fields, values, strict=True))
+        yield record
 
 
 def iter_records(
@@ -105,11 +116,9 @@ def iter_records(
     """The archive as plain records, streamed in one read transaction (a consistent snapshot)."""
     where = _filter(ctx, query)
     with ctx.tx() as tx:
-        for row in store.stream_deliveries(tx, where, batch):
-            yield _record("delivery", row)
+        yield from _records("delivery", DELIVERY_FIELDS, store.stream_deliveries(tx, where, batch))
         if query.include_audit:
-            for row in store.stream_events(tx, where, batch):
-                yield _record("event", row)
+            yield from _records("event", EVENT_FIELDS, store.stream_events(tx, where, batch))
 
 
 def count_records(ctx: Context, query: ArchiveQuery) -> int:
@@ -124,18 +133,25 @@ def count_records(ctx: Context, query: ArchiveQuery) -> int:
 
 def neutralise(cell: str) -> str:
     """A cell a spreadsheet shows as text, never runs: formula starts get a leading ``'``."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    return "'" + cell if cell[:1] in _FORMULA else cell
+
+
+_FORMULA = frozenset(FORMULA_STARTS)
 
 
 def _cell(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        text: str = value
+        return "'" + text if text[:1] in _FORMULA else text  # neutralise, inlined: hot
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return neutralise(json.dumps(value, ensure_ascii=False))
-    if isinstance(value, int):
+    if kind is int:
         return str(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is dict or kind is list:
+        return neutralise(json.dumps(value, ensure_ascii=False))
     return neutralise(str(value))
 
 
@@ -162,7 +178,7 @@ class _CsvWriter(_Writer):
         self.csv.writerow(CSV_COLUMNS)
 
     def write(self, record: dict[str, Any]) -> None:
-        self.csv.writerow([_cell(record.get(column)) for column in CSV_COLUMNS])
+        self.csv.writerow([_cell(value) for value in map(record.get, CSV_COLUMNS)])
 
 
 class _JsonWriter(_Writer):
