@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, select, text, update
+from sqlalchemy import ColumnElement, case, delete, func, insert, select, text, update
 from sqlalchemy import inspect as sa_inspect
 from sqlmodel import col
 
 from queue_db.models import Channel, Delivery, Event, Post
 from queue_db.store import Tx
+from queue_db.tickets_models import Ticket, TicketPost
+from queue_db.tips_models import Cadence, TipServed
 from queue_db.types import utcnow
 
 #: Delivery states that mean "it was published" (a retracted post was published first).
@@ -306,32 +308,49 @@ def unpublished_counts(
     return [(s, k, e, int(n)) for s, k, e, n in tx.session.execute(query)]
 
 
-def source_posts(
-    tx: Tx, source: str, since: datetime | None, until: datetime | None
-) -> list[tuple[int, int | None, str | None, int]]:
-    """(id, thread parent, source key, published deliveries) of a source's posts in range."""
-    published = (
-        select(func.count())
-        .where(col(Delivery.post_id) == col(Post.id), col(Delivery.state).in_(PUBLISHED))
-        .scalar_subquery()
-    )
-    query = select(col(Post.id), col(Post.thread_parent_id), col(Post.source_key), published).where(
-        col(Post.source) == source
+def ticket_posts(
+    tx: Tx, since: datetime | None, until: datetime | None
+) -> list[tuple[str, str, int, int]]:
+    """(ticket id, title, posts made, deliveries published) per ticket, for posts made in range."""
+    published = case((col(Delivery.state).in_(PUBLISHED), 1), else_=0)
+    query = (
+        select(
+            col(Ticket.external_id),
+            col(Ticket.title),
+            func.count(func.distinct(col(TicketPost.id))),
+            func.coalesce(func.sum(published), 0),
+        )
+        .join(Ticket, col(Ticket.id) == col(TicketPost.ticket_id))
+        .outerjoin(Delivery, col(Delivery.post_id) == col(TicketPost.post_id))
+        .where(col(TicketPost.post_id).is_not(None))
+        .group_by(col(Ticket.id), col(Ticket.external_id), col(Ticket.title))
     )
     if since is not None:
-        query = query.where(col(Post.created_at) >= since)
+        query = query.where(col(TicketPost.created_at) >= since)
     if until is not None:
-        query = query.where(col(Post.created_at) < until)
-    return [
-        (int(i), p, k, int(n)) for i, p, k, n in tx.session.execute(query.order_by(col(Post.id)))
-    ]
+        query = query.where(col(TicketPost.created_at) < until)
+    return [(str(e), str(t), int(n), int(p)) for e, t, n, p in tx.session.execute(query)]
 
 
-def thread_parents(tx: Tx, post_ids: Sequence[int]) -> dict[int, tuple[int | None, str | None]]:
-    """Post id → (its thread parent, its source key), for walking threads up to their root."""
-    rows = tx.session.execute(
-        select(col(Post.id), col(Post.thread_parent_id), col(Post.source_key)).where(
-            col(Post.id).in_(list(post_ids))
-        )
+def cadences(tx: Tx) -> list[Cadence]:
+    return list(tx.session.scalars(select(Cadence).order_by(col(Cadence.name))))
+
+
+def cadence_tips_sent(tx: Tx, since: datetime | None, until: datetime | None) -> dict[int, int]:
+    """Cadence id → firings in range whose tip was published on at least one channel."""
+    published = (
+        select(col(Delivery.post_id))
+        .where(col(Delivery.state).in_(PUBLISHED))
+        .where(col(Delivery.post_id) == col(TipServed.post_id))
+        .exists()
     )
-    return {int(i): (p, k) for i, p, k in rows}
+    query = (
+        select(col(TipServed.cadence_id), func.count())
+        .where(col(TipServed.cadence_id).is_not(None), published)
+        .group_by(col(TipServed.cadence_id))
+    )
+    if since is not None:
+        query = query.where(col(TipServed.fire_at) >= since)
+    if until is not None:
+        query = query.where(col(TipServed.fire_at) < until)
+    return {int(c): int(n) for c, n in tx.session.execute(query)}

@@ -69,7 +69,7 @@ def charts(report: Report) -> list[Chart]:
         for c in report.cadences or ()
     ]
     tickets = [
-        Bar(t.ticket, ((t.posts, PALETTE[0]),), f"{t.posts} ({t.published} out)")
+        Bar(t.ticket, ((t.posts, PALETTE[0]),), f"{t.posts} posts, {t.published} sent")
         for t in report.tickets
     ]
     return [
@@ -139,7 +139,7 @@ def layout(chart: Chart) -> tuple[list[Shape], int]:
     shapes: list[Shape] = [("text", 8, 22, 16, 0, "#222", chart.title)]
     y = TITLE_H
     if chart.legend:
-        x = 8.0
+        x, y = 8.0, y + 6
         for name, colour in chart.legend:
             shapes += [
                 ("rect", x, y - 10, 10, 10, colour, ""),

@@ -14,6 +14,7 @@ from typing import Any
 
 from publisher.service.context import Context
 from publisher.service.times import iso, zone
+from publisher.sources.tips.cadences import upcoming
 from queue_db import archive_store as store
 from queue_db.store import Tx
 
@@ -53,7 +54,7 @@ class Cadence:
 
 @dataclass(frozen=True)
 class TicketPosts:
-    """The posts of one ticket's thread (its first post and the updates under it)."""
+    """The posts made for one ticket (its first post and the updates under it)."""
 
     ticket: str
     posts: int
@@ -69,7 +70,7 @@ class Report:
     per_day: dict[tuple[date, str], int] = field(default_factory=dict)
     on_time: tuple[OnTime, ...] = ()
     failures: tuple[Reason, ...] = ()
-    #: ``None`` while oyez has no cadences to measure.
+    #: ``None`` when no cadence is configured.
     cadences: tuple[Cadence, ...] | None = None
     tickets: tuple[TicketPosts, ...] = ()
 
@@ -133,6 +134,7 @@ def build_report(
                 punctual[channel] += sent_at - due <= ON_TIME
         failures = _reasons(store.unpublished_counts(tx, since, until))
         tickets = _tickets(tx, since, until)
+        cadences = _cadences(tx, since, until, ctx.clock())
     return Report(
         since=since,
         until=until,
@@ -140,9 +142,7 @@ def build_report(
         per_day=dict(per_day),
         on_time=tuple(OnTime(c, sent[c], punctual[c]) for c in sorted(sent)),
         failures=failures,
-        # Tips and cadences are another feature's tables; until they land there is
-        # nothing to measure, and the report says so.
-        cadences=None,
+        cadences=cadences,
         tickets=tickets,
     )
 
@@ -162,24 +162,31 @@ def _reasons(rows: list[tuple[str, str | None, str | None, int]]) -> tuple[Reaso
 
 
 def _tickets(tx: Tx, since: datetime | None, until: datetime | None) -> tuple[TicketPosts, ...]:
-    """Ticket posts grouped by the first post of their thread, busiest first."""
-    rows = store.source_posts(tx, "ticket", since, until)
-    parents: dict[int, tuple[int | None, str | None]] = {i: (p, k) for i, p, k, _ in rows}
-    missing = {p for p, _ in parents.values() if p is not None and p not in parents}
-    while missing:
-        found = store.thread_parents(tx, sorted(missing))
-        parents.update(found)
-        missing = {p for p, _ in found.values() if p is not None and p not in parents}
-    posts: Counter[int] = Counter()
-    published: Counter[int] = Counter()
-    for post_id, _, _, sent in rows:
-        root, seen = post_id, {post_id}
-        while (parent := parents.get(root, (None, None))[0]) is not None and parent not in seen:
-            root = parent
-            seen.add(root)
-        posts[root] += 1
-        published[root] += sent
+    rows = store.ticket_posts(tx, since, until)
     return tuple(
-        TicketPosts(parents.get(root, (None, None))[1] or f"post {root}", n, published[root])
-        for root, n in sorted(posts.items(), key=lambda item: (-item[1], item[0]))
+        TicketPosts(f"{ticket} {title}".strip(), posts, published)
+        for ticket, title, posts, published in sorted(rows, key=lambda r: (-r[2], r[0]))
     )
+
+
+def _cadences(
+    tx: Tx, since: datetime | None, until: datetime | None, now: datetime
+) -> tuple[Cadence, ...] | None:
+    """Each cadence's firings due in range (skip dates left out) against tips published."""
+    rows = store.cadences(tx)
+    if not rows:
+        return None
+    sent = store.cadence_tips_sent(tx, since, until)
+    end = min(until, now) if until is not None else now
+    out = []
+    for row in rows:
+        start = max(since, row.created_at) if since is not None else row.created_at
+        due = 0
+        # upcoming() yields times strictly after its argument: step back to include ``start``.
+        for moment in upcoming(row, start - timedelta(microseconds=1)):
+            if moment >= end:
+                break
+            due += 1
+        assert row.id is not None
+        out.append(Cadence(row.name, due, sent.get(row.id, 0)))
+    return tuple(out)

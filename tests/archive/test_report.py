@@ -7,33 +7,37 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from sqlalchemy import select, update
+from sqlmodel import col
 
 from publisher.service import posts
 from publisher.service.context import Context
 from publisher.service.report import OnTime, Reason, build_report
+from publisher.sources.tips.cadences import add_cadence
+from publisher.sources.tips.firing import fire_cadence
+from publisher.sources.tips.pools import add_tip
 from queue_db import archive_store
 from queue_db.models import Delivery, Post
+from queue_db.tickets_models import Ticket, TicketPost
+from queue_db.tips_models import Cadence
 from tests.archive.conftest import assert_one_line_error, oyez
 
 DAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def seed(ctx: Context) -> dict[str, int]:
+def seed(ctx: Context) -> None:
     """Deliveries on two channels over two days, two failures, and a ticket thread."""
     with ctx.tx() as tx:
         ids = {c.name: c.id for c in tx.channels()}
     now = DAY
 
-    def post(
-        text: str, source: str = "manual", parent: int | None = None, key: str | None = None
-    ) -> dict[str, object]:
+    def post(text: str, source: str = "manual", key: str | None = None) -> dict[str, object]:
         row = Post(
             text=text,
             author="alex",
             source=source,
             state="sent",
             source_key=key,
-            thread_parent_id=parent,
             created_at=now,
             updated_at=now,
         ).model_dump()
@@ -41,15 +45,25 @@ def seed(ctx: Context) -> dict[str, int]:
         return row
 
     with ctx.tx() as tx:
-        a, b, c, ticket = archive_store.insert_posts(
-            tx, [post("a"), post("b"), post("c"), post("t1", "ticket", key="ticket:TT-1:1")]
+        a, b, c, first, update, closing = archive_store.insert_posts(
+            tx,
+            [post("a"), post("b"), post("c")]
+            + [post(f"t{n}", "ticket", key=f"ticket:TT-1:{n}") for n in (1, 2, 3)],
         )
-        (update,) = archive_store.insert_posts(
-            tx, [post("t2", "ticket", parent=ticket, key="ticket:TT-1:2")]
-        )
-        (late_update,) = archive_store.insert_posts(
-            tx, [post("t3", "ticket", parent=update, key="ticket:TT-1:3")]
-        )
+        ticket = tx.add(Ticket(external_id="TT-1", title="Email outage", status="resolved"))
+        assert ticket.id is not None
+        for seq, post_id in enumerate((first, update, closing), start=1):
+            tx.add(
+                TicketPost(
+                    ticket_id=ticket.id,
+                    seq=seq,
+                    source_key=f"ticket:TT-1:{seq}",
+                    kind="first" if seq == 1 else "update",
+                    status="open",
+                    post_id=post_id,
+                    state="released",
+                )
+            )
 
         def sent(post_id: int, channel: str, due: datetime, delay: timedelta) -> dict[str, object]:
             return archive_store.delivery_row(
@@ -88,29 +102,30 @@ def seed(ctx: Context) -> dict[str, int]:
                     error_kind="unknown",
                     last_error="cannot tell",
                 ),
-                sent(ticket, "news", DAY, timedelta(0)),
+                sent(first, "news", DAY, timedelta(0)),
+                sent(first, "tips", DAY, timedelta(0)),
                 sent(update, "news", DAY, timedelta(0)),
-                sent(late_update, "news", DAY, timedelta(0)),
             ],
         )
-    return {"ticket": ticket}
 
 
 def test_report_counts_what_went_out_when_and_what_did_not(ctx: Context) -> None:
     seed(ctx)
     report = build_report(ctx)
     assert report.per_day == {
-        (date(2026, 3, 2), "news"): 4,
-        (date(2026, 3, 2), "tips"): 1,
+        (date(2026, 3, 2), "news"): 3,
+        (date(2026, 3, 2), "tips"): 2,
         (date(2026, 3, 3), "news"): 1,
     }
-    assert report.on_time == (OnTime("news", 5, 5), OnTime("tips", 1, 0))
+    assert report.on_time == (OnTime("news", 4, 4), OnTime("tips", 2, 1))
     assert report.on_time_total.rate == pytest.approx(5 / 6)
     reasons = {r.reason: r for r in report.failures}
     assert reasons["permanent"] == Reason("permanent", 1, "403 duplicate content")
     assert reasons["needs_attention"].count == 1
     assert report.cadences is None
-    assert [(t.ticket, t.posts, t.published) for t in report.tickets] == [("ticket:TT-1:1", 3, 3)]
+    assert [(t.ticket, t.posts, t.published) for t in report.tickets] == [
+        ("TT-1 Email outage", 3, 3)
+    ]
 
 
 def test_report_period_and_days_follow_the_configured_zone(ctx: Context) -> None:
@@ -131,7 +146,7 @@ def test_report_text_html_and_png_through_the_cli(
         "On time",
         "Failures by reason",
         "no cadences",
-        "ticket:TT-1:1",
+        "TT-1 Email outage",
     ):
         assert title in out
     page = tmp_path / "report.html"
@@ -176,3 +191,38 @@ def test_bad_report_input_is_one_clear_line(
     code, out, err = oyez(db_url, *args)
     assert_one_line_error(code, out, err)
     assert needle in err
+
+
+def test_cadence_adherence_counts_tips_due_against_tips_published(ctx: Context) -> None:
+    add_tip(ctx, "security", "Lock your screen when you step away.")
+    add_tip(ctx, "security", "Report phishing to the service desk.")
+    add_cadence(
+        ctx,
+        "morning",
+        pool="security",
+        cron="0 9 * * *",
+        timezone="Europe/London",
+        channels=["news"],
+        skip_dates=["2026-03-03"],
+    )
+    with ctx.tx() as tx:
+        cadence = tx.session.scalars(select(Cadence)).one()
+        cadence.created_at = datetime(2026, 3, 1, tzinfo=UTC)
+        tx.add(cadence)
+    ctx.clock = lambda: datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+    assert cadence.id is not None
+    for day in (1, 2):
+        assert fire_cadence(ctx, cadence.id, datetime(2026, 3, day, 9, 0, tzinfo=UTC)) == 1
+    with ctx.tx() as tx:  # the first firing went out; the second is still waiting
+        tx.session.execute(
+            update(Delivery)
+            .where(col(Delivery.post_id) == 1)
+            .values(state="sent", sent_at=datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
+        )
+    report = build_report(ctx)
+    # Due on the 1st, 2nd, 4th and 5th (the 3rd is a skip date); one tip published.
+    assert report.cadences is not None
+    assert [(c.cadence, c.due, c.sent) for c in report.cadences] == [("morning", 4, 1)]
+    march_2 = build_report(ctx, datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 3, tzinfo=UTC))
+    assert march_2.cadences is not None
+    assert [(c.due, c.sent) for c in march_2.cadences] == [(1, 0)]
