@@ -11,6 +11,7 @@ from sqlalchemy import update
 from publisher.engine.delivery import Deliverer
 from publisher.service import channels, posts
 from publisher.service.context import Context
+from publisher.sources.tips import cadences, pools
 from queue_db.models import Delivery, Event
 from tests.tui.conftest import SLOTS, Clock
 
@@ -60,6 +61,20 @@ def seed(ctx: Context, clock: Clock) -> None:
     ctx.actor = "alex"
     posts.create_post(
         ctx, "Our new website is live!!! http://example.org/new", ["council", "csirt"]
+    )
+    for text in (
+        "Tip: turn on multi-factor authentication for your email. #CyberSafe",
+        "Tip: an unexpected invoice with a link? Call the sender first. #CyberSafe",
+        "Tip: update your phone today; updates fix holes attackers use. #CyberSafe",
+    ):
+        pools.add_tip(ctx, "safety", text)
+    cadences.add_cadence(
+        ctx,
+        "weekday-tips",
+        pool="safety",
+        cron="0 9,15 * * mon-fri",
+        timezone="UTC",
+        channels=["csirt"],
     )
     with ctx.store.begin() as tx:
         # The audit log and the engine stamp the wall clock; pin them for the snapshots.

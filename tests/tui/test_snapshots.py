@@ -98,3 +98,8 @@ def test_section_screen(
     seeded: Context, snap_compare: Any, size: tuple[int, int], section: str
 ) -> None:
     assert snap_compare(app_for(seeded), terminal_size=size, press=[section, "_"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_sources_tip_cadences(seeded: Context, snap_compare: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(app_for(seeded), terminal_size=size, press=["4", "_", "i", "_"])

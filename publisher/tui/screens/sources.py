@@ -1,5 +1,5 @@
 """Sources: feeds (last poll, errors, posts made), tip cadences (the next posts and their
-tips) and tickets, each in a tab."""
+tips) and tickets (open tickets and their threads), each in a tab."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from publisher.errors import OyezError
 from publisher.sources.feeds import subscriptions as feeds
 from publisher.sources.feeds.subscriptions import FeedView
+from publisher.sources.tickets import ingest as tickets
+from publisher.sources.tickets.ingest import TicketView
 from publisher.sources.tips import cadences
 from publisher.sources.tips.cadences import CadenceView
 from publisher.tui.format import STATE_COLOURS, first_line, when
 from publisher.tui.screens.base import OyezScreen
-
-TICKETS_LATER = "Tickets are not available in this version of oyez yet."
 
 
 class SourcesScreen(OyezScreen):
@@ -38,6 +38,7 @@ class SourcesScreen(OyezScreen):
         super().__init__()
         self.feeds: list[FeedView] = []
         self.cadences: list[CadenceView] = []
+        self.tickets: list[TicketView] = []
 
     def compose_body(self) -> ComposeResult:
         with TabbedContent(id="sources-tabs"):
@@ -48,7 +49,8 @@ class SourcesScreen(OyezScreen):
                 yield DataTable(cursor_type="row", zebra_stripes=True, id="tips-table")
                 yield Static("", id="tips-detail", classes="source-detail")
             with TabPane("Tickets", id="tickets"):
-                yield Static(TICKETS_LATER, id="tickets-body")
+                yield DataTable(cursor_type="row", zebra_stripes=True, id="tickets-table")
+                yield Static("", id="tickets-detail", classes="source-detail")
 
     def on_mount(self) -> None:
         table = self.query_one("#feeds-table", DataTable)
@@ -60,12 +62,15 @@ class SourcesScreen(OyezScreen):
         for label, width in (("cadence", 14), ("pool", 10), ("next", 12), ("served", 6)):
             tips.add_column(label, width=width)
         tips.add_column("cron")
+        tickets_table = self.query_one("#tickets-table", DataTable)
+        for label, width in (("ticket", 10), ("status", 12), ("impact", 8), ("posts", 5)):
+            tickets_table.add_column(label, width=width)
+        tickets_table.add_column("title")
         table.focus()
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
-        if tab != "tickets":
-            self.query_one(f"#{tab}-table", DataTable).focus()
+        self.query_one(f"#{tab}-table", DataTable).focus()
 
     def reload(self) -> None:
         ctx = self.oyez.ctx
@@ -100,8 +105,24 @@ class SourcesScreen(OyezScreen):
             )
         if self.cadences:
             tips.move_cursor(row=min(row, len(self.cadences) - 1), animate=False)
+        self.tickets = self.oyez.call(tickets.list_tickets, ctx, limit=200) or []
+        table = self.query_one("#tickets-table", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for t in self.tickets:
+            closed = t.resolved_at is not None
+            table.add_row(
+                t.id[:10],
+                Text(t.status, style=STATE_COLOURS["sent" if closed else "in_review"]),
+                t.impact[:8],
+                str(len(t.posts)),
+                first_line(t.title, 60),
+            )
+        if self.tickets:
+            table.move_cursor(row=min(row, len(self.tickets) - 1), animate=False)
         self._feed_detail()
         self._tips_detail()
+        self._ticket_detail()
 
     @on(DataTable.RowHighlighted, "#feeds-table")
     def _feed_detail(self) -> None:
@@ -134,6 +155,27 @@ class SourcesScreen(OyezScreen):
         for item in coming:
             text = first_line(item.text, 70) if item.text else "(no tip is active then)"
             lines.append(f"  {when(item.at, self.oyez.tz)}  {escape(text)}")
+        detail.update("\n".join(lines))
+
+    @on(DataTable.RowHighlighted, "#tickets-table")
+    def _ticket_detail(self) -> None:
+        detail = self.query_one("#tickets-detail", Static)
+        row = self.query_one("#tickets-table", DataTable).cursor_row
+        if not self.tickets or not 0 <= row < len(self.tickets):
+            detail.update("No tickets yet: see `oyez tickets --help`.")
+            return
+        t = self.tickets[row]
+        lines = [
+            f"[b]{escape(t.id)}[/b] {escape(t.title)} ({escape(t.service)}), "
+            f"opened {when(t.opened_at, self.oyez.tz)}, {t.events} events"
+        ]
+        for p in t.posts:
+            links = ", ".join(
+                str(d.get("remote_url") or f"{d.get('channel')} {d.get('state')}")
+                for d in p.deliveries
+            )
+            post = f"post {p.post_id} {p.post_state}" if p.post_id else p.state
+            lines.append(f"  {p.seq}. {p.kind} ({escape(p.status)}): {post}  {escape(links)}")
         detail.update("\n".join(lines))
 
     def action_poll(self) -> None:
