@@ -117,6 +117,7 @@ def test_bad_add_options_give_one_line_and_a_non_zero_exit(
     ("url", "message"),
     [
         ("ftp://example.org/feed", "unsupported URL"),
+        ("https://me:secret@example.org/feed", "stores no credentials"),
         ("{server}/missing.xml", "cannot subscribe to"),
     ],
 )
@@ -127,6 +128,7 @@ def test_a_url_that_gives_no_feed_is_refused_and_nothing_is_stored(
     code, _, err = oyez(db, "feeds", "add", target, "--to", "news")
     assert code != 0
     assert message in err
+    assert "secret" not in err
     assert len(err.strip().splitlines()) == 1
     assert oyez(db, "feeds", "list", "--json")[1].strip() == "[]"
 

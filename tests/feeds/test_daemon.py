@@ -8,6 +8,7 @@ from pathlib import Path
 
 from apscheduler.triggers.interval import IntervalTrigger
 
+from publisher.engine.calendar import next_fire
 from publisher.service.context import Context
 from publisher.sources.base import SOURCE_MODULES
 from publisher.sources.feeds import producers
@@ -104,3 +105,28 @@ def test_two_workers_polling_at_once_make_one_post_per_entry(
     assert errors == []
     assert len(feed_posts(ctx)) == 6
     assert sorted(p.text for p in feed_posts(ctx)) == sorted({p.text for p in feed_posts(ctx)})
+
+
+def test_a_fire_a_moment_before_the_due_time_still_polls(ctx: Context, server: FeedServer) -> None:
+    _subscribe(ctx, server)
+    (producer,) = producers(ctx)
+    with ctx.tx() as tx:
+        row = feeds_store.feed(tx, "blog")
+        assert row.id is not None
+        feeds_store.update_feed(tx, row.id, next_poll_at=ctx.clock() + timedelta(seconds=2))
+    before = len(server.requests_to("/blog.xml"))
+
+    producer.fire(ctx, ctx.clock())
+
+    assert len(server.requests_to("/blog.xml")) == before + 1
+
+
+def test_producers_fire_first_when_the_feed_is_due(ctx: Context, server: FeedServer) -> None:
+    _subscribe(ctx, server, every=15)
+    with ctx.tx() as tx:
+        due = feeds_store.feed(tx, "blog").next_poll_at
+    assert due is not None
+
+    (producer,) = producers(ctx)
+
+    assert next_fire(producer.trigger, ctx.clock()) == due

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from publisher.config import GuidelineSettings
 from publisher.service.channels import add_channel
 from publisher.service.context import Context
 from publisher.service.slots import set_slots
@@ -13,6 +14,7 @@ from publisher.sources.feeds.subscriptions import FeedOptions, add_feed, get_fee
 from tests.feeds.conftest import LIMITS, feed_posts
 from tests.feeds.feedgen import Item, items, rss
 from tests.feeds.server import FeedServer, Route
+from tests.helpers import add_outbox, make_context
 
 
 def subscribe(ctx: Context, server: FeedServer, body: bytes, **options: object) -> str:
@@ -245,3 +247,58 @@ def test_auto_mode_schedules_into_the_channels_next_free_slots(
     assert all(t.strftime("%H:%M") in ("09:00", "17:00") for t in times)
     assert times[0] != times[1]
     assert times[0] > datetime.now(UTC)
+
+
+def test_hidden_unicode_in_an_entry_holds_the_auto_post_in_review(
+    ctx: Context, server: FeedServer
+) -> None:
+    subscribe(ctx, server, rss(items(1)), mode="auto")
+    sneaky = Item("urn:bidi", "Invoice \u202etxt.exe", "https://b.example/bidi")
+    publish(server, rss([*items(1), sneaky]), '"v2"')
+
+    result = poll(ctx)
+
+    (post,) = feed_posts(ctx)
+    assert post.state == "in_review"
+    assert any(f["rule"] == "hidden-unicode" for f in post.findings)
+    assert result.held == 1
+
+
+def test_guideline_errors_cancel_the_auto_post_when_set_to_drop(
+    db_url: str, server: FeedServer, tmp_path: Path
+) -> None:
+    ctx = make_context(db_url, guidelines=GuidelineSettings(automated_errors="drop"))
+    add_outbox(ctx, "blog-out", tmp_path / "out")
+    subscribe(ctx, server, rss(items(1)), mode="auto")
+    sneaky = Item("urn:bidi", "Invoice \u202etxt.exe", "https://b.example/bidi")
+    publish(server, rss([*items(1), sneaky]), '"v2"')
+
+    result = poll(ctx)
+
+    assert [p.state for p in feed_posts(ctx)] == ["cancelled"]
+    assert result.dropped == 1
+    assert get_feed(ctx, "blog").posts_made == 0
+    ctx.close()
+
+
+def test_ledger_forgets_only_entries_long_gone_and_never_reposts_them(
+    ctx: Context, server: FeedServer
+) -> None:
+    gone, stays = items(2)
+    subscribe(ctx, server, rss([gone, stays]))
+    start = datetime.now(UTC)
+
+    def poll_at(days: int, entries: list[Item], etag: str) -> PollResult:
+        ctx.clock = lambda: start + timedelta(days=days)
+        publish(server, rss(entries), etag)
+        return poll(ctx)
+
+    poll_at(2, [stays], '"2"')  # `gone` has left the feed; `stays` is seen again
+    # A changed document (one more entry) is read: `gone` is forgotten, `stays` kept.
+    poll_at(401, [stays, *items(1, start=10)], '"3"')
+    assert get_feed(ctx, "blog").entries_seen == 2
+
+    back = poll_at(402, [gone, stays], '"4"')
+
+    assert back.posts == 0
+    assert back.skipped == {"too old": 1}

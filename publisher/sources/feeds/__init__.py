@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from publisher.errors import NotFoundError, OyezError
 from publisher.service.context import Context
@@ -19,6 +19,9 @@ from queue_db import feeds_store
 
 log = logging.getLogger("oyez.feeds")
 
+#: How long after the daemon starts an overdue feed is first polled.
+START_DELAY = timedelta(seconds=5)
+
 
 def producers(ctx: Context) -> list[Producer]:
     """One producer per feed, ``feed:<name>``, on an interval of the feed's ``--every``."""
@@ -26,10 +29,16 @@ def producers(ctx: Context) -> list[Producer]:
 
     with ctx.tx() as tx:
         rows = feeds_store.feeds(tx)
+    soon = ctx.clock() + START_DELAY
     return [
         Producer(
             id=f"feed:{row.name}",
-            trigger=IntervalTrigger(minutes=row.every_minutes, timezone=UTC),
+            # Aligned on the feed's due time, so an overdue feed is polled soon after start.
+            trigger=IntervalTrigger(
+                minutes=row.every_minutes,
+                start_date=max(soon, row.next_poll_at or soon),
+                timezone=UTC,
+            ),
             fire=_firer(row.id),
         )
         for row in rows

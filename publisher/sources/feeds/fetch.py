@@ -74,6 +74,10 @@ def check_url(url: str) -> str:
         raise FetchError(f"unsupported URL {url!r}: use http://, https:// or file://")
     if scheme != "file" and not parts.hostname:
         raise FetchError(f"URL {url!r} has no host")
+    if parts.username or parts.password:
+        raise FetchError(
+            "the URL carries a user name or password: oyez stores no credentials in the database"
+        )
     if scheme == "file" and not parts.path:
         raise FetchError(f"URL {url!r} names no file")
     return url.strip()

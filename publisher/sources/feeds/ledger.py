@@ -10,9 +10,10 @@ row pointing at the original, so the next poll matches it by key alone.
 On the first successful poll of a subscription every entry is recorded as
 ``seen`` and nothing is posted, except the newest ``backfill`` entries that
 pass the filters. After that, new entries are ``queued`` for a post, oldest
-first, unless they are older than ``max_age_days`` (``too_old``) or fail the
-include/exclude patterns (``filtered``). Entries dated in the future are not
-recorded at all: they are considered again once their date has come.
+first, unless they are older than ``max_age_days`` or the retention window
+(``too_old``), or fail the include/exclude patterns (``filtered``). Entries
+dated in the future are not recorded at all: they are considered again once
+their date has come.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 
 from publisher.sources.feeds import keys
 from publisher.sources.feeds.parse import ParsedEntry
+from publisher.sources.feeds.template import shorten
 from queue_db import feeds_store
 from queue_db.feeds_models import Feed
 from queue_db.feeds_store import LedgerRow
@@ -35,9 +37,14 @@ from queue_db.store import Tx
 FUTURE_SLACK = timedelta(minutes=10)
 #: Same normalised title within this many days: the same entry.
 TITLE_WINDOW = timedelta(days=2)
+#: Ledger rows of entries gone from the feed this long are forgotten; entries
+#: published before it are never taken for new.
+RETENTION = timedelta(days=400)
 #: Same publication second and at least this title similarity: the same entry.
 SIMILAR_TITLE = 0.6
 MAX_TITLE = 300
+MAX_SUMMARY = 10_000
+MAX_TAGS = 30
 
 
 @dataclass
@@ -187,15 +194,18 @@ def _classify(
 ) -> list[dict[str, Any]]:
     include = re.compile(feed.include, re.IGNORECASE) if feed.include else None
     exclude = re.compile(feed.exclude, re.IGNORECASE) if feed.exclude else None
-    oldest = now - timedelta(days=feed.max_age_days) if feed.max_age_days else None
+    # Past the retention window the ledger may have forgotten an entry, so an
+    # entry that old is never new, whatever --max-age says.
+    oldest = now - RETENTION
+    if feed.max_age_days:
+        oldest = max(oldest, now - timedelta(days=feed.max_age_days))
     rows: list[dict[str, Any]] = []
     eligible: list[_Candidate] = []
     for c in new:
-        if oldest is not None and c.entry.published is not None and c.entry.published < oldest:
+        if c.entry.published is not None and c.entry.published < oldest:
             out.too_old += 1
-            rows.append(
-                _row(feed.id, c, now, "too_old", reason=f"older than {feed.max_age_days} days")
-            )
+            days = (now - oldest).days
+            rows.append(_row(feed.id, c, now, "too_old", reason=f"older than {days} days"))
         elif (include or exclude) and not _passes(c.entry, include, exclude):
             out.filtered += 1
             rows.append(_row(feed.id, c, now, "filtered", reason="include/exclude pattern"))
@@ -225,7 +235,12 @@ def _passes(
 
 
 def _payload(entry: ParsedEntry) -> dict[str, Any]:
-    return {"summary": entry.summary, "author": entry.author, "tags": list(entry.tags)}
+    # Bounded: a post never needs a whole article, and the row lives until posted.
+    return {
+        "summary": entry.summary[:MAX_SUMMARY],
+        "author": entry.author[:MAX_TITLE],
+        "tags": [t[:MAX_TITLE] for t in entry.tags[:MAX_TAGS]],
+    }
 
 
 def _row(
@@ -247,7 +262,7 @@ def _row(
         "key": c.key,
         "link_key": c.link_key,
         "title_key": c.title_key,
-        "title": c.entry.title[:MAX_TITLE],
+        "title": shorten(c.entry.title, MAX_TITLE),
         "link": c.entry.link or None,
         "published_at": c.entry.published,
         "status": status,

@@ -18,6 +18,7 @@ import xml.sax
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -50,7 +51,7 @@ class ParsedEntry:
     summary_raw: str
     summary_is_html: bool
 
-    @property
+    @cached_property
     def summary(self) -> str:
         if self.summary_is_html:
             return html_to_text(self.summary_raw)

@@ -33,8 +33,8 @@ log = logging.getLogger("oyez.feeds")
 MAX_BACKOFF = timedelta(days=1)
 #: A claimed poll that never reported (its worker died) is retried after this.
 CLAIM_HOLD = timedelta(minutes=10)
-#: Ledger rows of entries gone from the feed this long are forgotten.
-RETENTION = timedelta(days=400)
+#: How early a scheduled fire may take a feed's poll.
+DUE_SLACK = timedelta(seconds=60)
 
 
 @dataclass
@@ -70,7 +70,10 @@ def poll_feed(
     now = ctx.clock()
     with ctx.tx() as tx:
         feed = feeds_store.feed_by_id(tx, feed_id)
-        if not force and not feeds_store.claim_poll(tx, feed_id, now, now + CLAIM_HOLD):
+        # A fire a little before the due time still counts: the due time was set
+        # from when the last poll started, a few milliseconds after its fire.
+        due_by = now + min(DUE_SLACK, timedelta(minutes=feed.every_minutes) / 4)
+        if not force and not feeds_store.claim_poll(tx, feed_id, due_by, now + CLAIM_HOLD):
             return PollResult(feed.name, "skipped")
     try:
         fetched = fetch(
@@ -129,7 +132,7 @@ def record_success(
                 current = feeds_store.feed_by_id(tx, feed.id)
                 done = ledger.record(tx, current, parsed.entries, now)
                 feeds_store.update_feed(tx, feed.id, **values)
-                feeds_store.prune(tx, feed.id, now - RETENTION)
+                feeds_store.prune(tx, feed.id, now - ledger.RETENTION)
             break
         except OyezError:
             # Another worker recorded the same entries first; the second pass matches them.
