@@ -218,3 +218,18 @@ def _feed_id(ctx: Context, name: str) -> int:
         row = feeds_store.feed(tx, name)
         assert row.id is not None
         return row.id
+
+
+def test_an_unexpected_failure_on_odd_input_is_recorded_not_raised(
+    ctx: Context, server: FeedServer, blog: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("odd input")
+
+    monkeypatch.setattr("publisher.sources.feeds.ledger.record", broken)
+    server.serve("/feed.xml", Route(body=rss(items(3)), etag='"3"'))
+
+    (result,) = poll_feeds(ctx, blog, limits=LIMITS)
+
+    assert result.status == "error"
+    assert "internal error while reading the feed: ValueError('odd input')" in (result.error or "")

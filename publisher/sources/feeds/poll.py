@@ -21,7 +21,7 @@ import httpx
 from publisher.errors import OyezError
 from publisher.service.context import Context
 from publisher.sources.feeds import ledger, posting
-from publisher.sources.feeds.errors import FeedProblem, FetchError
+from publisher.sources.feeds.errors import FeedProblem
 from publisher.sources.feeds.fetch import Fetched, FetchLimits, fetch
 from publisher.sources.feeds.parse import ParsedFeed, parse
 from queue_db import feeds_store
@@ -33,6 +33,7 @@ log = logging.getLogger("oyez.feeds")
 MAX_BACKOFF = timedelta(days=1)
 #: A claimed poll that never reported (its worker died) is retried after this.
 CLAIM_HOLD = timedelta(minutes=10)
+MAX_VALIDATOR = 1024
 #: How early a scheduled fire may take a feed's poll.
 DUE_SLACK = timedelta(seconds=60)
 
@@ -84,13 +85,15 @@ def poll_feed(
             client=client,
         )
         parsed = _parse_if_changed(feed, fetched)
+        result = record_success(ctx, feed, fetched, parsed, now)
     except FeedProblem as exc:
         result = record_failure(ctx, feed, exc, now)
+    except OyezError:
+        raise  # the database itself failed: nothing can be recorded on the feed either
     except Exception as exc:  # hostile input must never stop the daemon or other feeds
         log.exception("feed %s: unexpected failure", feed.name)
-        result = record_failure(ctx, feed, FetchError(f"internal error: {exc!r}"), now)
-    else:
-        result = record_success(ctx, feed, fetched, parsed, now)
+        problem = FeedProblem(f"internal error while reading the feed: {exc!r}"[:300])
+        result = record_failure(ctx, feed, problem, now)
     return finish(ctx, feed_id, result)
 
 
@@ -100,6 +103,10 @@ def _parse_if_changed(feed: Feed, fetched: Fetched) -> ParsedFeed | None:
     if feed.baselined and feed.body_hash == _hash(fetched.body):
         return None  # the server ignored our validators but sent the same bytes
     return parse(fetched.body, content_type=fetched.content_type, url=fetched.url)
+
+
+def _bounded(validator: str | None) -> str | None:
+    return validator if validator and len(validator) <= MAX_VALIDATOR else None
 
 
 def _hash(body: bytes) -> str:
@@ -112,8 +119,9 @@ def record_success(
     """Write a good poll: the new entries into the ledger, validators and status on the feed."""
     assert feed.id is not None
     values: dict[str, Any] = {
-        "etag": fetched.etag,
-        "last_modified": fetched.last_modified,
+        # A validator longer than any real one is not worth storing (nor sending back).
+        "etag": _bounded(fetched.etag),
+        "last_modified": _bounded(fetched.last_modified),
         "status": "unchanged" if parsed is None else "ok",
         "last_error": None,
         "error_count": 0,
