@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 from sqlmodel import col
 
@@ -79,6 +80,15 @@ def _claim(
         candidates = candidates.where(
             or_(col(Post.expires_at).is_(None), col(Post.expires_at) >= now)
         )
+        # Nothing new goes to a channel while one of its outcomes is unknown:
+        # reconciliation looks through the channel's latest posts, so the post
+        # in question must not be pushed out of that window first.
+        unknown = aliased(Delivery)
+        candidates = candidates.where(
+            col(Delivery.channel_id).not_in(
+                select(col(unknown.channel_id)).where(col(unknown.state) == "unknown")
+            )
+        )
     if urgent_only:
         candidates = candidates.where(_is_urgent(urgent_sources))
     if tx.session.get_bind().dialect.name == "postgresql":
@@ -110,7 +120,8 @@ def claim_due(
 ) -> list[int]:
     """Claim up to ``limit`` due ``pending`` deliveries for ``owner``; return their ids.
 
-    Skips paused and rate-limited channels and posts past their expiry. With
+    Skips paused and rate-limited channels, channels with an ``unknown``
+    delivery (until it is reconciled) and posts past their expiry. With
     ``urgent_only`` (a crisis pause) only urgent posts, or posts of
     ``urgent_sources``, are claimed. Each claim counts as an attempt.
     """
@@ -267,26 +278,12 @@ def next_due(
             col(Channel.paused).is_(False)
         )
     ):
-        query = (
-            select(col(Delivery.next_attempt_at))
-            .where(
-                col(Delivery.channel_id) == channel_id,
-                col(Delivery.state).in_(("pending", "unknown")),
-                col(Delivery.next_attempt_at).is_not(None),
-            )
-            .order_by(col(Delivery.next_attempt_at))
-            .limit(1)
-        )
-        if urgent_only:
-            query = query.where(
-                or_(
-                    col(Delivery.state) == "unknown",
-                    col(Delivery.post_id).in_(_urgent_posts(urgent_sources)),
-                )
-            )
-        first = tx.session.execute(query).scalar()
+        # A channel with an unknown outcome publishes nothing new until it is
+        # reconciled (see claim_due), so its next event is that reconciliation.
+        first = _first_due(tx, channel_id, "unknown")
+        if first is None:
+            first = _first_due(tx, channel_id, "pending", urgent_only, urgent_sources)
         if first is not None:
-            first = _aware(first)
             if limited is not None and _aware(limited) > first:
                 first = _aware(limited)
             times.append(first)
@@ -298,6 +295,29 @@ def next_due(
     if lease is not None:
         times.append(_aware(lease))
     return min(times) if times else None
+
+
+def _first_due(
+    tx: Tx,
+    channel_id: int,
+    state: str,
+    urgent_only: bool = False,
+    urgent_sources: Collection[str] = (),
+) -> datetime | None:
+    query = (
+        select(col(Delivery.next_attempt_at))
+        .where(
+            col(Delivery.state) == state,
+            col(Delivery.channel_id) == channel_id,
+            col(Delivery.next_attempt_at).is_not(None),
+        )
+        .order_by(col(Delivery.next_attempt_at))
+        .limit(1)
+    )
+    if urgent_only:
+        query = query.where(col(Delivery.post_id).in_(_urgent_posts(urgent_sources)))
+    first = tx.session.execute(query).scalar()
+    return _aware(first) if first is not None else None
 
 
 def _aware(value: datetime) -> datetime:

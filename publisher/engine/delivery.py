@@ -27,7 +27,7 @@ from channels.base import Rendered
 from channels.errors import ChannelError, ConfigError, OutcomeUnknown
 from publisher.engine.calendar import Calendar, CalendarError
 from publisher.engine.outcome import Outcome
-from publisher.engine.pool import ChannelPool, parent_in_flight, render
+from publisher.engine.pool import Builder, ChannelPool, parent_in_flight, render
 from publisher.engine.settle import Settler
 from publisher.service.context import Context
 from queue_db import claims, engine_store
@@ -85,11 +85,12 @@ class Deliverer:
         *,
         rng: random.Random | None = None,
         batch: int = 10,
+        build: Builder | None = None,
     ) -> None:
         self.ctx = ctx
         self.owner = owner
         self.batch = batch
-        self.pool = ChannelPool(ctx)
+        self.pool = ChannelPool(ctx, build)
         self.lease = timedelta(seconds=ctx.settings.delivery.lease_seconds)
         self.settler = Settler(ctx, owner, rng or random.Random())
 

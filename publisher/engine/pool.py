@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from channels import registry
@@ -15,12 +16,24 @@ from queue_db.store import Tx
 log = logging.getLogger("oyez.engine")
 
 
-class ChannelPool:
-    """One client per channel; rebuilt when the channel's kind or settings change."""
+#: Builds a live client for a channel row.
+Builder = Callable[[Channel], ChannelImpl]
 
-    def __init__(self, ctx: Context) -> None:
+
+class ChannelPool:
+    """One client per channel; rebuilt when the channel's kind or settings change.
+
+    ``build`` defaults to the entry-point registry with credentials from the
+    context's environment; tests may pass their own.
+    """
+
+    def __init__(self, ctx: Context, build: Builder | None = None) -> None:
         self.ctx = ctx
+        self._build = build or self._from_registry
         self._live: dict[int, tuple[str, ChannelImpl]] = {}
+
+    def _from_registry(self, row: Channel) -> ChannelImpl:
+        return registry.build(row.kind, row.settings, self.ctx.environ)
 
     def get(self, row: Channel) -> ChannelImpl:
         """The client for ``row``; raises :class:`channels.errors.ChannelError` if it cannot be built."""
@@ -31,7 +44,7 @@ class ChannelPool:
             return cached[1]
         if cached:
             self._close(cached[1])
-        channel = registry.build(row.kind, row.settings, self.ctx.environ)
+        channel = self._build(row)
         self._live[row.id] = (fingerprint, channel)
         return channel
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import queue
 import socket
 import threading
 import time
@@ -26,6 +27,7 @@ from publisher.engine.calendar import next_fire
 from publisher.engine.clock import Clock
 from publisher.engine.delivery import Deliverer, next_wakeup, worker_name
 from publisher.engine.outcome import Outcome
+from publisher.engine.pool import Builder
 from publisher.engine.wakeup import Watcher
 from publisher.errors import OyezError
 from publisher.service.context import Context
@@ -70,8 +72,10 @@ class Dispatcher:
         watch: bool = True,
         safety_sleep: float = SAFETY_SLEEP,
         on_round: Callable[[Outcome], None] | None = None,
+        build: Builder | None = None,
     ) -> None:
         self.ctx = ctx
+        self.build = build
         self.name = name or worker_name()
         self.batch = batch
         self.watch = watch
@@ -85,6 +89,10 @@ class Dispatcher:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._reload = threading.Event()
+        # Producers fired on the clock's threads are re-armed by the dispatcher
+        # thread: adding a job from a job thread deadlocks APScheduler 3 if it
+        # is shutting down at that moment.
+        self._rearm: queue.SimpleQueue[tuple[Producer, datetime]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._clock = Clock()
         self._watcher = Watcher(ctx.store.engine, self.wake)
@@ -126,14 +134,12 @@ class Dispatcher:
     def run(self, *, once: bool = False, duration: float | None = None) -> Outcome:
         """Deliver until stopped or ``duration`` seconds pass; ``once``: one round, then return."""
         deadline = time.monotonic() + duration if duration is not None else None
-        deliverer = Deliverer(self.ctx, self.name, batch=self.batch)
+        deliverer = Deliverer(self.ctx, self.name, batch=self.batch, build=self.build)
         self._begin(producers=not once)
         try:
             while not self._stop.is_set():
                 self._wake.clear()
-                if self._reload.is_set():
-                    self._reload.clear()
-                    self._arm_producers()
+                self._producer_chores()
                 outcome = deliverer.run_once(stop=self._stop)
                 self.total.add(outcome)
                 if self.on_round is not None and outcome.busy:
@@ -201,6 +207,15 @@ class Dispatcher:
 
     # -- producers -------------------------------------------------------------------
 
+    def _producer_chores(self) -> None:
+        if self._reload.is_set():
+            self._reload.clear()
+            self._arm_producers()
+        while not self._rearm.empty():
+            producer, after = self._rearm.get()
+            if any(p is producer for p in self._producers):
+                self._arm(producer, after)
+
     def _arm_producers(self) -> None:
         for producer in self._producers:
             self._clock.cancel(f"producer:{producer.id}")
@@ -228,8 +243,8 @@ class Dispatcher:
         except Exception:
             log.exception("producer %s failed at %s", producer.id, when.isoformat())
         finally:
-            if not self._stop.is_set():
-                self._arm(producer, when)
+            self._rearm.put((producer, when))
+            self.wake()
 
     def scheduled(self) -> dict[str, datetime | None]:
         """What the clock waits for: job id → next run time (for status and tests)."""

@@ -1,0 +1,290 @@
+"""The delivery policy, one error type at a time, on real SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+from datetime import timedelta
+
+from channels.base import Rendered
+from channels.errors import (
+    AuthError,
+    OutcomeUnknown,
+    PermanentError,
+    RateLimited,
+    Retryable,
+)
+from publisher.engine.delivery import next_wakeup
+from publisher.service import posts, slots
+from publisher.service.status import status
+from queue_db import claims
+from tests.integration.engine.conftest import Engine
+
+
+def _delivery(engine: Engine, post_id: int, channel: str) -> dict[str, object]:
+    view = posts.get_post(engine.ctx, post_id)
+    d = next(d for d in view.deliveries if d.channel == channel)
+    with engine.ctx.tx() as tx:
+        for row, ch in tx.deliveries(post_id):
+            if ch.name == channel:
+                return {
+                    "state": row.state,
+                    "attempts": row.attempts,
+                    "next": row.next_attempt_at,
+                    "error": row.last_error,
+                    "kind": row.error_kind,
+                    "remote": d.remote_id,
+                }
+    raise AssertionError(channel)
+
+
+def test_due_post_is_sent_once_and_the_post_rolls_up(engine: Engine) -> None:
+    net = engine.scripted("net")
+    view = engine.post("Hello from the engine", ["news", "net"])
+    outcome = engine.deliverer().run_once()
+    assert outcome.sent == 2
+    assert net.texts() == ["Hello from the engine"]
+    assert posts.get_post(engine.ctx, view.id).state == "sent"
+    assert engine.deliverer().run_once().sent == 0
+    assert net.texts() == ["Hello from the engine"]
+
+
+def test_post_not_yet_due_is_left_alone(engine: Engine) -> None:
+    net = engine.scripted("net")
+    engine.post("Later", ["net"], at=engine.clock.now + timedelta(minutes=5))
+    assert engine.deliverer().run_once().sent == 0
+    assert next_wakeup(engine.ctx) == engine.clock.now + timedelta(minutes=5)
+    engine.clock.advance(minutes=5)
+    assert engine.deliverer().run_once().sent == 1
+    assert net.texts() == ["Later"]
+
+
+def test_rate_limit_waits_for_the_reset_on_that_channel_only(engine: Engine) -> None:
+    net = engine.scripted("net")
+    reset = engine.clock.now + timedelta(minutes=15)
+    net.fail(RateLimited("429", reset_at=reset))
+    first = engine.post("One", ["net", "news"])
+    second = engine.post("Two", ["net", "news"])
+    engine.deliverer().run_once()
+    # The other channel went on; the limited one was called once, not per post.
+    assert engine.states(first.id)["news"] == "sent"
+    assert engine.states(second.id)["news"] == "sent"
+    assert net.calls == ["publish"]
+    row = _delivery(engine, first.id, "net")
+    assert (row["state"], row["attempts"], row["next"]) == ("pending", 0, reset)
+    assert next_wakeup(engine.ctx) == reset
+    assert [c.name for c in status(engine.ctx).rate_limited] == ["net"]
+    engine.clock.now = reset
+    assert engine.deliverer().run_once().sent == 2
+    assert sorted(net.texts()) == ["One", "Two"]
+
+
+def test_retryable_error_backs_off_then_gives_up_after_max_attempts(engine: Engine) -> None:
+    net = engine.scripted("net")
+    net.fail(Retryable("503 from the network"), times=100)
+    view = engine.post("Flaky", ["net"])
+    waits = []
+    for _ in range(8):
+        engine.deliverer().run_once()
+        row = _delivery(engine, view.id, "net")
+        if row["state"] != "pending":
+            break
+        assert isinstance(row["next"], type(engine.clock.now))
+        waits.append(row["next"] - engine.clock.now)  # type: ignore[operator]
+        engine.clock.now = row["next"]  # type: ignore[assignment]
+    row = _delivery(engine, view.id, "net")
+    assert row["state"] == "failed"
+    assert row["error"] == "gave up after 8 attempts: 503 from the network"
+    assert waits == sorted(waits) or waits[-1] <= timedelta(seconds=60)
+    assert all(timedelta(0) < w <= timedelta(seconds=60) for w in waits)
+    assert posts.get_post(engine.ctx, view.id).state == "failed"
+    assert net.texts() == []
+
+
+def test_auth_error_pauses_the_channel_and_status_says_why(engine: Engine) -> None:
+    net = engine.scripted("net")
+    net.fail(AuthError("401: token revoked"))
+    view = engine.post("Needs auth", ["net"])
+    engine.deliverer().run_once()
+    report = status(engine.ctx)
+    assert [c.name for c in report.paused] == ["net"]
+    assert "token revoked" in (report.paused[0].paused_reason or "")
+    row = _delivery(engine, view.id, "net")
+    assert (row["state"], row["attempts"]) == ("pending", 0)
+    assert next_wakeup(engine.ctx) is None  # a paused channel wakes nobody
+
+
+def test_permanent_error_fails_with_the_reason_and_the_post_is_partly_sent(
+    engine: Engine,
+) -> None:
+    net = engine.scripted("net")
+    net.fail(PermanentError("403: duplicate content"))
+    view = engine.post("Dup", ["net", "news"])
+    engine.deliverer().run_once()
+    row = _delivery(engine, view.id, "net")
+    assert (row["state"], row["error"], row["kind"]) == (
+        "failed",
+        "403: duplicate content",
+        "permanent",
+    )
+    assert posts.get_post(engine.ctx, view.id).state == "partly_sent"
+
+
+def test_lost_answer_is_reconciled_before_any_retry(engine: Engine) -> None:
+    net = engine.scripted("net")
+    net.fail(OutcomeUnknown("read timeout"), after_publishing=True)
+    view = engine.post("Maybe sent", ["net"])
+    engine.deliverer().run_once()
+    row = _delivery(engine, view.id, "net")
+    assert row["state"] == "unknown"
+    engine.clock.now = row["next"]  # type: ignore[assignment]
+    engine.deliverer().run_once()
+    assert net.calls == ["publish", "find"]
+    assert net.texts() == ["Maybe sent"]
+    assert _delivery(engine, view.id, "net")["state"] == "sent"
+
+
+def test_unknown_outcome_not_found_is_sent_again(engine: Engine) -> None:
+    net = engine.scripted("net")
+    net.fail(OutcomeUnknown("connection reset"))
+    view = engine.post("Lost on the way", ["net"])
+    engine.deliverer().run_once()
+    engine.clock.now = _delivery(engine, view.id, "net")["next"]  # type: ignore[assignment]
+    engine.deliverer().run_once()
+    assert net.calls == ["publish", "find", "publish"]
+    assert net.texts() == ["Lost on the way"]
+
+
+def test_unknown_outcome_nobody_can_check_needs_attention_and_is_never_retried(
+    engine: Engine,
+) -> None:
+    net = engine.scripted("net")
+    net.fail(OutcomeUnknown("timeout"))
+    net.find_steps.append(OutcomeUnknown("this network cannot look posts up"))
+    view = engine.post("Who knows", ["net"])
+    engine.deliverer().run_once()
+    engine.clock.now = _delivery(engine, view.id, "net")["next"]  # type: ignore[assignment]
+    engine.deliverer().run_once()
+    engine.clock.advance(hours=5)
+    engine.deliverer().run_once()
+    assert net.calls == ["publish", "find"]
+    assert _delivery(engine, view.id, "net")["state"] == "needs_attention"
+    report = status(engine.ctx)
+    assert [(a.post_id, a.channel) for a in report.attention] == [(view.id, "net")]
+    assert "cannot look posts up" in report.attention[0].reason
+
+
+def test_failed_check_is_tried_again_later(engine: Engine) -> None:
+    net = engine.scripted("net")
+    net.fail(OutcomeUnknown("timeout"), after_publishing=True)
+    net.find_steps.append(Retryable("502 while listing posts"))
+    view = engine.post("Check twice", ["net"])
+    for _ in range(3):
+        engine.deliverer().run_once()
+        row = _delivery(engine, view.id, "net")
+        if row["next"] is not None:
+            engine.clock.now = max(engine.clock.now, row["next"])  # type: ignore[type-var]
+    assert net.calls == ["publish", "find", "find"]
+    assert _delivery(engine, view.id, "net")["state"] == "sent"
+
+
+def test_expired_lease_is_reconciled_before_retry(engine: Engine) -> None:
+    net = engine.scripted("net")
+    view = engine.post("Crash mid-call", ["net"])
+    with engine.ctx.tx() as tx:
+        claimed = claims.claim_due(
+            tx, "elsewhere:1:dead", engine.clock.now, lease=timedelta(seconds=30)
+        )
+    assert len(claimed) == 1
+    # The other worker published, then died before settling.
+    key = f"oyez-{view.id}-{_channel_id(engine, 'net')}"
+    net.published.append(Rendered(delivery_key=key, text="Crash mid-call"))
+    assert engine.deliverer().run_once().sent == 0  # the lease still holds
+    engine.clock.advance(seconds=31)
+    assert engine.deliverer().run_once().sent == 1
+    assert net.calls == ["find"]
+    assert net.texts() == ["Crash mid-call"]
+
+
+def _channel_id(engine: Engine, name: str) -> int:
+    with engine.ctx.tx() as tx:
+        channel_id = tx.channel(name).id
+    assert channel_id is not None
+    return channel_id
+
+
+def test_dead_worker_on_this_host_is_reconciled_without_waiting_for_its_lease(
+    engine: Engine,
+) -> None:
+    net = engine.scripted("net")
+    engine.post("Orphan", ["net"])
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    with engine.ctx.tx() as tx:
+        claims.claim_due(
+            tx,
+            f"{socket.gethostname()}:{gone.pid}:abc123",
+            engine.clock.now,
+            lease=timedelta(hours=1),
+        )
+    outcome = engine.deliverer().run_once()
+    assert outcome.sent == 1
+    assert net.calls == ["find", "publish"]
+
+
+def test_late_post_expires_after_its_source_grace_period(engine: Engine) -> None:
+    net = engine.scripted("net")
+    tip = engine.post("Good morning tip", ["net"], source="tip")
+    manual = engine.post("Manual post", ["net"])
+    engine.clock.advance(minutes=121)  # tip grace is 120 minutes; manual never expires
+    outcome = engine.deliverer().run_once()
+    assert outcome.expired == 1
+    assert net.texts() == ["Manual post"]
+    assert posts.get_post(engine.ctx, tip.id).state == "expired"
+    assert posts.get_post(engine.ctx, manual.id).state == "sent"
+
+
+def test_quiet_hours_hold_a_post_until_they_end(engine: Engine) -> None:
+    net = engine.scripted("net")
+    slots.set_quiet_hours(engine.ctx, "net", "11:00", "13:30")  # clock: 12:00 UTC
+    urgent = engine.post("Outage update", ["net"], urgent=True)
+    calm = engine.post("Cheerful news", ["net"])
+    outcome = engine.deliverer().run_once()
+    assert (outcome.sent, outcome.deferred) == (1, 1)
+    row = _delivery(engine, calm.id, "net")
+    assert (row["state"], row["attempts"]) == ("pending", 0)
+    assert row["next"] == engine.clock.now.replace(hour=13, minute=30)
+    engine.clock.now = row["next"]  # type: ignore[assignment]
+    engine.deliverer().run_once()
+    assert net.texts() == ["Outage update", "Cheerful news"]
+    assert posts.get_post(engine.ctx, urgent.id).state == "sent"
+
+
+def test_reply_waits_for_the_post_it_threads_under(engine: Engine) -> None:
+    net = engine.scripted("net")
+    parent = engine.post("Ticket opened", ["net"], at=engine.clock.now + timedelta(seconds=30))
+    child = engine.post("Ticket update", ["net"], parent=parent.id)
+    assert engine.deliverer().run_once().deferred == 1
+    engine.clock.advance(seconds=30)
+    engine.deliverer().run_once()
+    engine.clock.advance(seconds=10)
+    engine.deliverer().run_once()
+    assert net.texts() == ["Ticket opened", "Ticket update"]
+    assert net.published[1].reply_to == "1"
+    assert posts.get_post(engine.ctx, child.id).state == "sent"
+
+
+def test_stop_hands_back_claims_it_did_not_try(engine: Engine) -> None:
+    net = engine.scripted("net")
+    stop = threading.Event()
+    net.on_publish = lambda _r: stop.set()
+    for i in range(5):
+        engine.post(f"Post {i}", ["net"])
+    outcome = engine.deliverer().run_once(stop=stop)
+    assert outcome.sent == 1
+    with engine.ctx.tx() as tx:
+        rows = [d for p in posts.list_posts(engine.ctx) for d, _ in tx.deliveries(p.id)]
+    assert sorted(d.state for d in rows) == ["pending"] * 4 + ["sent"]
+    assert all(d.attempts == 0 for d in rows if d.state == "pending")
