@@ -113,6 +113,7 @@ class OyezApp(App[None]):
         "sources": _lazy("sources", "SourcesScreen"),
         "activity": _lazy("activity", "ActivityScreen"),
         "channels": _lazy("channels", "ChannelsScreen"),
+        "report": _lazy("report", "ReportScreen"),
     }
     DEFAULT_MODE = "queue"
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,15 +19,28 @@ from tests.tui.seed import seed
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
 
 
-@pytest.fixture
-def seeded(tmp_path: Path) -> Iterator[Context]:
-    url = f"sqlite:///{tmp_path / 'snap.db'}"
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeded database, built once; each test gets its own copy."""
+    path = tmp_path_factory.mktemp("snapshots") / "snap.db"
+    url = f"sqlite:///{path}"
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
     clock = Clock()
     ctx = make_ctx(url, clock)
     seed(ctx, clock)
+    ctx.close()
+    return path
+
+
+@pytest.fixture
+def seeded(template: Path, tmp_path: Path) -> Iterator[Context]:
+    copy = tmp_path / "snap.db"
+    shutil.copyfile(template, copy)
+    clock = Clock()
+    clock.advance(minutes=2)  # where seeding left the clock
+    ctx = make_ctx(f"sqlite:///{copy}", clock)
     yield ctx
     ctx.close()
 
@@ -103,3 +117,13 @@ def test_section_screen(
 @pytest.mark.parametrize("size", SIZES)
 def test_sources_tip_cadences(seeded: Context, snap_compare: Any, size: tuple[int, int]) -> None:
     assert snap_compare(app_for(seeded), terminal_size=size, press=["4", "_", "i", "_"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_report_screen(seeded: Context, snap_compare: Any, size: tuple[int, int]) -> None:
+    async def open_report(pilot: Any) -> None:
+        await pilot.press("7")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(app_for(seeded), terminal_size=size, run_before=open_report)

@@ -14,6 +14,7 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("sources", "4", "Sources"),
     ("activity", "5", "Activity"),
     ("channels", "6", "Channels"),
+    ("report", "7", "Report"),
 )
 
 #: Labels used when the full ones do not fit the width.
