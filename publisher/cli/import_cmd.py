@@ -9,6 +9,7 @@ import typer
 
 from publisher.cli.common import console, emit_json, err_console, state
 from publisher.cli.export_cmd import progress_bar
+from publisher.errors import InvalidInput
 from publisher.service import archive_restore, bulk_import
 
 
@@ -46,6 +47,8 @@ def register(app: typer.Typer) -> None:
 
         CSV columns: text, channels, at, media, alt (media and alt: '|' between files).
         """
+        if from_export and (mapping or tz):
+            raise InvalidInput("--map and --tz are for CSV files, not for --from-export")
         context = state(ctx).open()
         with progress_bar("importing") as progress:
             if from_export:

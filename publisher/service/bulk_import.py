@@ -145,15 +145,15 @@ def _header(path: Path, first: str, mapping: dict[str, str]) -> tuple[list[str],
 def _records(path: Path, mapping: dict[str, str]) -> Iterator[tuple[int, dict[str, str] | str]]:
     """(line, cells by column) per row, or (line, problem) for a row of the wrong shape."""
     lines = _lines(path)
-    first = next(lines, None)
+    first, header_line = next(lines, None), 1
     while first is not None and not first.strip():
-        first = next(lines, None)
+        first, header_line = next(lines, None), header_line + 1
     if first is None:
         raise InvalidInput(f"{path.name} is empty: expected a header row ({', '.join(COLUMNS)})")
     columns, delimiter = _header(path, first, mapping)
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
     while True:
-        line = reader.line_num + 2  # the header was read before the reader started
+        line = header_line + reader.line_num + 1  # the header was read before the reader
         try:
             cells = next(reader)
         except StopIteration:
@@ -180,6 +180,7 @@ class _Validator:
         self.checker: Checker = checks.checker_for(ctx)
         self.recent: RecentIndex = self.checker.index_recent(checks.recent_texts(ctx, self.checker))
         self.length_rules = {r.id for r in self.checker.rules if r.options.kind == "length"}
+        self.seen: dict[tuple[str, tuple[str, ...], datetime | None], int] = {}
 
     def row(self, line: int, cells: dict[str, str]) -> _Row | RowProblem:
         problems: list[str] = []
@@ -194,6 +195,10 @@ class _Validator:
         findings: list[dict[str, Any]] = []
         if text.strip() and targets:
             findings = self._check(text, targets, problems)
+        key = (text, tuple(c.name for c in targets), at)
+        first = self.seen.setdefault(key, line)
+        if first != line:
+            problems.append(f"repeats line {first} (same text, channels and time)")
         if problems:
             return RowProblem(line, tuple(problems))
         return _Row(line, text, targets, at, media, findings)
@@ -281,6 +286,8 @@ def import_csv(
     paths are relative to the file's folder. Raises :class:`InvalidInput` for a
     file that cannot be read as a whole (not UTF-8, empty, no rows, bad header).
     """
+    if not path.is_file():
+        raise InvalidInput(f"cannot read {path}: no such file")
     total = 2 * _estimate_rows(path) if progress is not None else None
     validator = _Validator(ctx, path.parent, tz)
     planned: list[_Row] = []

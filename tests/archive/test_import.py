@@ -261,8 +261,19 @@ def test_a_hundred_thousand_rows_are_queued_in_one_go(ctx: Context, tmp_path: Pa
         (b"text,channels\nHi,news\n", ["--map", "text"], "is not FILE_COLUMN=COLUMN"),
         (b"text,channels,at\nHi,news,2031-01-01 09:00\n", ["--tz", "Mars/Olympus"], "time zone"),
         (None, [], "cannot read"),
+        (b"{}", ["--from-export", "--tz", "UTC"], "not for --from-export"),
     ],
-    ids=["empty", "header-only", "encoding", "column", "map-source", "map-syntax", "tz", "missing"],
+    ids=[
+        "empty",
+        "header-only",
+        "encoding",
+        "column",
+        "map-source",
+        "map-syntax",
+        "tz",
+        "missing",
+        "export-with-tz",
+    ],
 )
 def test_bad_import_files_are_one_clear_line(
     ctx: Context, db_url: str, tmp_path: Path, setup: bytes | None, args: list[str], needle: str
@@ -294,3 +305,18 @@ def test_bad_rows_through_the_cli_exit_non_zero_with_every_line(
     assert code == 0, err
     assert out.strip() == "queued 500 posts: 500 in_review"
     assert bulk_import.SOURCE == "import"
+
+
+def test_line_numbers_count_blank_lines_and_repeated_rows_are_flagged(
+    ctx: Context, tmp_path: Path
+) -> None:
+    path = tmp_path / "gaps.csv"
+    path.write_text(
+        "\ntext,channels,at\nHello,news,2031-01-01T09:00Z\n\nHello,news,2031-01-01T09:00Z\n"
+        "Hi,nowhere,\n"
+    )
+    result = import_csv(ctx, path)
+    assert [(p.line, p.messages) for p in result.problems] == [
+        (5, ("repeats line 3 (same text, channels and time)",)),
+        (6, ("unknown channel(s) nowhere",)),
+    ]
