@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from publisher.guidelines import Severity
 from publisher.service import posts
 from publisher.service.context import Context
@@ -137,5 +139,29 @@ def test_a_rejected_post_goes_back_to_its_author_with_the_comment(tui_ctx: Conte
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PostScreen))
         assert "Say which library" in _text(app, "#post-review")
+
+    drive(app, scenario, (80, 24))
+
+
+def test_a_database_that_goes_away_is_a_notification_not_a_crash(
+    tui_ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from publisher.errors import StorageProblem
+    from publisher.service import tui_queries
+
+    app = OyezApp(tui_ctx, poll_seconds=0)
+
+    async def scenario(pilot: Any) -> None:
+        def gone(*_args: object, **_kwargs: object) -> None:
+            raise StorageProblem("database error: disk I/O error")
+
+        monkeypatch.setattr(tui_queries, "queue_page", gone)
+        await pilot.press("5")
+        await pilot.pause()
+        await pilot.press("1")  # coming back to the queue reloads it
+        await pilot.pause()
+        assert app.is_running
+        assert isinstance(app.screen, QueueScreen)
+        assert any("disk I/O error" in str(n.message) for n in app._notifications)
 
     drive(app, scenario, (80, 24))
