@@ -160,7 +160,21 @@ def existing_post_ids(tx: Tx, ids: Sequence[int]) -> set[int]:
 def insert_posts(tx: Tx, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert posts (every column given, ``id`` optional); return their ids in order."""
     table = _table(Post)
-    ids: list[int] = []
+    if tx.session.get_bind().dialect.name == "postgresql" and rows and "id" not in rows[0]:
+        # Reserve the ids first, then insert without RETURNING: psycopg re-parses every
+        # multi-row RETURNING statement, which costs three times a pipelined executemany.
+        ids = [
+            int(i)
+            for i in tx.session.execute(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence('post', 'id')) FROM generate_series(1, :n)"
+                ),
+                {"n": len(rows)},
+            ).scalars()
+        ]
+        insert_rows(tx, Post, [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
+        return ids
+    ids = []
     for start in range(0, len(rows), INSERT_CHUNK):
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         result = tx.session.execute(statement, list(rows[start : start + INSERT_CHUNK]))
@@ -169,9 +183,9 @@ def insert_posts(tx: Tx, rows: Sequence[dict[str, Any]]) -> list[int]:
 
 
 def insert_rows(
-    tx: Tx, model: type[Delivery] | type[Event], rows: Sequence[dict[str, Any]]
+    tx: Tx, model: type[Post] | type[Delivery] | type[Event], rows: Sequence[dict[str, Any]]
 ) -> None:
-    """Insert deliveries or events in chunks (every non-null column given)."""
+    """Insert rows in chunks (every column given that has no default in the database)."""
     table = _table(model)
     for start in range(0, len(rows), INSERT_CHUNK):
         tx.session.execute(insert(table), list(rows[start : start + INSERT_CHUNK]))
