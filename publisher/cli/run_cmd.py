@@ -7,7 +7,7 @@ import signal
 import threading
 from collections.abc import Callable
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -16,8 +16,11 @@ from publisher.engine.outcome import Outcome
 from publisher.engine.runner import Dispatcher
 
 
-def install_stop_handlers(stop: threading.Event | Callable[[], None]) -> None:
-    """SIGTERM and SIGINT let the call in flight finish, then stop."""
+def install_stop_handlers(stop: threading.Event | Callable[[], None]) -> dict[int, Any]:
+    """SIGTERM and SIGINT let the call in flight finish, then stop.
+
+    Returns the handlers they replace, for :func:`restore_handlers`.
+    """
 
     def handler(signum: int, _frame: FrameType | None) -> None:
         if isinstance(stop, threading.Event):
@@ -25,8 +28,15 @@ def install_stop_handlers(stop: threading.Event | Callable[[], None]) -> None:
         else:
             stop()
 
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
+    previous: dict[int, Any] = {}
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        previous[signum] = signal.signal(signum, handler)
+    return previous
+
+
+def restore_handlers(previous: dict[int, Any]) -> None:
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
 
 
 def register(app: typer.Typer) -> None:
@@ -69,10 +79,15 @@ def register(app: typer.Typer) -> None:
                 )
 
         dispatcher = Dispatcher(context, on_round=report)
-        install_stop_handlers(lambda: dispatcher.stop(timeout=0))
+        previous = install_stop_handlers(lambda: dispatcher.stop(timeout=0))
         if hasattr(signal, "SIGHUP"):
-            signal.signal(signal.SIGHUP, lambda _s, _f: dispatcher.reload())
-        total = dispatcher.run(once=once, duration=duration)
+            previous[signal.SIGHUP] = signal.signal(
+                signal.SIGHUP, lambda _s, _f: dispatcher.reload()
+            )
+        try:
+            total = dispatcher.run(once=once, duration=duration)
+        finally:
+            restore_handlers(previous)
         if not quiet:
             console.print(
                 f"done: sent {total.sent}, failed {total.failed}, expired {total.expired}, "

@@ -167,6 +167,8 @@ class Settler:
                     last_error=f"{message}; checking before any retry",
                     error_kind="unknown",
                 )
+                # Nothing new goes to this channel until the post is found or not.
+                self._block(channel)
                 return Outcome(retried=1)
             if isinstance(exc, Retryable) and delivery.attempts < settings.max_attempts:
                 wait = backoff(delivery.attempts, settings.max_backoff_seconds, self.rng)
@@ -256,6 +258,7 @@ class Settler:
                 last_error=f"checking whether it was published failed: {str(exc)[:400]}",
                 error_kind="unknown",
             )
+        self._block(channel)
         return Outcome(retried=1)
 
     def attention(self, delivery: Delivery, reason: str) -> Outcome:

@@ -17,7 +17,7 @@ from channels.errors import (
     Retryable,
 )
 from publisher.engine.delivery import next_wakeup
-from publisher.service import posts, slots
+from publisher.service import pause, posts, slots
 from publisher.service.status import status
 from queue_db import claims
 from tests.integration.engine.conftest import Engine
@@ -288,3 +288,68 @@ def test_stop_hands_back_claims_it_did_not_try(engine: Engine) -> None:
         rows = [d for p in posts.list_posts(engine.ctx) for d, _ in tx.deliveries(p.id)]
     assert sorted(d.state for d in rows) == ["pending"] * 4 + ["sent"]
     assert all(d.attempts == 0 for d in rows if d.state == "pending")
+
+
+def test_crisis_pause_holds_scheduled_posts_but_lets_urgent_ones_out(engine: Engine) -> None:
+    net = engine.scripted("net")
+    pause.pause_all(engine.ctx, "Major incident: no cheerful posts")
+    cheerful = engine.post("Happy Friday!", ["net"])
+    tip = engine.post("Tip of the day", ["net"], source="tip")
+    flagged = engine.post("Road closed on Main Street", ["net"], urgent=True)
+    ticket = engine.post("Ticket 42: engineers on site", ["net"], source="ticket")
+    outcome = engine.deliverer().run_once()
+    assert outcome.sent == 2
+    assert sorted(net.texts()) == ["Road closed on Main Street", "Ticket 42: engineers on site"]
+    assert next_wakeup(engine.ctx) is None  # nothing it may send is waiting: no spinning
+    assert status(engine.ctx).crisis is not None
+    engine.clock.advance(hours=3)  # the tip's grace period (2 h) runs out while paused
+    resumed = pause.resume_all(engine.ctx)
+    assert (resumed.overdue, resumed.expiring) == (2, 1)
+    engine.deliverer().run_once()
+    assert net.texts()[-1] == "Happy Friday!"
+    assert posts.get_post(engine.ctx, cheerful.id).state == "sent"
+    assert posts.get_post(engine.ctx, tip.id).state == "expired"
+    assert {posts.get_post(engine.ctx, p.id).state for p in (flagged, ticket)} == {"sent"}
+
+
+def test_nothing_new_goes_to_a_channel_while_an_outcome_is_unknown(engine: Engine) -> None:
+    net = engine.scripted("net")
+    net.fail(OutcomeUnknown("read timeout"), after_publishing=True)
+    first = engine.post("First", ["net"])
+    engine.post("Second", ["net", "news"])
+    engine.deliverer().run_once()
+    assert net.texts() == ["First"]  # Second waits on net, but went out on news
+    row = _delivery(engine, first.id, "net")
+    assert next_wakeup(engine.ctx) == row["next"]
+    engine.clock.now = row["next"]  # type: ignore[assignment]
+    engine.deliverer().run_once()
+    assert net.calls == ["publish", "find", "publish"]
+    assert net.texts() == ["First", "Second"]
+
+
+def test_concurrent_claims_never_hand_one_delivery_to_two_workers(engine: Engine) -> None:
+    engine.scripted("net")
+    for i in range(60):
+        engine.post(f"Post {i}", ["net", "news"])
+    claimed: dict[str, list[int]] = {}
+    barrier = threading.Barrier(4)
+
+    def worker(name: str) -> None:
+        barrier.wait()
+        mine: list[int] = []
+        while True:
+            with engine.ctx.tx() as tx:
+                ids = claims.claim_due(tx, name, engine.clock.now, limit=7)
+            if not ids:
+                break
+            mine.extend(ids)
+        claimed[name] = mine
+
+    threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    everything = [i for ids in claimed.values() for i in ids]
+    assert len(everything) == 120
+    assert len(set(everything)) == 120
