@@ -183,6 +183,8 @@ class OyezApp(App[None]):
     # -- life cycle ---------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        # Taken before the first screen reads anything, so no change slips between.
+        self._marker = self.call(tui_queries.change_marker, self.ctx)
         self.crisis = self.call(crisis_reason, self.ctx)
         if self.dispatcher is not None:
             self.dispatcher.start()
@@ -212,10 +214,8 @@ class OyezApp(App[None]):
     def _apply_marker(self, marker: tuple[Any, ...], crisis: str | None) -> None:
         self.crisis = crisis
         if marker != self._marker:
-            first = self._marker is None
             self._marker = marker
-            if not first:
-                self.reload_screen()
+            self.reload_screen()
 
     def reload_screen(self) -> None:
         """Reload what the current screen shows (after a change here or elsewhere)."""

@@ -165,3 +165,25 @@ def test_a_database_that_goes_away_is_a_notification_not_a_crash(
         assert any("disk I/O error" in str(n.message) for n in app._notifications)
 
     drive(app, scenario, (80, 24))
+
+
+def test_the_queue_shows_another_users_post_without_a_key_press(
+    tui_ctx: Context, db_url: str, clock: Clock
+) -> None:
+    from tests.tui.conftest import make_ctx
+
+    other = make_ctx(db_url, clock, actor="jo")
+    app = OyezApp(tui_ctx, poll_seconds=0.2)
+
+    async def scenario(pilot: Any) -> None:
+        table = app.screen.query_one(QueueTable)
+        await pilot.pause()
+        assert table.page.total == 0
+        post = posts.create_post(other, "Written in another terminal", ["council"])
+        await wait_for(pilot, lambda: [r.id for r in table.page.rows] == [post.id])
+        assert table.page.rows[0].author == "jo"
+
+    try:
+        drive(app, scenario, (80, 24))
+    finally:
+        other.close()
