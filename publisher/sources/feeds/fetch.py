@@ -10,10 +10,12 @@ standing in for Last-Modified so an unchanged file costs nothing either.
 
 from __future__ import annotations
 
+import ssl
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -105,12 +107,19 @@ def fetch(
             http.close()
 
 
+@cache
+def _tls() -> ssl.SSLContext:
+    # Loading the CA bundle is most of what a new client costs; one context serves all.
+    return httpx.create_ssl_context(trust_env=False)
+
+
 def new_client(limits: FetchLimits) -> httpx.Client:
     return httpx.Client(
         follow_redirects=True,
         max_redirects=limits.max_redirects,
         timeout=httpx.Timeout(limits.timeout),
         headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
+        verify=_tls(),
         trust_env=False,
     )
 

@@ -94,7 +94,7 @@ def poll_feed(
         log.exception("feed %s: unexpected failure", feed.name)
         problem = FeedProblem(f"internal error while reading the feed: {exc!r}"[:300])
         result = record_failure(ctx, feed, problem, now)
-    return finish(ctx, feed_id, result)
+    return finish(ctx, feed, result)
 
 
 def _parse_if_changed(feed: Feed, fetched: Fetched) -> ParsedFeed | None:
@@ -192,16 +192,19 @@ def record_failure(ctx: Context, feed: Feed, problem: FeedProblem, now: datetime
     return PollResult(feed.name, "error", error=message)
 
 
-def finish(ctx: Context, feed_id: int, result: PollResult) -> PollResult:
-    """Post what is queued; a posting problem shows on the feed without undoing the poll."""
-    with ctx.tx() as tx:
-        feed = feeds_store.feed_by_id(tx, feed_id)
+def finish(ctx: Context, feed: Feed, result: PollResult) -> PollResult:
+    """Post what is queued; a posting problem shows on the feed without undoing the poll.
+
+    ``feed`` may be the row as read before the poll: posting reads only its
+    settings, which a poll does not change.
+    """
+    assert feed.id is not None
     drained = posting.drain(ctx, feed)
     result.posts, result.held, result.dropped = drained.posts, drained.held, drained.dropped
     result.waiting = drained.waiting
     if drained.error:
         with ctx.tx() as tx:
-            feeds_store.update_feed(tx, feed_id, status="error", last_error=drained.error)
+            feeds_store.update_feed(tx, feed.id, status="error", last_error=drained.error)
         if result.error is None:
             result.status, result.error = "error", drained.error
     return result

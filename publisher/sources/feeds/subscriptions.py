@@ -205,7 +205,7 @@ def add_feed(
         tx.log(ctx.actor, "feed_added", name=row.name, url=url, channels=names, mode=options.mode)
     assert row.id is not None
     result = polling.record_success(ctx, row, fetched, parsed, now)
-    result = polling.finish(ctx, row.id, result)
+    result = polling.finish(ctx, row, result)
     return get_feed(ctx, row.name), result
 
 
