@@ -10,9 +10,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from publisher.engine.calendar import next_fire
 from publisher.service.context import Context
+from publisher.service.posts import create_post
 from publisher.sources.base import SOURCE_MODULES
 from publisher.sources.feeds import producers
-from publisher.sources.feeds.poll import PollResult, poll_feed
+from publisher.sources.feeds.fetch import fetch
+from publisher.sources.feeds.parse import parse
+from publisher.sources.feeds.poll import PollResult, poll_feed, record_success
+from publisher.sources.feeds.posting import source_key
 from publisher.sources.feeds.subscriptions import FeedOptions, add_feed, remove_feed
 from queue_db import feeds_store
 from tests.feeds.conftest import LIMITS, feed_posts
@@ -130,3 +134,32 @@ def test_producers_fire_first_when_the_feed_is_due(ctx: Context, server: FeedSer
     (producer,) = producers(ctx)
 
     assert next_fire(producer.trigger, ctx.clock()) == due
+
+
+def test_a_post_made_before_a_crash_is_finished_not_made_again(
+    ctx: Context, server: FeedServer
+) -> None:
+    _subscribe(ctx, server)
+    server.serve("/blog.xml", Route(body=rss(items(3)), etag='"2"'))
+    with ctx.tx() as tx:
+        feed = feeds_store.feed(tx, "blog")
+    # A worker recorded the new entry and made its post, then died before submitting it.
+    fetched = fetch(feed.url, limits=LIMITS)
+    record_success(ctx, feed, fetched, parse(fetched.body), ctx.clock())
+    with ctx.tx() as tx:
+        assert feed.id is not None
+        (entry,) = feeds_store.waiting_entries(tx, feed.id)
+    create_post(
+        ctx,
+        "made before the crash",
+        ["blog-out"],
+        source="feed",
+        source_key=source_key(feed, entry),
+    )
+
+    assert feed.id is not None
+    result = poll_feed(ctx, feed.id, limits=LIMITS)
+
+    assert result.posts == 1
+    (post,) = feed_posts(ctx)
+    assert (post.text, post.state) == ("made before the crash", "in_review")

@@ -167,13 +167,10 @@ def _settle(
 def _create(ctx: Context, feed: Feed, entry: FeedEntry, text: str) -> PostView:
     key = source_key(feed, entry)
     author = replace(ctx, actor=f"feed:{feed.name}")
-    existing = _by_source_key(ctx, key)
-    if existing is not None:
-        return existing
     try:
         return lifecycle.create_post(author, text, feed.channels, source="feed", source_key=key)
     except OyezError:
-        # Another worker made it between our look and our insert: carry on with theirs.
+        # Another worker (or this one, before it died) made it: carry on with that post.
         existing = _by_source_key(ctx, key)
         if existing is None:
             raise
