@@ -1,14 +1,14 @@
 """``oyez report``: the report as terminal charts, a self-contained HTML page, or a PNG.
 
-Every format draws the same charts: each chart is a list of labelled
-(stacked) bars, laid out once in pixels for SVG and PNG, or in character
-cells for the terminal. The PNG is drawn with Pillow, which needs no browser.
+Every format draws the same charts (:func:`publisher.service.report.charts`,
+which the TUI draws too), laid out once in pixels for SVG and PNG, or in
+character cells for the terminal. The PNG is drawn with Pillow, which needs
+no browser.
 """
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -18,93 +18,10 @@ from rich.text import Text
 from publisher.cli.common import console, emit_json, state
 from publisher.cli.export_cmd import parse_period
 from publisher.errors import InvalidInput
-from publisher.service.report import Report, build_report
+from publisher.service.report import Chart, Report, build_report, charts, period
 
 FORMATS = ("text", "html", "png")
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 WIDTH, LABEL_W, NOTE_W, ROW_H, TITLE_H = 820, 170, 150, 22, 34
-
-
-@dataclass(frozen=True)
-class Bar:
-    label: str
-    #: (value, colour) segments, stacked left to right.
-    segments: tuple[tuple[float, str], ...]
-    note: str
-
-
-@dataclass(frozen=True)
-class Chart:
-    title: str
-    bars: tuple[Bar, ...]
-    #: The value a full-width bar stands for.
-    scale: float
-    legend: tuple[tuple[str, str], ...] = ()
-    empty: str = "nothing in this period"
-
-
-def charts(report: Report) -> list[Chart]:
-    """The report's five charts."""
-    colours = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(report.channels)}
-    days = [
-        Bar(
-            day.isoformat(),
-            tuple((report.per_day.get((day, c), 0), colours[c]) for c in report.channels),
-            str(sum(report.per_day.get((day, c), 0) for c in report.channels)),
-        )
-        for day in report.days
-    ]
-    on_time = [
-        Bar(o.channel, ((o.rate or 0.0, PALETTE[2]),), f"{o.rate or 0:.0%} ({o.on_time}/{o.sent})")
-        for o in (*report.on_time, report.on_time_total)
-        if o.sent
-    ]
-    failures = [Bar(r.reason, ((r.count, PALETTE[3]),), str(r.count)) for r in report.failures]
-    cadences = [
-        Bar(
-            c.cadence,
-            ((min(c.sent / c.due, 1.0) if c.due else 1.0, PALETTE[4]),),
-            f"{c.sent}/{c.due}",
-        )
-        for c in report.cadences or ()
-    ]
-    tickets = [
-        Bar(t.ticket, ((t.posts, PALETTE[0]),), f"{t.posts} posts, {t.published} sent")
-        for t in report.tickets
-    ]
-    return [
-        Chart(
-            "Posts per channel per day",
-            tuple(days),
-            max((sum(v for v, _ in b.segments) for b in days), default=1),
-            tuple(colours.items()),
-        ),
-        Chart("On time (sent within a minute of due)", tuple(on_time), 1.0),
-        Chart(
-            "Failures by reason",
-            tuple(failures),
-            max((r.count for r in report.failures), default=1),
-            empty="no failures",
-        ),
-        Chart(
-            "Cadence adherence (tips sent / due)",
-            tuple(cadences),
-            1.0,
-            empty="no cadences" if report.cadences is None else "no cadence was due",
-        ),
-        Chart(
-            "Ticket posts per ticket",
-            tuple(tickets),
-            max((t.posts for t in report.tickets), default=1),
-            empty="no ticket posts",
-        ),
-    ]
-
-
-def period(report: Report) -> str:
-    since = report.since.strftime("%Y-%m-%d %H:%M") if report.since else "the beginning"
-    until = report.until.strftime("%Y-%m-%d %H:%M") if report.until else "now"
-    return f"{since} to {until} UTC · days in {report.timezone} · {report.published} published"
 
 
 # -- terminal ------------------------------------------------------------------------------

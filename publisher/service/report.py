@@ -1,7 +1,7 @@
 """The report a manager reads: what went out, on time or not, what failed and why.
 
 Plain frozen dataclasses, so the CLI (text, HTML, PNG) and the TUI draw the
-same numbers. Days are counted in the configured time zone. "On time" means
+same numbers, and :func:`charts` turns them into the same five bar charts. Days are counted in the configured time zone. "On time" means
 sent within a minute of its due time.
 """
 
@@ -19,6 +19,8 @@ from queue_db import archive_store as store
 from queue_db.store import Tx
 
 ON_TIME = timedelta(minutes=1)
+#: Colours of the charts' bars, by channel in turn (colour-blind-safe "tab10" hues).
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 
 @dataclass(frozen=True)
@@ -190,3 +192,93 @@ def _cadences(
         assert row.id is not None
         out.append(Cadence(row.name, due, sent.get(row.id, 0)))
     return tuple(out)
+
+
+# -- charts: what every interface draws ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One labelled bar of a chart, with the figure to print beside it."""
+
+    label: str
+    #: (value, colour) segments, stacked left to right.
+    segments: tuple[tuple[float, str], ...]
+    note: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A titled list of horizontal (stacked) bars; ``empty`` is shown when there are none."""
+
+    title: str
+    bars: tuple[Bar, ...]
+    #: The value a full-width bar stands for.
+    scale: float
+    legend: tuple[tuple[str, str], ...] = ()
+    empty: str = "nothing in this period"
+
+
+def charts(report: Report) -> list[Chart]:
+    """The report's five charts."""
+    colours = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(report.channels)}
+    days = [
+        Bar(
+            day.isoformat(),
+            tuple((report.per_day.get((day, c), 0), colours[c]) for c in report.channels),
+            str(sum(report.per_day.get((day, c), 0) for c in report.channels)),
+        )
+        for day in report.days
+    ]
+    on_time = [
+        Bar(o.channel, ((o.rate or 0.0, PALETTE[2]),), f"{o.rate or 0:.0%} ({o.on_time}/{o.sent})")
+        for o in (*report.on_time, report.on_time_total)
+        if o.sent
+    ]
+    failures = [Bar(r.reason, ((r.count, PALETTE[3]),), str(r.count)) for r in report.failures]
+    cadences = [
+        Bar(
+            c.cadence,
+            ((min(c.sent / c.due, 1.0) if c.due else 1.0, PALETTE[4]),),
+            f"{c.sent}/{c.due}",
+        )
+        for c in report.cadences or ()
+    ]
+    tickets = [
+        Bar(t.ticket, ((t.posts, PALETTE[0]),), f"{t.posts} posts, {t.published} sent")
+        for t in report.tickets
+    ]
+    return [
+        Chart(
+            "Posts per channel per day",
+            tuple(days),
+            max((sum(v for v, _ in b.segments) for b in days), default=1),
+            tuple(colours.items()),
+        ),
+        Chart("On time (sent within a minute of due)", tuple(on_time), 1.0),
+        Chart(
+            "Failures by reason",
+            tuple(failures),
+            max((r.count for r in report.failures), default=1),
+            empty="no failures",
+        ),
+        Chart(
+            "Cadence adherence (tips sent / due)",
+            tuple(cadences),
+            1.0,
+            empty="no cadences" if report.cadences is None else "no cadence was due",
+        ),
+        Chart(
+            "Ticket posts per ticket",
+            tuple(tickets),
+            max((t.posts for t in report.tickets), default=1),
+            empty="no ticket posts",
+        ),
+    ]
+
+
+def period(report: Report) -> str:
+    """One line saying what the report covers."""
+    since = report.since.strftime("%Y-%m-%d %H:%M") if report.since else "the beginning"
+    until = report.until.strftime("%Y-%m-%d %H:%M") if report.until else "now"
+    return f"{since} to {until} UTC · days in {report.timezone} · {report.published} published"
