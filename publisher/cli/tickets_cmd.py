@@ -65,6 +65,9 @@ def _feeds(tickets: typer.Typer) -> None:
             state(ctx).open(), url, id_pattern=id_pattern, every_minutes=every
         )
         console.print(f"added ticket feed {view.id}: {view.url}", highlight=False)
+        console.print(
+            "a running `oyez run` polls it once sent SIGHUP (or restarted)", highlight=False
+        )
 
     @feeds.command("list")
     def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:

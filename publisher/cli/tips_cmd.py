@@ -13,6 +13,7 @@ from publisher.errors import InvalidInput
 from publisher.service.times import parse_when
 from publisher.sources.tips import cadences, pools
 
+RELOAD_HINT = "a running `oyez run` picks this up when sent SIGHUP (or restarted)"
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 PoolOpt = Annotated[str, typer.Option("--pool", help="The tip pool (created if new).")]
 ReviewOpt = Annotated[
@@ -182,6 +183,7 @@ def _cadence(app: typer.Typer) -> None:
             return
         nxt = view.next_at.isoformat() if view.next_at else "never"
         console.print(f"added cadence {view.name}; next post {nxt}", highlight=False)
+        console.print(RELOAD_HINT, highlight=False)
 
     @cad.command("list")
     def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
@@ -215,10 +217,13 @@ def _cadence(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """The next posts of a cadence: local time (with offset) and tip."""
-        items = cadences.preview(state(ctx).open(), name, count=count)
+        context = state(ctx).open()
+        items = cadences.preview(context, name, count=count)
         if as_json:
             emit_json([i.to_dict() for i in items])
             return
+        if any(v.paused for v in cadences.list_cadences(context) if v.name == name):
+            console.print(f"cadence {name} is paused: these are the posts it would make if resumed")
         table = Table("at", "tip", "text")
         for i in items:
             table.add_row(
@@ -240,6 +245,7 @@ def _cadence(app: typer.Typer) -> None:
         view = cadences.resume_cadence(state(ctx).open(), name)
         nxt = view.next_at.isoformat() if view.next_at else "never"
         console.print(f"resumed cadence {view.name}; next post {nxt}", highlight=False)
+        console.print(RELOAD_HINT, highlight=False)
 
     app.add_typer(cad, name="cadence")
 

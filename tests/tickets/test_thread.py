@@ -185,7 +185,7 @@ def test_events_are_refused_before_posting_is_configured(db_url: str, clock: Clo
     with pytest.raises(NotConfigured, match="oyez tickets config --to"):
         event(ctx, "TT-1", "open", title="x")
     assert list_tickets(ctx) == []
-    assert producers(ctx) == []
+    assert [p.fire(ctx, ctx.clock()) for p in producers(ctx)] == [0]
     ctx.close()
 
 

@@ -33,10 +33,12 @@ def _poller(feed_id: int) -> Callable[[Context, datetime], int]:
 
 
 def producers(ctx: Context) -> list[Producer]:
-    """The ticket pump (once posting is configured) and one poll per ticket feed."""
+    """The ticket pump and one poll per ticket feed.
+
+    The pump is there even before posting is configured (it then does nothing),
+    so configuring tickets needs no daemon reload; a new feed does (SIGHUP).
+    """
     with ctx.tx() as tx:
-        if tickets_store.config(tx) is None:
-            return []
         feeds = [(f.id, f.every_minutes) for f in tickets_store.feeds(tx) if f.id is not None]
     out = [Producer("tickets:pump", IntervalTrigger(seconds=PUMP_SECONDS), pump_all)]
     for feed_id, minutes in feeds:
