@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from publisher.service import posts
 from publisher.service.context import Context
-from publisher.service.report import OnTime, Reason, build_report
+from publisher.service.report import OnTime, Reason, build_report, charts
 from publisher.sources.tips.cadences import add_cadence
 from publisher.sources.tips.firing import fire_cadence
 from publisher.sources.tips.pools import add_tip
@@ -226,3 +226,22 @@ def test_cadence_adherence_counts_tips_due_against_tips_published(ctx: Context) 
     march_2 = build_report(ctx, datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 3, tzinfo=UTC))
     assert march_2.cadences is not None
     assert [(c.due, c.sent) for c in march_2.cadences] == [(1, 0)]
+
+
+def test_every_interface_gets_the_same_five_charts(ctx: Context) -> None:
+    seed(ctx)
+    drawn = charts(build_report(ctx))
+    assert [c.title for c in drawn] == [
+        "Posts per channel per day",
+        "On time (sent within a minute of due)",
+        "Failures by reason",
+        "Cadence adherence (tips sent / due)",
+        "Ticket posts per ticket",
+    ]
+    per_day = drawn[0]
+    assert [b.label for b in per_day.bars] == ["2026-03-02", "2026-03-03"]
+    assert [b.note for b in per_day.bars] == ["5", "1"]
+    assert [name for name, _ in per_day.legend] == ["news", "tips"]
+    assert per_day.scale == 5
+    assert drawn[3].bars == ()
+    assert drawn[3].empty == "no cadences"
