@@ -180,6 +180,26 @@ class OyezApp(App[None]):
             self.notify(f"unexpected {type(exc).__name__}: {exc}", severity="error", timeout=10)
         return None
 
+    def call_in_background(
+        self, fn: Callable[..., T], *args: Any, done: Callable[[T], object], group: str
+    ) -> None:
+        """Run a slow service call (a network round trip, a big read) off the UI thread.
+
+        ``done(result)`` runs on the UI thread; a refusal becomes a notification.
+        A newer call in the same ``group`` cancels the wait for an older one.
+        """
+
+        def work() -> None:
+            try:
+                result = fn(*args)
+            except OyezError as exc:
+                self.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+                return
+            if not get_current_worker().is_cancelled:
+                self.call_from_thread(done, result)
+
+        self.run_worker(work, thread=True, exclusive=True, group=group)
+
     # -- life cycle ---------------------------------------------------------------------
 
     def on_mount(self) -> None:

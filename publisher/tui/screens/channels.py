@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
-from publisher.errors import OyezError
 from publisher.service import channels, pause, status, tui_queries
 from publisher.service.tui_queries import ChannelHealth
 from publisher.tui.format import STATE_COLOURS, when
@@ -178,12 +177,11 @@ class ChannelsScreen(OyezScreen):
             self.notify(f"checking {c.name}…")
             self._check(c.name)
 
-    @work(thread=True, exclusive=True, group="check")
     def _check(self, name: str) -> None:
         # A network round trip: off the UI thread, through the service layer.
-        try:
-            account = channels.check_channel(self.oyez.ctx, name)
-        except OyezError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
-            return
-        self.app.call_from_thread(self.notify, f"{name}: credentials work (as {account})")
+        def done(account: str) -> None:
+            self.notify(f"{name}: credentials work (as {account})")
+
+        self.oyez.call_in_background(
+            channels.check_channel, self.oyez.ctx, name, done=done, group="check"
+        )

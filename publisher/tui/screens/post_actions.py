@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from textual import work
 from textual.binding import Binding
 
-from publisher.errors import InvalidInput, OyezError
+from publisher.errors import InvalidInput
 from publisher.service import posts, tui_queries
 from publisher.service.views import PostView
 from publisher.tui.screens.base import OyezScreen
@@ -170,21 +169,18 @@ class PostActions(OyezScreen):
             done,
         )
 
-    @work(thread=True, group="retract")
     def _retract(self, post_id: int) -> None:
         # Deleting on a network is a network call: off the UI thread.
         from publisher.service import retract
 
-        try:
-            outcomes = retract.retract_post(self.oyez.ctx, post_id)
-        except OyezError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
-            return
-        for o in outcomes:
-            if o.retracted:
-                self.app.call_from_thread(self.notify, f"post {post_id} retracted from {o.channel}")
-            else:
-                self.app.call_from_thread(
-                    self.notify, f"{o.channel}: {o.error}", severity="error", timeout=10
-                )
-        self.app.call_from_thread(self.oyez.changed)
+        def done(outcomes: list[retract.Retraction]) -> None:
+            for o in outcomes:
+                if o.retracted:
+                    self.notify(f"post {post_id} retracted from {o.channel}")
+                else:
+                    self.notify(f"{o.channel}: {o.error}", severity="error", timeout=10)
+            self.oyez.changed()
+
+        self.oyez.call_in_background(
+            retract.retract_post, self.oyez.ctx, post_id, done=done, group="retract"
+        )

@@ -8,13 +8,11 @@ from typing import ClassVar
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from publisher.errors import OyezError
 from publisher.service import report
 from publisher.service.report import Report
 from publisher.tui.screens.base import OyezScreen
@@ -46,16 +44,16 @@ class ReportScreen(OyezScreen):
         self.days = PERIODS[(PERIODS.index(self.days) + 1) % len(PERIODS)]
         self.reload()
 
-    @work(thread=True, exclusive=True, group="report")
     def _build(self, days: int) -> None:
         # The report reads every delivery in the period: off the UI thread.
         ctx = self.oyez.ctx
-        try:
-            data = report.build_report(ctx, ctx.clock() - timedelta(days=days))
-        except OyezError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            return
-        self.app.call_from_thread(self._show, data, days)
+        self.oyez.call_in_background(
+            report.build_report,
+            ctx,
+            ctx.clock() - timedelta(days=days),
+            done=lambda data: self._show(data, days),
+            group="report",
+        )
 
     def _show(self, data: Report, days: int) -> None:
         parts: list[Table | Text] = [

@@ -3,17 +3,18 @@ tips) and tickets (open tickets and their threads), each in a tab."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import ClassVar, TypeVar
 
 from rich.markup import escape
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
-from publisher.errors import OyezError
 from publisher.sources.feeds import subscriptions as feeds
+from publisher.sources.feeds.poll import PollResult
 from publisher.sources.feeds.subscriptions import FeedView
 from publisher.sources.tickets import ingest as tickets
 from publisher.sources.tickets.ingest import TicketView
@@ -21,6 +22,14 @@ from publisher.sources.tips import cadences
 from publisher.sources.tips.cadences import CadenceView
 from publisher.tui.format import STATE_COLOURS, first_line, when
 from publisher.tui.screens.base import OyezScreen
+
+T = TypeVar("T")
+
+
+def _picked(table: DataTable[object], items: Sequence[T]) -> T | None:
+    """The item under the table's cursor, if any."""
+    row = table.cursor_row
+    return items[row] if items and 0 <= row < len(items) else None
 
 
 class SourcesScreen(OyezScreen):
@@ -127,11 +136,10 @@ class SourcesScreen(OyezScreen):
     @on(DataTable.RowHighlighted, "#feeds-table")
     def _feed_detail(self) -> None:
         detail = self.query_one("#feeds-detail", Static)
-        row = self.query_one("#feeds-table", DataTable).cursor_row
-        if not self.feeds or not 0 <= row < len(self.feeds):
+        f = _picked(self.query_one("#feeds-table", DataTable), self.feeds)
+        if f is None:
             detail.update("No feeds yet: add one with `oyez feeds add URL --to CHANNEL`.")
             return
-        f = self.feeds[row]
         lines = [
             f"[b]{escape(f.title or f.name)}[/b]  {escape(f.url)}",
             f"{f.mode} mode to {', '.join(f.channels)}, every {f.every_minutes} min; "
@@ -145,11 +153,10 @@ class SourcesScreen(OyezScreen):
     @on(DataTable.RowHighlighted, "#tips-table")
     def _tips_detail(self) -> None:
         detail = self.query_one("#tips-detail", Static)
-        row = self.query_one("#tips-table", DataTable).cursor_row
-        if not self.cadences or not 0 <= row < len(self.cadences):
+        c = _picked(self.query_one("#tips-table", DataTable), self.cadences)
+        if c is None:
             detail.update("No tip cadences yet: see `oyez tips --help`.")
             return
-        c = self.cadences[row]
         coming = self.oyez.call(cadences.preview, self.oyez.ctx, c.name, count=5) or []
         lines = [f"[b]{escape(c.name)}[/b] posts from {escape(c.pool)} to {', '.join(c.channels)}"]
         for item in coming:
@@ -160,11 +167,10 @@ class SourcesScreen(OyezScreen):
     @on(DataTable.RowHighlighted, "#tickets-table")
     def _ticket_detail(self) -> None:
         detail = self.query_one("#tickets-detail", Static)
-        row = self.query_one("#tickets-table", DataTable).cursor_row
-        if not self.tickets or not 0 <= row < len(self.tickets):
+        t = _picked(self.query_one("#tickets-table", DataTable), self.tickets)
+        if t is None:
             detail.update("No tickets yet: see `oyez tickets --help`.")
             return
-        t = self.tickets[row]
         lines = [
             f"[b]{escape(t.id)}[/b] {escape(t.title)} ({escape(t.service)}), "
             f"opened {when(t.opened_at, self.oyez.tz)}, {t.events} events"
@@ -179,24 +185,21 @@ class SourcesScreen(OyezScreen):
         detail.update("\n".join(lines))
 
     def action_poll(self) -> None:
-        row = self.query_one("#feeds-table", DataTable).cursor_row
-        if self.feeds and 0 <= row < len(self.feeds):
-            name = self.feeds[row].name
-            self.notify(f"polling {name}…")
-            self._poll(name)
+        f = _picked(self.query_one("#feeds-table", DataTable), self.feeds)
+        if f is not None:
+            self.notify(f"polling {f.name}…")
+            self._poll(f.name)
 
-    @work(thread=True, exclusive=True, group="poll-feed")
     def _poll(self, name: str) -> None:
         # Fetching a feed is a network call: off the UI thread, through the service layer.
-        try:
-            results = feeds.poll_feeds(self.oyez.ctx, name)
-        except OyezError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
-            return
-        for r in results:
-            if r.error:
-                self.app.call_from_thread(self.notify, f"{name}: {r.error}", severity="error")
-            else:
-                said = f"{name}: {r.status}, {r.new} new, {r.posts} posts made"
-                self.app.call_from_thread(self.notify, said)
-        self.app.call_from_thread(self.oyez.changed)
+        def done(results: list[PollResult]) -> None:
+            for r in results:
+                if r.error:
+                    self.notify(f"{name}: {r.error}", severity="error", timeout=10)
+                else:
+                    self.notify(f"{name}: {r.status}, {r.new} new, {r.posts} posts made")
+            self.oyez.changed()
+
+        self.oyez.call_in_background(
+            feeds.poll_feeds, self.oyez.ctx, name, done=done, group="poll-feed"
+        )
