@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from publisher.errors import InvalidInput
-from publisher.service import posts
+from publisher.service import pause, posts
 from publisher.service.context import Context
 from publisher.service.views import PostView
 from publisher.sources.tickets import config, producers, pump_all, thread
@@ -164,6 +164,22 @@ def test_urgent_configuration_marks_ticket_posts_urgent(ctx: Context) -> None:
     event(ctx, "TT-4", "open", title="Flooding in the data centre")
     (post,) = ticket_posts(ctx)
     assert post.urgent
+
+
+@pytest.mark.parametrize(("urgent", "state"), [(True, "sent"), (False, "scheduled")])
+def test_urgent_ticket_posts_go_out_during_a_crisis_pause(
+    db_url: str, tmp_path: Path, clock: Clock, urgent: bool, state: str
+) -> None:
+    # With "ticket" out of delivery.urgent_sources, only the --urgent flag lets posts through.
+    ctx = make_context(db_url, "olga", delivery={"urgent_sources": []})
+    ctx.clock = clock
+    add_outbox(ctx, "ops", tmp_path / "o")
+    config.configure(ctx, channels=["ops"], coalesce_seconds=0, urgent=urgent)
+    pause.pause_all(ctx, "a crisis")
+    event(ctx, "TT-13", "open", title="Power cut in Hall B")
+    deliver_all(ctx)
+    assert [p.state for p in ticket_posts(ctx)] == [state]
+    ctx.close()
 
 
 def test_a_repeated_event_id_is_recorded_once(ctx: Context) -> None:
