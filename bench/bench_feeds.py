@@ -42,6 +42,7 @@ from tests.feeds.server import FeedServer, Route
 ENTRIES = 5_000
 NEW = 100
 ROUNDS = 3
+REPOLLS = 10
 
 
 def _floor_parse(body: bytes) -> Any:
@@ -117,9 +118,10 @@ def run() -> Section:
             floor_second.append(_seconds(lambda: _floor_parse(second)))
             poll.append(_seconds(round_.poll))
             assert (round_.result.new, round_.result.posts) == (NEW, NEW), round_.result
-            repoll.append(_seconds(round_.poll))
-            assert round_.result.status == "unchanged"
-            floor_304.append(_seconds(partial(_floor_304, server.url(round_.path), tls)))
+            for _ in range(REPOLLS):  # cheap, so many: their median is steadier
+                repoll.append(_seconds(round_.poll))
+                assert round_.result.status == "unchanged"
+                floor_304.append(_seconds(partial(_floor_304, server.url(round_.path), tls)))
             round_.close()
 
         memory = _Round(folder, server, first, ROUNDS)
@@ -147,7 +149,7 @@ def run() -> Section:
     size = f"{len(first) / (1024 * 1024):.1f} MiB"
     return Section(
         title="Feeds: subscribe, poll, 304",
-        notes=f"{_about()}\n\nThe feed is {ENTRIES:,} RSS entries ({size}); {ROUNDS} rounds.",
+        notes=f"{_about()}\n\nThe feed is {ENTRIES:,} RSS entries ({size}); {ROUNDS} rounds, {REPOLLS} re-polls in each.",
         rows=[
             row(
                 f"first subscription, {ENTRIES:,} entries (time)",
@@ -171,6 +173,6 @@ def run() -> Section:
                 "≤ 2× feedparser + 10 ms a post",
             ),
             row("poll with new entries (peak memory)", mem_poll, mem_floor_second, "MiB", "≤ 2×"),
-            row("304 re-poll (time)", s(repoll), s(floor_304), "ms", "≤ 3× a bare GET"),
+            row("304 re-poll (time)", s(repoll), s(floor_304), "ms", "≤ 20 ms"),
         ],
     )
