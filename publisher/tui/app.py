@@ -19,6 +19,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.worker import get_current_worker
 
 from publisher.errors import InvalidInput, OyezError
@@ -26,6 +27,7 @@ from publisher.service import pause, tui_queries
 from publisher.service.context import Context
 from publisher.service.times import zone
 from publisher.tui.commands import OyezCommands
+from publisher.tui.format import use_palette
 from publisher.tui.screens.base import OyezScreen
 from publisher.tui.screens.queue import QueueScreen
 from publisher.tui.widgets.nav_bar import SECTIONS, NavBar
@@ -143,6 +145,7 @@ class OyezApp(App[None]):
         self._marker: tuple[Any, ...] | None = None
         self._checker: Checker | None = None
         self.theme = "textual-dark" if dark else "textual-light"
+        use_palette(dark)
 
     # -- who and what -------------------------------------------------------------------
 
@@ -203,6 +206,7 @@ class OyezApp(App[None]):
     # -- life cycle ---------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         # Taken before the first screen reads anything, so no change slips between.
         self._marker = self.call(tui_queries.change_marker, self.ctx)
         self.crisis = self.call(crisis_reason, self.ctx)
@@ -216,6 +220,10 @@ class OyezApp(App[None]):
     def on_unmount(self) -> None:
         if self.dispatcher is not None:
             self.dispatcher.stop()
+
+    def _theme_changed(self, theme: Theme) -> None:
+        use_palette(theme.dark)
+        self.reload_screen()
 
     def poll(self) -> None:
         """Look for changes made elsewhere, off the UI thread."""

@@ -6,28 +6,58 @@ from datetime import datetime, tzinfo
 
 from rich.text import Text
 
-#: Mid-luminance colours, chosen to read on both the light and the dark theme.
-STATE_COLOURS: dict[str, str] = {
-    "draft": "#8a8a8a",
-    "in_review": "#c08a00",
-    "approved": "#2f7fd0",
-    "scheduled": "#8a63d2",
-    "sent": "#2e9b5a",
-    "partly_sent": "#c08a00",
-    "failed": "#d64545",
-    "expired": "#d64545",
-    "cancelled": "#8a8a8a",
-    "pending": "#8a63d2",
-    "sending": "#2f7fd0",
-    "needs_attention": "#d64545",
-    "retracted": "#8a8a8a",
-    "held": "#8a8a8a",
+#: Colours by role, one set per theme: the light set is darker so it reads on white.
+PALETTES: dict[bool, dict[str, str]] = {
+    True: {  # dark theme
+        "bad": "#ff6b6b",
+        "warn": "#e0a800",
+        "ok": "#4ebf71",
+        "info": "#4ea1ff",
+        "plan": "#b39ddb",
+        "muted": "#9e9e9e",
+    },
+    False: {  # light theme
+        "bad": "#c62828",
+        "warn": "#8a5a00",
+        "ok": "#1a7f37",
+        "info": "#0b5cad",
+        "plan": "#6a3fb5",
+        "muted": "#5f5f5f",
+    },
 }
-SEVERITY_COLOURS: dict[str, str] = {
-    "error": "#d64545",
-    "warning": "#c08a00",
-    "suggestion": "#2f7fd0",
+_STATE_ROLES = {
+    "draft": "muted",
+    "in_review": "warn",
+    "approved": "info",
+    "scheduled": "plan",
+    "sent": "ok",
+    "partly_sent": "warn",
+    "failed": "bad",
+    "expired": "bad",
+    "cancelled": "muted",
+    "pending": "plan",
+    "sending": "info",
+    "needs_attention": "bad",
+    "retracted": "muted",
+    "held": "muted",
 }
+_SEVERITY_ROLES = {"error": "bad", "warning": "warn", "suggestion": "info"}
+
+#: The palette in use, and the colour of each post or delivery state and severity.
+#: Updated in place by :func:`use_palette`, so importers always see the current one.
+COLOURS: dict[str, str] = {}
+STATE_COLOURS: dict[str, str] = {}
+SEVERITY_COLOURS: dict[str, str] = {}
+
+
+def use_palette(dark: bool) -> None:
+    """Switch every colour to the set that reads on a dark (or light) background."""
+    COLOURS.update(PALETTES[dark])
+    STATE_COLOURS.update({state: COLOURS[role] for state, role in _STATE_ROLES.items()})
+    SEVERITY_COLOURS.update({sev: COLOURS[role] for sev, role in _SEVERITY_ROLES.items()})
+
+
+use_palette(True)
 SEVERITY_MARKS: dict[str, str] = {"error": "✖", "warning": "▲", "suggestion": "●"}
 
 

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 
 from publisher.service import channels, pause, status, tui_queries
 from publisher.service.tui_queries import ChannelHealth
-from publisher.tui.format import STATE_COLOURS, when
+from publisher.tui.format import COLOURS, STATE_COLOURS, when
 from publisher.tui.screens.base import OyezScreen
 from publisher.tui.screens.prompt import Confirm, Prompt
 
@@ -87,12 +87,13 @@ class ChannelsScreen(OyezScreen):
 
     def _health(self, c: ChannelHealth) -> Text:
         if self.oyez.crisis is not None:
-            return Text("crisis pause", style="bold #d64545")
+            return Text("crisis pause", style=f"bold {COLOURS['bad']}")
         if c.paused:
-            return Text("paused", style="bold #d64545")
+            return Text("paused", style=f"bold {COLOURS['bad']}")
         if c.rate_limited_until is not None:
             return Text(
-                f"waits {when(c.rate_limited_until, self.oyez.tz, short=True)}", style="#c08a00"
+                f"waits {when(c.rate_limited_until, self.oyez.tz, short=True)}",
+                style=COLOURS["warn"],
             )
         return Text("ok", style=STATE_COLOURS["sent"])
 

@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from publisher.service import posts
 from publisher.service.views import PostView
-from publisher.tui.format import SEVERITY_COLOURS, SEVERITY_MARKS, STATE_COLOURS, when
+from publisher.tui.format import COLOURS, SEVERITY_COLOURS, SEVERITY_MARKS, STATE_COLOURS, when
 from publisher.tui.screens.post_actions import POST_BINDINGS, PostActions
 
 
@@ -61,7 +61,7 @@ class PostScreen(PostActions):
         self.query_one("#post-text", Static).update(escape(post.text))
         review = []
         if post.review_comment:
-            review.append(f"[#d64545]↩ sent back:[/] {escape(post.review_comment)}")
+            review.append(f"[{COLOURS['bad']}]↩ sent back:[/] {escape(post.review_comment)}")
         if post.approved_by:
             review.append(f"approved by {escape(post.approved_by)}")
         if post.override_reason:

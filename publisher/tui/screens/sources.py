@@ -20,7 +20,7 @@ from publisher.sources.tickets import ingest as tickets
 from publisher.sources.tickets.ingest import TicketView
 from publisher.sources.tips import cadences
 from publisher.sources.tips.cadences import CadenceView
-from publisher.tui.format import STATE_COLOURS, first_line, when
+from publisher.tui.format import COLOURS, STATE_COLOURS, first_line, when
 from publisher.tui.screens.base import OyezScreen
 
 T = TypeVar("T")
@@ -147,7 +147,7 @@ class SourcesScreen(OyezScreen):
             f"{f.entries_seen} entries seen, {f.posts_made} posts made, {f.waiting} waiting",
         ]
         if f.last_error:
-            lines.append(f"[#d64545]last error:[/] {escape(f.last_error)}")
+            lines.append(f"[{COLOURS['bad']}]last error:[/] {escape(f.last_error)}")
         detail.update("\n".join(lines))
 
     @on(DataTable.RowHighlighted, "#tips-table")

@@ -12,7 +12,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from publisher.guidelines import Finding
-from publisher.tui.format import SEVERITY_COLOURS, SEVERITY_MARKS
+from publisher.tui.format import COLOURS, SEVERITY_COLOURS, SEVERITY_MARKS
 
 
 class FindingsList(OptionList):
@@ -34,7 +34,7 @@ class FindingsList(OptionList):
         highlighted = self.highlighted
         self.clear_options()
         if not ordered:
-            self.add_option(Option(Text("✓ no findings", style="#2e9b5a"), disabled=True))
+            self.add_option(Option(Text("✓ no findings", style=COLOURS["ok"]), disabled=True))
             return
         for index, finding in enumerate(ordered):
             colour = SEVERITY_COLOURS[finding.severity.value]

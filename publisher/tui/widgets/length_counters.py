@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from publisher.guidelines import LengthInfo
+from publisher.tui.format import COLOURS
 
 
 class LengthCounters(Static):
@@ -21,6 +22,6 @@ class LengthCounters(Static):
         for name, info in lengths.items():
             if text:
                 text.append("  ·  ")
-            style = "bold #d64545" if not info.valid or info.length > info.limit else ""
+            style = f"bold {COLOURS['bad']}" if not info.valid or info.length > info.limit else ""
             text.append(f"{name} {info.length}/{info.limit}", style=style)
         self.update(text)

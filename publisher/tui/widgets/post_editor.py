@@ -9,13 +9,16 @@ from rich.style import Style
 from textual.widgets import TextArea
 
 from publisher.guidelines import Finding
+from publisher.tui.format import SEVERITY_COLOURS
 
-#: Highlight names → styles; underlined and coloured so they read on light and dark.
-FINDING_STYLES: dict[str, Style] = {
-    "oyez-error": Style(color="#d64545", underline=True, bold=True),
-    "oyez-warning": Style(color="#c08a00", underline=True),
-    "oyez-suggestion": Style(underline=True),
-}
+
+def finding_styles() -> dict[str, Style]:
+    """Highlight names → styles, underlined and in the current palette's colours."""
+    return {
+        "oyez-error": Style(color=SEVERITY_COLOURS["error"], underline=True, bold=True),
+        "oyez-warning": Style(color=SEVERITY_COLOURS["warning"], underline=True),
+        "oyez-suggestion": Style(underline=True),
+    }
 
 
 def line_spans(text: str, findings: Sequence[Finding]) -> dict[int, list[tuple[int, int, str]]]:
@@ -66,4 +69,4 @@ class PostEditor(TextArea):
 
     def _set_theme(self, theme: str) -> None:
         super()._set_theme(theme)
-        self._theme.syntax_styles = {**self._theme.syntax_styles, **FINDING_STYLES}
+        self._theme.syntax_styles = {**self._theme.syntax_styles, **finding_styles()}

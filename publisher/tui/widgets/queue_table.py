@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from publisher.service.tui_queries import QueuePage, QueueRow
-from publisher.tui.format import first_line, mark_text, state_text, when
+from publisher.tui.format import COLOURS, first_line, mark_text, state_text, when
 
 PAGE = 100
 #: Below this width the source and author columns are left out.
@@ -88,9 +88,9 @@ class QueueTable(DataTable[object]):
         if self._wide:
             cells += [row.source, row.author[:10]]
         if row.state == "draft" and row.review_comment:
-            cells.append(Text.assemble(("↩ ", "#d64545"), text[: max(0, width - 2)]))
+            cells.append(Text.assemble(("↩ ", COLOURS["bad"]), text[: max(0, width - 2)]))
         elif row.links:
-            cells.append(Text.assemble(("↗ ", "#2e9b5a"), text[: max(0, width - 2)]))
+            cells.append(Text.assemble(("↗ ", COLOURS["ok"]), text[: max(0, width - 2)]))
         else:
             cells.append(text)
         return cells

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from publisher.service.tui_queries import CalendarPost, CalendarWeek
-from publisher.tui.format import STATE_COLOURS
+from publisher.tui.format import COLOURS, STATE_COLOURS
 
 Cell = tuple[int, int]  # (hour row, day column)
 
@@ -79,7 +79,7 @@ class WeekGrid(DataTable[object]):
             if text:
                 text.append(" ")
             if len(found) > 1:
-                text.append(f"‼{label}", style="bold #d64545")
+                text.append(f"‼{label}", style=f"bold {COLOURS['bad']}")
             elif found:
                 mark = "●" if name in slot_channels else "◆"
                 text.append(f"{mark}{label}", style=STATE_COLOURS.get(found[0].state, ""))
