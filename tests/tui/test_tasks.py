@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from textual.widgets import Select, SelectionList
 
 from publisher.guidelines import Severity
 from publisher.service import posts
@@ -40,7 +41,7 @@ def test_a_draft_is_fixed_signed_off_slotted_and_sent(tui_ctx: Context, clock: C
             for spans in compose.query_one(PostEditor)._highlights.values()
             for _, _, name in spans
         )
-        compose.query_one("#channels").select("council")
+        compose.query_one("#channels", SelectionList).select("council")
         editor = compose.query_one(PostEditor)
         editor.select_all()
         await pilot.press(*keys("Bin collections move to Saturday this week."))
@@ -72,7 +73,7 @@ def test_a_draft_is_fixed_signed_off_slotted_and_sent(tui_ctx: Context, clock: C
         app.changed()  # wakes the in-process dispatcher
         table = app.screen.query_one(QueueTable)
         await wait_for(pilot, lambda: posts.get_post(tui_ctx, post.id).state == "sent")
-        app.screen.query_one("#state").value = "sent"
+        app.screen.query_one("#state", Select).value = "sent"
         await wait_for(pilot, lambda: bool(table.page.rows) and table.page.rows[0].state == "sent")
         [row] = table.page.rows
         assert row.links
