@@ -45,17 +45,27 @@ def new_pg_database(server: PostgresServer) -> str:
     return server.url(name)
 
 
+def drop_pg_database(server: PostgresServer, url: str) -> None:
+    """Drop a test database (even with connections left open), so the server stays small."""
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(server.url().replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated database URL: a SQLite file, then a PostgreSQL database."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'oyez.db'}"
         engine = make_engine(url)
         upgrade(engine)
         engine.dispose()
-        return url
+        yield url
+        return
     server: PostgresServer = request.getfixturevalue("pg_server")
-    return new_pg_database(server)
+    url = new_pg_database(server)
+    yield url
+    drop_pg_database(server, url)
 
 
 @pytest.fixture
