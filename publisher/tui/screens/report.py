@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import ClassVar
 
-from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -18,10 +16,13 @@ from publisher.service.report import Report
 from publisher.tui.screens.base import OyezScreen
 
 PERIODS = (7, 30, 90)
+#: Columns for a bar's label, and room kept for the figure after it.
+LABEL = 24
+NOTE = 18
 
 
 class ReportScreen(OyezScreen):
-    """Posts per channel per day, on-time rates, failure reasons, cadences and tickets."""
+    """The report's charts: posts per channel per day, on time, failures, cadences, tickets."""
 
     SECTION = "report"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -56,50 +57,25 @@ class ReportScreen(OyezScreen):
         )
 
     def _show(self, data: Report, days: int) -> None:
-        parts: list[Table | Text] = [
-            Text(
-                f"Last {days} days ({data.timezone}): {data.published} published  (d: 7/30/90 days)",
-                style="bold",
-            )
-        ]
-        per_day = Table("day", *data.channels, title="Published per day", title_justify="left")
-        for day in data.days[-14:]:
-            per_day.add_row(
-                day.strftime("%a %d %b"),
-                *(str(data.per_day.get((day, c), 0)) for c in data.channels),
-            )
-        parts.append(per_day)
-        on_time = Table(
-            "channel",
-            "sent",
-            "on time",
-            "rate",
-            title="On time (within a minute)",
-            title_justify="left",
+        """Draw the service's charts (the same ones ``oyez report`` prints) as text bars."""
+        width = max(10, self.size.width - 2 - LABEL - NOTE)
+        text = Text.assemble(
+            (f"Last {days} days", "bold"),
+            "  ",
+            (report.period(data), "dim"),
+            "  (d: 7/30/90 days)\n",
         )
-        for o in (*data.on_time, data.on_time_total):
-            on_time.add_row(
-                o.channel,
-                str(o.sent),
-                str(o.on_time),
-                f"{o.rate:.0%}" if o.rate is not None else "—",
-            )
-        parts.append(on_time)
-        if data.failures:
-            failures = Table(
-                "reason", "count", "example", title="Not published", title_justify="left"
-            )
-            for r in data.failures:
-                failures.add_row(r.reason, str(r.count), (r.example or "")[:60])
-            parts.append(failures)
-        if data.cadences:
-            tips = Table("cadence", "due", "sent", title="Tip cadences", title_justify="left")
-            for c in data.cadences:
-                tips.add_row(c.cadence, str(c.due), str(c.sent))
-            parts.append(tips)
-        if data.tickets:
-            tickets = Table("ticket", "posts", "published", title="Tickets", title_justify="left")
-            for t in data.tickets:
-                tickets.add_row(t.ticket, str(t.posts), str(t.published))
-            parts.append(tickets)
-        self.query_one("#report", Static).update(Group(*parts))
+        for chart in report.charts(data):
+            text.append(f"\n{chart.title}\n", style="bold underline")
+            if chart.legend:
+                for name, colour in chart.legend:
+                    text.append("■ ", style=colour).append(f"{name}  ")
+                text.append("\n")
+            if not chart.bars:
+                text.append(f"  {chart.empty}\n", style="dim")
+            for bar in chart.bars:
+                text.append(f"  {bar.label[: LABEL - 3]:<{LABEL - 3}} ")
+                for value, colour in bar.segments:
+                    text.append("█" * round(width * value / (chart.scale or 1)), style=colour)
+                text.append(f" {bar.note}\n")
+        self.query_one("#report", Static).update(text)
