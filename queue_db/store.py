@@ -16,7 +16,6 @@ from sqlalchemy import Engine, func, or_, update
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlmodel import Session, SQLModel, col, select
 
-from queue_db import migrate
 from queue_db.database import describe, make_engine
 from queue_db.errors import Conflict, DatabaseUnavailable, NotFound, SchemaOutOfDate
 from queue_db.models import Channel, Delivery, Event, Post, Setting, Worker
@@ -264,6 +263,8 @@ class Store:
     @classmethod
     def open(cls, url: str, *, migrate_schema: bool = False) -> Store:
         """Open ``url``; check (or apply, with ``migrate_schema``) the schema version."""
+        from queue_db import migrate  # deferred: alembic is slow to import
+
         store = cls(make_engine(url))
         try:
             if migrate_schema:

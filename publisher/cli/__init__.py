@@ -1,27 +1,55 @@
 """The ``oyez`` command line: one module per command group, all calling the service layer.
 
 Service errors become one line on stderr and a non-zero exit, never a traceback.
+
+Start-up is kept short by loading only the command module a call needs:
+:data:`COMMANDS` maps each top-level command to its module, and :func:`main`
+registers just that one (all of them for ``--help`` or an unknown word).
+``publisher.cli.app`` is the full application, built on first use.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from publisher.cli import channels_cmd, check, db_cmd, demo_cmd, posts_cmd, run_cmd, tui_cmd
-from publisher.cli import engine_cmd as engine_cmd
-from publisher.cli import export_cmd as export_cmd
-from publisher.cli import feeds_cmd as feeds_cmd
-from publisher.cli import import_cmd as import_cmd
-from publisher.cli import report_cmd as report_cmd
-from publisher.cli import serve_cmd as serve_cmd
-from publisher.cli import tickets_cmd as tickets_cmd
-from publisher.cli import tips_cmd as tips_cmd
 from publisher.cli.common import current_state, fail, state
 from publisher.errors import OyezError
-from publisher.guidelines import Target
+
+if TYPE_CHECKING:
+    from publisher.guidelines import Target
+
+#: Top-level command → the module under publisher.cli that registers it.
+COMMANDS: dict[str, str] = {
+    "init": "db_cmd",
+    "db": "db_cmd",
+    "channels": "channels_cmd",
+    "post": "posts_cmd",
+    "feeds": "feeds_cmd",
+    "tips": "tips_cmd",
+    "cadence": "tips_cmd",
+    "tickets": "tickets_cmd",
+    "serve": "serve_cmd",
+    "run": "run_cmd",
+    "slots": "engine_cmd",
+    "pause": "engine_cmd",
+    "resume": "engine_cmd",
+    "status": "engine_cmd",
+    "demo": "demo_cmd",
+    "tui": "tui_cmd",
+    "export": "export_cmd",
+    "prune-drafts": "export_cmd",
+    "import": "import_cmd",
+    "report": "report_cmd",
+    "check": "check",
+}
+#: Root options that take a value (so the command word can be found after them).
+_VALUED_ROOT_OPTIONS = ("--db", "--as")
 
 
 class OyezGroup(TyperGroup):
@@ -38,18 +66,7 @@ class OyezGroup(TyperGroup):
                 obj.close()
 
 
-app = typer.Typer(
-    cls=OyezGroup,
-    name="oyez",
-    help="oyez: a guideline-checked posting queue that publishes exactly once.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
-@app.callback()
-def root(
+def _root(
     ctx: typer.Context,
     db: Annotated[
         str | None,
@@ -74,25 +91,11 @@ def root(
     st.actor = actor
 
 
-db_cmd.register(app)
-channels_cmd.register(app)
-posts_cmd.register(app)
-feeds_cmd.register(app)
-tips_cmd.register(app)
-tickets_cmd.register(app)
-serve_cmd.register(app)
-run_cmd.register(app)
-engine_cmd.register(app)
-demo_cmd.register(app)
-tui_cmd.register(app)
-export_cmd.register(app)
-import_cmd.register(app)
-report_cmd.register(app)
-
-
 def _check_targets(names: list[str]) -> list[Target]:
     """``--to`` values: channel kinds, else channels configured in the database."""
     from channels.registry import kinds
+    from publisher.cli import check
+    from publisher.guidelines import Target
     from publisher.service.channels import get_channel
 
     known = set(kinds())
@@ -109,8 +112,52 @@ def _check_targets(names: list[str]) -> list[Target]:
     return targets
 
 
-check.register(app, resolve_targets=_check_targets)
+def make_app(modules: Sequence[str] | None = None) -> typer.Typer:
+    """The CLI with the given command modules (default: every one)."""
+    application = typer.Typer(
+        cls=OyezGroup,
+        name="oyez",
+        help="oyez: a guideline-checked posting queue that publishes exactly once.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    application.callback()(_root)
+    wanted = modules if modules is not None else list(dict.fromkeys(COMMANDS.values()))
+    for name in dict.fromkeys(wanted):
+        module = importlib.import_module(f"publisher.cli.{name}")
+        if name == "check":
+            module.register(application, resolve_targets=_check_targets)
+        else:
+            module.register(application)
+    return application
+
+
+def command_word(argv: Sequence[str]) -> str | None:
+    """The top-level command in ``argv``, skipping root options and their values."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg in _VALUED_ROOT_OPTIONS:
+            skip = True
+            continue
+        if arg.startswith("-"):
+            continue
+        return arg
+    return None
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        application = make_app()
+        globals()["app"] = application
+        return application
+    raise AttributeError(name)
 
 
 def main() -> None:
-    app()
+    word = command_word(sys.argv[1:])
+    module = COMMANDS.get(word or "")
+    make_app([module] if module else None)()

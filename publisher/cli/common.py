@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
 
 from publisher.errors import InvalidInput
-from publisher.service.context import Context, open_context
+
+if TYPE_CHECKING:
+    from publisher.service.context import Context
 
 console = Console()
 err_console = Console(stderr=True)
@@ -27,6 +29,8 @@ class State:
 
     def open(self, actor: str | None = None, *, migrate: bool = False) -> Context:
         if self._ctx is None:
+            from publisher.service.context import open_context  # deferred: start-up time
+
             self._ctx = open_context(self.db, actor or self.actor, migrate=migrate)
         elif actor:
             self._ctx.actor = actor

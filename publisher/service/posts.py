@@ -17,7 +17,6 @@ from publisher.errors import (
     InvalidInput,
     PermissionDenied,
 )
-from publisher.service import checks
 from publisher.service.context import Context
 from publisher.service.views import PostView
 from queue_db.models import Channel, Post
@@ -27,6 +26,21 @@ EDITABLE = ("draft", "in_review", "approved", "scheduled")
 CANCELLABLE = ("draft", "in_review", "approved", "scheduled")
 SOURCES = ("manual", "feed", "tip", "ticket", "import")
 MAX_TEXT = 100_000
+
+
+def _run_checks(
+    ctx: Context, text: str, targets: Sequence[tuple[str, str]], source: str
+) -> list[dict[str, Any]]:
+    # Imported on first use: the rule engine is slow to import, and most commands never check.
+    from publisher.service.checks import run
+
+    return run(ctx, text, targets, source)
+
+
+def _has_errors(findings: Sequence[dict[str, Any]]) -> bool:
+    from publisher.service.checks import has_errors
+
+    return has_errors(findings)
 
 
 def _view(tx: Tx, post: Post) -> PostView:
@@ -150,7 +164,7 @@ def edit_post(
         was = post.state
         to = "draft" if was == "draft" else "in_review"
         findings = (
-            checks.run(ctx, text, _channel_names(tx, post, channels), post.source)
+            _run_checks(ctx, text, _channel_names(tx, post, channels), post.source)
             if to == "in_review"
             else []
         )
@@ -193,10 +207,10 @@ def submit_post(ctx: Context, post_id: int) -> PostView:
         targets = _channel_names(tx, post)
         if not targets:
             raise InvalidInput(f"post {post_id} has no channels: add some with --to")
-        findings = checks.run(ctx, post.text, targets, post.source)
+        findings = _run_checks(ctx, post.text, targets, post.source)
         _move(tx, post, ("draft",), "in_review", "submit", findings=findings, review_comment=None)
         tx.log(ctx.actor, "submitted", post_id=post.id, findings=len(findings))
-        if _needs_no_signoff(ctx, post, targets) and not checks.has_errors(findings):
+        if _needs_no_signoff(ctx, post, targets) and not _has_errors(findings):
             _approve(ctx, tx, post, actor="oyez", reason=None)
         return _view(tx, post)
 
