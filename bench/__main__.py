@@ -39,22 +39,41 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores{mem}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
+MARK = "<!-- bench:{} -->"
+
+
+def previous_sections() -> dict[str, str]:
+    """Sections already in the report, by module, so a partial run keeps the others."""
+    if not OUT.exists():
+        return {}
+    found: dict[str, str] = {}
+    for part in OUT.read_text(encoding="utf-8").split("<!-- bench:")[1:]:
+        name, _, body = part.partition(" -->")
+        found[name.strip()] = body.strip("\n") + "\n"
+    return found
+
+
 def main(argv: list[str]) -> int:
     only = set(argv)
     modules = sorted(p.stem for p in (ROOT / "bench").glob("bench_*.py"))
-    sections: list[str] = []
+    kept = previous_sections()
+    bodies: dict[str, str] = {}
+    carried: list[str] = []
     failed = 0
     for name in modules:
         if only and name not in only and name.removeprefix("bench_") not in only:
+            if name in kept:
+                bodies[name] = kept[name]
+                carried.append(name)
             continue
         print(f"bench: running {name} …", flush=True)
         try:
             section: Section = importlib.import_module(f"bench.{name}").run()
-            sections.append(section.markdown())
+            bodies[name] = section.markdown()
         except Exception:
             failed += 1
             traceback.print_exc()
-            sections.append(
+            bodies[name] = (
                 f"## {name}\n\nThis benchmark failed to run; see the output of `make bench`.\n"
             )
     header = [
@@ -64,11 +83,13 @@ def main(argv: list[str]) -> int:
         "baseline run in the same process; compare ratios, not absolute times, across machines.",
         "",
         f"- machine: {machine()}",
-        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        "",
+        f"- date of this run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
     ]
+    if carried:
+        header.append(f"- kept from an earlier run (not re-run this time): {', '.join(carried)}")
+    sections = [f"{MARK.format(name)}\n{body}" for name, body in bodies.items()]
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text("\n".join(header) + "\n".join(sections), encoding="utf-8")
+    OUT.write_text("\n".join(header) + "\n\n" + "\n".join(sections), encoding="utf-8")
     print(f"bench: wrote {OUT.relative_to(ROOT)}")
     return 1 if failed else 0
 
