@@ -19,6 +19,15 @@ from publisher.service import archive
 from publisher.service.archive import Progress as ProgressFn
 from publisher.service.context import Context
 
+SinceOpt = Annotated[
+    str | None,
+    typer.Option("--since", help="From this day (YYYY-MM-DD) or time.", metavar="DATE"),
+]
+UntilOpt = Annotated[
+    str | None,
+    typer.Option("--until", help="Up to the end of this day, or this time.", metavar="DATE"),
+]
+
 
 @contextmanager
 def progress_bar(label: str) -> Iterator[ProgressFn | None]:
@@ -57,16 +66,8 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[
             str, typer.Option("--format", "-f", help="csv, json or jsonl.", metavar="FORMAT")
         ] = "csv",
-        since: Annotated[
-            str | None,
-            typer.Option("--since", help="From this day (YYYY-MM-DD) or time.", metavar="DATE"),
-        ] = None,
-        until: Annotated[
-            str | None,
-            typer.Option(
-                "--until", help="Up to the end of this day, or this time.", metavar="DATE"
-            ),
-        ] = None,
+        since: SinceOpt = None,
+        until: UntilOpt = None,
         channel: Annotated[
             str | None, typer.Option("--channel", help="Only this channel.", metavar="CH")
         ] = None,

@@ -16,7 +16,7 @@ import typer
 from rich.text import Text
 
 from publisher.cli.common import console, emit_json, state
-from publisher.cli.export_cmd import parse_period
+from publisher.cli.export_cmd import SinceOpt, UntilOpt, parse_period
 from publisher.errors import InvalidInput
 from publisher.service.report import Chart, Report, build_report, charts, period
 
@@ -141,15 +141,8 @@ def register(app: typer.Typer) -> None:
     @app.command("report")
     def report(
         ctx: typer.Context,
-        since: Annotated[
-            str | None, typer.Option("--since", help="From this day or time.", metavar="DATE")
-        ] = None,
-        until: Annotated[
-            str | None,
-            typer.Option(
-                "--until", help="Up to the end of this day, or this time.", metavar="DATE"
-            ),
-        ] = None,
+        since: SinceOpt = None,
+        until: UntilOpt = None,
         fmt: Annotated[
             str, typer.Option("--format", "-f", help="text, html or png.", metavar="FORMAT")
         ] = "text",
