@@ -102,3 +102,8 @@ def test_templates_fill_fields_and_fit_the_shortest_network() -> None:
 def test_unsafe_or_unknown_placeholders_are_refused(template: str, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
         templates.check_template(template)
+
+
+def test_render_refuses_a_template_that_was_never_checked() -> None:
+    with pytest.raises(InvalidInput, match="unknown placeholder"):
+        templates.render("{id.__class__}", {"id": "TT-1"})

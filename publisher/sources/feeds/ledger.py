@@ -27,7 +27,7 @@ from typing import Any
 
 from publisher.sources.feeds import keys
 from publisher.sources.feeds.parse import ParsedEntry
-from publisher.sources.feeds.template import shorten
+from publisher.sources.templating import shorten
 from queue_db import feeds_store
 from queue_db.feeds_models import Feed
 from queue_db.feeds_store import LedgerRow

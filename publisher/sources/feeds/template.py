@@ -1,34 +1,40 @@
-"""The post template: ``{title}``, ``{link}``, ``{summary:.120}``, ``{author}``, ``{tags}``.
+"""The feed post template: ``{title}``, ``{link}``, ``{summary:.120}``, ``{author}``, ``{tags}``.
 
-The language is safe by construction: a template is parsed once into literal
-text and field references, and rendering joins strings. It never calls
-``str.format`` on feed data, so there is no attribute access, no indexing and
-no code: ``{title.__class__}`` or ``{link[0]}`` is refused when the feed is
-added. The only format spec is a length, ``.N``, which shortens the value at
-a word boundary with an ellipsis (the ellipsis counts within N).
+The language is :mod:`publisher.sources.templating`'s, safe by construction:
+``{title.__class__}`` or ``{link[0]}`` is refused when the feed is added, and
+feed data is never formatted as a template. The only format spec is a
+length, ``.N``. What is the feed's own: its fields, that a template must use
+one of them, and :meth:`Template.fit`, which drops hashtags and then shortens
+the summary until the post fits its channels.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from string import Formatter
 
 from publisher.errors import InvalidInput
+from publisher.sources import templating
 from publisher.sources.feeds.text import tidy
+from publisher.sources.templating import ELLIPSIS, Field, Part, Problem, Syntax, shorten
+
+# ELLIPSIS, Field and shorten are the shared language's, re-exported for existing callers.
+__all__ = [
+    "DEFAULT",
+    "ELLIPSIS",
+    "FIELDS",
+    "MAX_TEMPLATE",
+    "SYNTAX",
+    "EntryText",
+    "Field",
+    "Template",
+    "shorten",
+]
 
 FIELDS = ("title", "link", "summary", "author", "tags")
 DEFAULT = "{title} {link}"
 MAX_TEMPLATE = 2000
-_SPEC = re.compile(r"^\.(\d{1,5})$")
-ELLIPSIS = "…"
-
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    limit: int | None = None
+SYNTAX = Syntax(fields=FIELDS, max_chars=MAX_TEMPLATE, lengths=True)
 
 
 @dataclass(frozen=True)
@@ -42,63 +48,41 @@ class EntryText:
     tags: tuple[str, ...] = ()
 
 
-def shorten(text: str, limit: int) -> str:
-    """``text`` in at most ``limit`` characters, cut at a word boundary with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    if limit <= len(ELLIPSIS):
-        return ELLIPSIS[:limit]
-    cut = text[: limit - len(ELLIPSIS)]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:.-–—") + ELLIPSIS
+def _explain(source: str, problem: Problem) -> str:
+    name = problem.name
+    match problem.kind:
+        case "empty":
+            return "the template is empty (e.g. --template '{title} {link}')"
+        case "too long":
+            return f"the template is longer than {MAX_TEMPLATE} characters"
+        case "malformed":
+            return f"template {source!r}: {problem.detail} (write {{{{ or }}}} for a brace)"
+        case "unknown field":
+            return (
+                f"template field {{{name}}} is not allowed: use only "
+                + ", ".join(f"{{{f}}}" for f in FIELDS)
+                + " (no attributes, indexes or code)"
+            )
+        case "conversion":
+            return f"template field {{{name}!{problem.conversion}}}: no conversions"
+        case "format":
+            return (
+                f"template field {{{name}:{problem.spec}}}: the only format is a length, "
+                f"e.g. {{{name}:.120}}"
+            )
 
 
 class Template:
     """A parsed template. Build it with :meth:`parse`; rendering never fails."""
 
-    def __init__(self, parts: list[str | Field], source: str) -> None:
-        self.parts = parts
+    def __init__(self, parts: Sequence[Part], source: str) -> None:
+        self.parts = tuple(parts)
         self.source = source
 
     @classmethod
     def parse(cls, source: str) -> Template:
         """Parse ``source``; raise :class:`InvalidInput` with one line naming the problem."""
-        if not source.strip():
-            raise InvalidInput("the template is empty (e.g. --template '{title} {link}')")
-        if len(source) > MAX_TEMPLATE:
-            raise InvalidInput(f"the template is longer than {MAX_TEMPLATE} characters")
-        try:
-            pieces = list(Formatter().parse(source))
-        except ValueError as exc:
-            raise InvalidInput(
-                f"template {source!r}: {exc} (write {{{{ or }}}} for a brace)"
-            ) from None
-        parts: list[str | Field] = []
-        for literal, name, spec, conversion in pieces:
-            if literal:
-                parts.append(literal)
-            if name is None:
-                continue
-            if name not in FIELDS:
-                raise InvalidInput(
-                    f"template field {{{name}}} is not allowed: use only "
-                    + ", ".join(f"{{{f}}}" for f in FIELDS)
-                    + " (no attributes, indexes or code)"
-                )
-            if conversion:
-                raise InvalidInput(f"template field {{{name}!{conversion}}}: no conversions")
-            limit = None
-            if spec:
-                match = _SPEC.match(spec)
-                if not match or int(match.group(1)) == 0:
-                    raise InvalidInput(
-                        f"template field {{{name}:{spec}}}: the only format is a length, "
-                        f"e.g. {{{name}:.120}}"
-                    )
-                limit = int(match.group(1))
-            parts.append(Field(name, limit))
+        parts = templating.parse(source, SYNTAX, lambda problem: _explain(source, problem))
         if not any(isinstance(p, Field) for p in parts):
             raise InvalidInput(f"template {source!r} uses no field: add {{title}} or {{link}}")
         return cls(parts, source)
@@ -116,14 +100,7 @@ class Template:
             "author": entry.author,
             "tags": " ".join(entry.tags if tags is None else tags),
         }
-        out: list[str] = []
-        for part in self.parts:
-            if isinstance(part, str):
-                out.append(part)
-                continue
-            value = values[part.name]
-            out.append(shorten(value, part.limit) if part.limit else value)
-        return tidy("".join(out))
+        return tidy(templating.render(self.parts, values))
 
     def fit(self, entry: EntryText, fits: Callable[[str], bool]) -> str:
         """Render so that ``fits`` accepts the text, if it can be done.
