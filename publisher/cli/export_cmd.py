@@ -30,9 +30,9 @@ UntilOpt = Annotated[
 
 
 @contextmanager
-def progress_bar(label: str) -> Iterator[ProgressFn | None]:
+def progress_bar(label: str, *, enabled: bool = True) -> Iterator[ProgressFn | None]:
     """A progress callback drawing a bar on stderr, or ``None`` when stderr is no terminal."""
-    if not err_console.is_terminal:
+    if not enabled or not err_console.is_terminal:
         yield None
         return
     columns = (
@@ -88,7 +88,10 @@ def register(app: typer.Typer) -> None:
         if fmt not in archive.FORMATS:
             raise InvalidInput(f"unknown format {fmt!r} (one of {', '.join(archive.FORMATS)})")
         query = archive.ArchiveQuery(since_at, until_at, channel, include_audit)
-        with progress_bar("exporting") as progress:
+        # A bar on the terminal the records are streaming to would be torn by them.
+        with progress_bar(
+            "exporting", enabled=output is not None or not sys.stdout.isatty()
+        ) as progress:
             if output is None:
                 count = archive.export_archive(
                     context, sys.stdout, query, fmt, bom=bom, progress=progress
