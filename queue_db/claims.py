@@ -1,4 +1,4 @@
-"""Claiming and settling deliveries: the queries behind exactly-once publishing.
+"""Claiming deliveries and leases: the queries behind exactly-once publishing.
 
 A delivery moves ``pending`` → ``sending`` (claimed, with a lease, committed
 before any network call) → ``sent`` | ``failed`` | back to ``pending`` for a
@@ -10,36 +10,57 @@ A claim is one statement. On PostgreSQL the candidates are locked with
 ``FOR UPDATE SKIP LOCKED`` so concurrent workers never wait on or take each
 other's rows; SQLite ignores that clause, so the outer condition on the state
 is what makes it safe there (SQLite runs one writer at a time, and the rows
-returned say who won). Settling checks the lease owner, so a worker whose lease
-was taken over cannot overwrite what another worker decided.
+returned say who won). Writing outcomes lives in :mod:`queue_db.engine_outcomes`
+(``settle``, ``roll_up``, ``load`` are re-exported here).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Update, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import col
 
+from queue_db.engine_outcomes import (
+    FINAL,
+    Sent,
+    load,
+    load_many,
+    release,
+    roll_up,
+    settle,
+    settle_sent,
+)
 from queue_db.models import Channel, Delivery, Post
 from queue_db.store import Tx
-from queue_db.types import utcnow
+from queue_db.types import UTCDateTime
 
-#: Delivery states in which nothing more will happen without a person.
-FINAL = ("sent", "failed", "expired", "cancelled", "retracted", "needs_attention")
+__all__ = [
+    "FINAL",
+    "Sent",
+    "claim_due",
+    "claim_unknown",
+    "expire_late",
+    "lease_owners",
+    "load",
+    "load_many",
+    "mark_unknown",
+    "next_due",
+    "release",
+    "renew_leases",
+    "roll_up",
+    "settle",
+    "settle_sent",
+]
+
 #: States of a delivery that still has to go out (or be reconciled).
 OPEN = ("pending", "sending", "unknown")
-
-
-def _ready_channels(now: datetime) -> Select[Any]:
-    return select(col(Channel.id)).where(
-        col(Channel.paused).is_(False),
-        or_(col(Channel.rate_limited_until).is_(None), col(Channel.rate_limited_until) <= now),
-    )
 
 
 def _is_urgent(urgent_sources: Collection[str]) -> ColumnElement[bool]:
@@ -53,27 +74,41 @@ def _urgent_posts(urgent_sources: Collection[str]) -> Select[Any]:
     return select(col(Post.id)).where(_is_urgent(urgent_sources))
 
 
-def _claim(
-    tx: Tx,
-    state: str,
-    owner: str,
-    now: datetime,
-    *,
-    limit: int,
-    lease: timedelta,
-    urgent_only: bool,
-    urgent_sources: Collection[str],
-) -> list[int]:
+def _state_is(state: str) -> ColumnElement[bool]:
+    """``state = :state`` that the planner checks per row rather than by index.
+
+    Beside ``id IN (…)`` SQLite would otherwise walk the state index over every
+    pending row of a long queue; ``state || ''`` makes it look rows up by id.
+    """
+    return col(Delivery.state).concat("") == state
+
+
+@functools.cache
+def _claim_statement(state: str, urgent_only: bool, postgres: bool) -> Update:
+    """The claim for ``state``, built once per shape; values are bound at execution.
+
+    Parameters: ``now``, ``owner``, ``until`` (the lease), ``limit`` and, with
+    ``urgent_only``, ``sources``.
+    """
+    now: BindParameter[datetime] = bindparam("now", type_=UTCDateTime())
     candidates = (
         select(col(Delivery.id))
         .join(Post, col(Post.id) == col(Delivery.post_id))
         .where(
             col(Delivery.state) == state,
             col(Delivery.next_attempt_at) <= now,
-            col(Delivery.channel_id).in_(_ready_channels(now)),
+            col(Delivery.channel_id).in_(
+                select(col(Channel.id)).where(
+                    col(Channel.paused).is_(False),
+                    or_(
+                        col(Channel.rate_limited_until).is_(None),
+                        col(Channel.rate_limited_until) <= now,
+                    ),
+                )
+            ),
         )
         .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
     if state == "pending":
         # A post past its grace period expires; it never goes out late.
@@ -90,22 +125,46 @@ def _claim(
             )
         )
     if urgent_only:
-        candidates = candidates.where(_is_urgent(urgent_sources))
-    if tx.session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.where(
+            or_(
+                col(Post.urgent).is_(True),
+                col(Post.source).in_(bindparam("sources", expanding=True)),
+            )
+        )
+    if postgres:
         candidates = candidates.with_for_update(skip_locked=True, of=Delivery)
-    statement = (
+    return (
         update(Delivery)
-        .where(col(Delivery.id).in_(candidates.scalar_subquery()), col(Delivery.state) == state)
+        .where(col(Delivery.id).in_(candidates.scalar_subquery()), _state_is(state))
         .values(
             state="sending",
-            lease_owner=owner,
-            lease_expires_at=now + lease,
+            lease_owner=bindparam("owner"),
+            lease_expires_at=bindparam("until"),
             attempts=col(Delivery.attempts) + 1,
             updated_at=now,
         )
         .returning(col(Delivery.id))
     )
-    return sorted(int(row[0]) for row in tx.session.execute(statement))
+
+
+def _claim(
+    tx: Tx,
+    state: str,
+    owner: str,
+    now: datetime,
+    *,
+    limit: int,
+    lease: timedelta,
+    urgent_only: bool,
+    urgent_sources: Collection[str],
+) -> list[int]:
+    postgres = tx.session.get_bind().dialect.name == "postgresql"
+    params: dict[str, Any] = {"now": now, "owner": owner, "until": now + lease, "limit": limit}
+    if urgent_only:
+        params["sources"] = list(urgent_sources) or [""]
+    statement = _claim_statement(state, urgent_only, postgres)
+    rows = tx.session.connection().execute(statement, params)
+    return sorted(int(row[0]) for row in rows)
 
 
 def claim_due(
@@ -172,7 +231,7 @@ def mark_unknown(tx: Tx, now: datetime, dead_owners: Sequence[str] = ()) -> list
         stale = or_(stale, col(Delivery.lease_owner).in_(list(dead_owners)))
     statement = (
         update(Delivery)
-        .where(col(Delivery.state) == "sending", stale)
+        .where(_unlocked(tx, col(Delivery.state) == "sending", stale))
         .values(
             state="unknown",
             next_attempt_at=now,
@@ -197,65 +256,36 @@ def lease_owners(tx: Tx) -> list[str]:
     return sorted(str(r[0]) for r in rows)
 
 
-def renew_leases(tx: Tx, owner: str, until: datetime) -> int:
-    """Extend every lease ``owner`` holds (its worker is alive and still working on them)."""
-    result = tx.session.execute(
-        update(Delivery)
-        .where(col(Delivery.state) == "sending", col(Delivery.lease_owner) == owner)
-        .values(lease_expires_at=until)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-def release(
-    tx: Tx, delivery_ids: Sequence[int], owner: str, now: datetime, *, state: str = "pending"
-) -> int:
-    """Hand claimed deliveries that were never tried back to ``state`` (attempt not counted)."""
+def renew_leases(tx: Tx, owner: str, until: datetime, delivery_ids: Collection[int]) -> int:
+    """Extend the leases ``owner`` holds on ``delivery_ids`` (it is alive and working on them)."""
     if not delivery_ids:
         return 0
     result = tx.session.execute(
         update(Delivery)
         .where(
-            col(Delivery.id).in_(list(delivery_ids)),
-            col(Delivery.state) == "sending",
-            col(Delivery.lease_owner) == owner,
+            _unlocked(
+                tx,
+                col(Delivery.id).in_(sorted(delivery_ids)),
+                col(Delivery.state) == "sending",
+                col(Delivery.lease_owner) == owner,
+            )
         )
-        .values(
-            state=state,
-            lease_owner=None,
-            lease_expires_at=None,
-            attempts=col(Delivery.attempts) - 1,
-            updated_at=now,
-        )
+        .values(lease_expires_at=until)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def load(tx: Tx, delivery_id: int) -> tuple[Delivery, Post, Channel]:
-    row = tx.session.execute(
-        select(Delivery, Post, Channel)
-        .join(Post, col(Post.id) == Delivery.post_id)
-        .join(Channel, col(Channel.id) == Delivery.channel_id)
-        .where(col(Delivery.id) == delivery_id)
-    ).one()
-    return row[0], row[1], row[2]
+def _unlocked(tx: Tx, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Rows matching ``conditions`` that no other transaction holds (PostgreSQL).
 
-
-def settle(tx: Tx, delivery_id: int, owner: str, **values: Any) -> bool:
-    """Write the outcome of a claimed delivery, if ``owner`` still holds its lease."""
-    values.setdefault("updated_at", utcnow())
-    values.setdefault("lease_owner", None)
-    values.setdefault("lease_expires_at", None)
-    result = tx.session.execute(
-        update(Delivery)
-        .where(
-            col(Delivery.id) == delivery_id,
-            col(Delivery.state) == "sending",
-            col(Delivery.lease_owner) == owner,
-        )
-        .values(**values)
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    Lease housekeeping never waits on a row being settled: that row is about to
+    leave ``sending`` anyway, and waiting could deadlock with the settling
+    transaction. SQLite has one writer at a time, so it needs no such care.
+    """
+    if tx.session.get_bind().dialect.name != "postgresql":
+        return and_(*conditions)
+    free = select(col(Delivery.id)).where(*conditions).with_for_update(skip_locked=True)
+    return col(Delivery.id).in_(free.scalar_subquery())
 
 
 def next_due(
@@ -324,37 +354,6 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def roll_up(tx: Tx, post_id: int) -> str | None:
-    """Set a post's state from its deliveries once none is still in flight."""
-    states = [
-        str(s)
-        for (s,) in tx.session.execute(
-            select(col(Delivery.state)).where(col(Delivery.post_id) == post_id)
-        )
-    ]
-    if not states or any(s not in FINAL for s in states):
-        return None
-    live = [s for s in states if s != "cancelled"]
-    sent = sum(1 for s in live if s in ("sent", "retracted"))
-    if sent == len(live) and live:
-        new = "sent"
-    elif sent:
-        new = "partly_sent"
-    elif all(s == "expired" for s in live) and live:
-        new = "expired"
-    else:
-        new = "failed"
-    tx.session.execute(
-        update(Post)
-        .where(
-            col(Post.id) == post_id,
-            col(Post.state).in_(("scheduled", "sent", "partly_sent", "failed", "expired")),
-        )
-        .values(state=new, updated_at=utcnow())
-    )
-    return new
-
-
 def expire_late(tx: Tx, now: datetime) -> list[int]:
     """End due ``pending`` deliveries of posts past their expiry; return the affected post ids.
 
@@ -375,7 +374,7 @@ def expire_late(tx: Tx, now: datetime) -> list[int]:
         return []
     tx.session.execute(
         update(Delivery)
-        .where(col(Delivery.id).in_([r[0] for r in rows]), col(Delivery.state) == "pending")
+        .where(col(Delivery.id).in_([r[0] for r in rows]), _state_is("pending"))
         .values(
             state="expired",
             error_kind="expired",

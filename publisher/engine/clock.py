@@ -28,6 +28,10 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 log = logging.getLogger("oyez.engine")
+#: The scheduler's own log. A heartbeat skipped because the last one still runs
+#: is no news, so only errors (a job that raised) are shown.
+scheduler_log = logging.getLogger("oyez.engine.clock")
+scheduler_log.setLevel(logging.ERROR)
 
 
 class Clock:
@@ -39,6 +43,7 @@ class Clock:
             executors={"default": ThreadPoolExecutor(max_workers=threads)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC,
+            logger=scheduler_log,
         )
 
     def start(self) -> None:

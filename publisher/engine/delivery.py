@@ -21,6 +21,7 @@ import random
 import socket
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from channels.base import Rendered
@@ -37,6 +38,23 @@ log = logging.getLogger("oyez.engine")
 
 #: How long a reply waits for the post it threads under before looking again.
 THREAD_WAIT = timedelta(seconds=5)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed delivery, loaded and rendered, ready to publish or reconcile."""
+
+    delivery: Delivery
+    post: Post
+    channel: Channel
+    rendered: Rendered
+    #: The post it replies to has not reached this channel yet.
+    waiting_parent: bool
+
+    @property
+    def delivery_id(self) -> int:
+        assert self.delivery.id is not None
+        return self.delivery.id
 
 
 def worker_name() -> str:
@@ -93,8 +111,12 @@ class Deliverer:
         self.pool = ChannelPool(ctx, build)
         self.lease = timedelta(seconds=ctx.settings.delivery.lease_seconds)
         self.settler = Settler(ctx, owner, rng or random.Random())
+        #: Deliveries claimed by the batch under way: the ones whose leases the
+        #: heartbeat renews. Anything else this worker once held may expire.
+        self.in_flight: set[int] = set()
 
     def close(self) -> None:
+        self.settler.close()
         self.pool.close()
 
     # -- one round ---------------------------------------------------------------------
@@ -116,11 +138,16 @@ class Deliverer:
                 break
         return outcome
 
-    def recover(self) -> list[int]:
-        """Mark ``sending`` rows of dead workers and expired leases as ``unknown``."""
+    def recover(self, *, mine: bool = False) -> list[int]:
+        """Mark ``sending`` rows of dead workers and expired leases as ``unknown``.
+
+        ``mine``: this worker's own too (after a round failed half-way).
+        """
         now = self.ctx.clock()
         with self.ctx.tx() as tx:
             dead = dead_owners(claims.lease_owners(tx), self.owner)
+            if mine:
+                dead.append(self.owner)
             ids = claims.mark_unknown(tx, now, dead)
             if ids:
                 tx.log("oyez", "stalled", count=len(ids), dead_workers=dead)
@@ -140,7 +167,7 @@ class Deliverer:
     def _batch(
         self,
         state: str,
-        handle: Callable[[int], Outcome],
+        handle: Callable[[Claimed], Outcome],
         stop: threading.Event,
         outcome: Outcome,
     ) -> int:
@@ -160,12 +187,29 @@ class Deliverer:
                     urgent_only=crisis is not None,
                     urgent_sources=settings.urgent_sources,
                 )
+        if not ids:
+            return 0
+        self.in_flight = set(ids)
+        # Load the whole batch in one go: one query instead of one per delivery.
+        with self.ctx.tx() as tx:
+            batch = [
+                Claimed(d, p, c, render(tx, d, p, c), parent_in_flight(tx, p, c))
+                for d, p, c in claims.load_many(tx, ids)
+            ]
         self.settler.blocked.clear()
-        for index, delivery_id in enumerate(ids):
-            if stop.is_set():
-                self._release(ids[index:], state)
-                break
-            outcome.add(handle(delivery_id))
+        try:
+            for index, claimed in enumerate(batch):
+                if stop.is_set():
+                    self._release([c.delivery_id for c in batch[index:]], state)
+                    break
+                if claimed.channel.id in self.settler.blocked:
+                    # Rate-limited, paused or holding for an unknown outcome in this batch.
+                    self._release([claimed.delivery_id], state)
+                    continue
+                outcome.add(handle(claimed))
+            outcome.add(self.settler.drain())
+        finally:
+            self.in_flight = set()
         return len(ids)
 
     def _release(self, ids: Sequence[int], state: str) -> None:
@@ -174,32 +218,26 @@ class Deliverer:
 
     # -- publishing --------------------------------------------------------------------
 
-    def deliver(self, delivery_id: int) -> Outcome:
+    def deliver(self, claimed: Claimed) -> Outcome:
         """Publish one claimed delivery and settle it."""
-        with self.ctx.tx() as tx:
-            delivery, post, channel_row = claims.load(tx, delivery_id)
-            rendered = render(tx, delivery, post, channel_row)
-            waiting_parent = parent_in_flight(tx, post, channel_row)
-        if channel_row.id in self.settler.blocked:
-            self._release([delivery_id], "pending")
-            return Outcome()
+        delivery, post, channel_row = claimed.delivery, claimed.post, claimed.channel
         now = self.ctx.clock()
         opens = self._opens_at(channel_row, post, now)
         if opens is not None:
             return self.settler.defer(delivery, opens, "waiting: quiet hours or a blackout date")
-        if waiting_parent:
+        if claimed.waiting_parent:
             return self.settler.defer(
                 delivery, now + THREAD_WAIT, "waiting for the post it replies to"
             )
         try:
-            receipt = self.pool.get(channel_row).publish(rendered)
+            receipt = self.pool.get(channel_row).publish(claimed.rendered)
         except ChannelError as exc:
             return self.settler.error(delivery, channel_row, exc)
         except Exception as exc:  # a library bug must not lose the delivery
-            log.exception("unexpected error publishing delivery %s", delivery_id)
+            log.exception("unexpected error publishing delivery %s", delivery.id)
             unknown = OutcomeUnknown(f"unexpected {type(exc).__name__} while publishing")
             return self.settler.error(delivery, channel_row, unknown)
-        return self.settler.sent(delivery, receipt, rendered)
+        return self.settler.sent(delivery, receipt, claimed.rendered)
 
     def _opens_at(self, channel: Channel, post: Post, now: datetime) -> datetime | None:
         """When a non-urgent post may go out on ``channel``, if not now."""
@@ -218,15 +256,9 @@ class Deliverer:
 
     # -- unknown outcomes --------------------------------------------------------------
 
-    def reconcile(self, delivery_id: int) -> Outcome:
+    def reconcile(self, claimed: Claimed) -> Outcome:
         """Ask the channel whether an ``unknown`` delivery went out, and settle it."""
-        with self.ctx.tx() as tx:
-            delivery, post, channel_row = claims.load(tx, delivery_id)
-            rendered = render(tx, delivery, post, channel_row)
-        if channel_row.id in self.settler.blocked:
-            self._release([delivery_id], "unknown")
-            return Outcome()
-        return self.check(delivery, channel_row, rendered)
+        return self.check(claimed.delivery, claimed.channel, claimed.rendered)
 
     def check(self, delivery: Delivery, channel_row: Channel, rendered: Rendered) -> Outcome:
         try:

@@ -12,6 +12,7 @@ database: claims are atomic, so each (post, channel) goes out once.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
@@ -29,7 +30,7 @@ from publisher.engine.delivery import Deliverer, next_wakeup, worker_name
 from publisher.engine.outcome import Outcome
 from publisher.engine.pool import Builder
 from publisher.engine.wakeup import Watcher
-from publisher.errors import OyezError
+from publisher.errors import OyezError, StorageProblem
 from publisher.service.context import Context
 from publisher.sources.base import SOURCE_MODULES, Producer
 from queue_db import claims, engine_store
@@ -40,6 +41,8 @@ log = logging.getLogger("oyez.engine")
 
 #: Longest sleep without news, in case a notification was lost.
 SAFETY_SLEEP = 300.0
+#: Longest wait before trying again after the database failed a round, in seconds.
+MAX_DB_BACKOFF = 30.0
 #: Workers drop the rows of workers silent for this long.
 FORGET_AFTER = timedelta(days=1)
 
@@ -95,6 +98,7 @@ class Dispatcher:
         self._rearm: queue.SimpleQueue[tuple[Producer, datetime]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._clock = Clock()
+        self._deliverer: Deliverer | None = None
         self._watcher = Watcher(ctx.store.engine, self.wake)
         lease = ctx.settings.delivery.lease_seconds
         self.beat_seconds = min(10.0, max(0.2, lease / 3))
@@ -135,12 +139,24 @@ class Dispatcher:
         """Deliver until stopped or ``duration`` seconds pass; ``once``: one round, then return."""
         deadline = time.monotonic() + duration if duration is not None else None
         deliverer = Deliverer(self.ctx, self.name, batch=self.batch, build=self.build)
+        self._deliverer = deliverer
         self._begin(producers=not once)
+        failures = 0
         try:
             while not self._stop.is_set():
                 self._wake.clear()
                 self._producer_chores()
-                outcome = deliverer.run_once(stop=self._stop)
+                try:
+                    outcome = deliverer.run_once(stop=self._stop)
+                except StorageProblem as exc:
+                    # The database went away or a transaction was aborted half-way.
+                    failures += 1
+                    wait = min(MAX_DB_BACKOFF, 0.5 * 2**failures)
+                    log.warning("delivery round failed (%s); retrying in %.0f s", exc, wait)
+                    self._abandon(deliverer)
+                    self._wake.wait(wait)
+                    continue
+                failures = 0
                 self.total.add(outcome)
                 if self.on_round is not None and outcome.busy:
                     self.on_round(outcome)
@@ -157,6 +173,14 @@ class Dispatcher:
             self._end()
             deliverer.close()
         return self.total
+
+    def _abandon(self, deliverer: Deliverer) -> None:
+        """Leave what the failed round held to reconciliation: its outcome is unknown."""
+        deliverer.in_flight = set()
+        # If the database is still away, the leases are no longer renewed: they
+        # run out and whichever worker comes next recovers them.
+        with contextlib.suppress(StorageProblem):
+            deliverer.recover(mine=True)
 
     def _sleep_for(self, outcome: Outcome) -> float:
         due = next_wakeup(self.ctx)
@@ -200,7 +224,9 @@ class Dispatcher:
         try:
             with self.ctx.tx() as tx:
                 engine_store.beat(tx, self.name, pid, host, now)
-                claims.renew_leases(tx, self.name, now + lease)
+                if self._deliverer is not None:
+                    held = set(self._deliverer.in_flight)
+                    claims.renew_leases(tx, self.name, now + lease, held)
                 engine_store.prune_workers(tx, now - FORGET_AFTER)
         except OyezError as exc:
             log.warning("heartbeat failed: %s", exc)

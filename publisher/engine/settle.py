@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,6 +33,7 @@ from channels.errors import (
     Retryable,
 )
 from publisher.engine.outcome import Outcome
+from publisher.errors import StorageProblem
 from publisher.service.context import Context
 from queue_db import claims
 from queue_db.models import Channel, Delivery
@@ -37,6 +41,10 @@ from queue_db.store import Tx
 
 log = logging.getLogger("oyez.engine")
 
+#: Published deliveries recorded together in one transaction, in the background.
+GROUP = 8
+#: Tries at writing a group of sent deliveries before giving up (the daemon goes on).
+WRITE_ATTEMPTS = 3
 #: Wait used when a 429 names no reset time.
 DEFAULT_RATE_WAIT = timedelta(minutes=1)
 
@@ -48,15 +56,49 @@ def backoff(attempts: int, cap_seconds: float, rng: random.Random | None = None)
 
 
 class Settler:
-    """Settles deliveries claimed by ``owner``; remembers channels blocked in this batch."""
+    """Settles deliveries claimed by ``owner``; remembers channels blocked in this batch.
 
-    def __init__(self, ctx: Context, owner: str, rng: random.Random) -> None:
+    Successes are written by a background thread while the next delivery is
+    on the network (``pipeline``); :meth:`drain` waits for those writes and
+    returns what they did. Until then a published delivery stays ``sending``
+    under its lease, so a crash in between leaves it to reconciliation, which
+    finds the post: the commit order of the promise is unchanged.
+    """
+
+    def __init__(
+        self, ctx: Context, owner: str, rng: random.Random, *, pipeline: bool = True
+    ) -> None:
         self.ctx = ctx
         self.owner = owner
         self.rng = rng
         #: Channels rate-limited or paused during the current batch: the rest of
         #: the batch for them is handed back untried.
         self.blocked: set[int] = set()
+        self._writer = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="oyez-settle")
+            if pipeline
+            else None
+        )
+        self._writes: list[Future[Outcome]] = []
+        self._queued: list[claims.Sent] = []
+        self._lock = threading.Lock()
+
+    def drain(self) -> Outcome:
+        """Write what is queued, wait for every background write; their outcome.
+
+        Raises the first write's error.
+        """
+        if self._writer is not None and self._queued:
+            self._writes.append(self._writer.submit(self._flush))
+        total = Outcome()
+        writes, self._writes = self._writes, []
+        for write in writes:
+            total.add(write.result())
+        return total
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
 
     def _settle(self, tx: Tx, delivery: Delivery, **values: Any) -> bool:
         assert delivery.id is not None
@@ -73,32 +115,57 @@ class Settler:
     def sent(
         self, delivery: Delivery, receipt: Receipt, rendered: Rendered, *, reconciled: bool = False
     ) -> Outcome:
-        now = self.ctx.clock()
-        with self.ctx.tx() as tx:
-            ok = self._settle(
-                tx,
-                delivery,
-                state="sent",
-                remote_id=receipt.remote_id,
-                remote_url=receipt.remote_url,
-                sent_at=now,
-                final_text=rendered.text,
-                last_error=None,
-                error_kind=None,
-                next_attempt_at=None,
-            )
-            if ok:
-                tx.log(
-                    "oyez",
-                    "sent",
-                    post_id=delivery.post_id,
-                    channel_id=delivery.channel_id,
-                    remote_id=receipt.remote_id,
-                    remote_url=receipt.remote_url,
-                    reconciled=reconciled,
+        """Record a published delivery (in the background when pipelining; see :meth:`drain`)."""
+        assert delivery.id is not None
+        detail: dict[str, Any] = {"remote_id": receipt.remote_id, "remote_url": receipt.remote_url}
+        if reconciled:
+            detail["reconciled"] = True
+        item = claims.Sent(
+            delivery.id,
+            delivery.post_id,
+            delivery.channel_id,
+            receipt.remote_id,
+            receipt.remote_url,
+            rendered.text,
+            detail,
+        )
+        if self._writer is None:
+            return self._write_sent([item])
+        with self._lock:
+            self._queued.append(item)
+            full = len(self._queued) >= GROUP
+        if full:
+            self._writes.append(self._writer.submit(self._flush))
+        return Outcome()
+
+    def _flush(self) -> Outcome:
+        # Whatever queued up while the last write ran goes in one transaction.
+        with self._lock:
+            items, self._queued = self._queued, []
+        return self._write_sent(items) if items else Outcome()
+
+    def _write_sent(self, items: list[claims.Sent]) -> Outcome:
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                with self.ctx.tx() as tx:
+                    held = claims.settle_sent(tx, self.owner, items, self.ctx.clock())
+                break
+            except StorageProblem as exc:
+                # A deadlock or a dropped connection rolled the group back whole;
+                # writing it again is safe (each row still checks its lease).
+                if attempt == WRITE_ATTEMPTS:
+                    raise
+                log.warning("recording sent deliveries failed (%s); trying again", exc)
+                time.sleep(0.05 * attempt)
+        outcome = Outcome()
+        for item, ok in zip(items, held, strict=True):
+            if not ok:
+                log.warning(
+                    "delivery %s was taken over by another worker; its outcome is theirs",
+                    item.delivery_id,
                 )
-                claims.roll_up(tx, delivery.post_id)
-        return Outcome(sent=1 if ok else 0, posts={delivery.post_id})
+            outcome.add(Outcome(sent=1 if ok else 0, posts={item.post_id}))
+        return outcome
 
     def defer(self, delivery: Delivery, until: datetime, reason: str) -> Outcome:
         """Put a claimed delivery back untried, due at ``until``."""

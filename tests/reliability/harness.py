@@ -94,6 +94,15 @@ class Queue:
         with self.ctx.tx() as tx:
             return delivery_counts(tx)
 
+    def running(self, daemon: Daemon) -> bool:
+        """Whether ``daemon`` has started its dispatcher (its worker row is there)."""
+        with self.ctx.tx() as tx:
+            return any(w.pid == daemon.pid for w in tx.workers())
+
+    def post_states(self) -> dict[str, int]:
+        with self.ctx.tx() as tx:
+            return tx.count_posts_by_state()
+
     def settled(self) -> bool:
         return all(state in SETTLED for state in self.counts())
 

@@ -102,6 +102,7 @@ def test_sigkill_at_random_moments_publishes_every_post_exactly_once(
             daemon.kill()
             kills += 1
         final = Daemon(env, log)
+        wait_until(lambda: queue.running(final), timeout=60)
         settled = wait_until(queue.settled, timeout=90, step=0.2)
         assert final.terminate() == 0
     finally:
@@ -114,3 +115,4 @@ def test_sigkill_at_random_moments_publishes_every_post_exactly_once(
         assert dupes == {}, f"{name}: published more than once: {dupes}"
         assert lost == [], f"{name}: never published: {lost[:5]} (+{len(lost)})"
     assert queue.counts() == {"sent": 2 * POSTS}
+    assert queue.post_states() == {"sent": POSTS}

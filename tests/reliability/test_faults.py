@@ -81,6 +81,7 @@ def test_faults_on_a_fifth_of_calls_never_duplicate_and_never_lose_silently(
             time.sleep(rng.uniform(0.1, 0.6))
             daemon.kill()
         final = Daemon(env, log)
+        wait_until(lambda: queue.running(final), timeout=60)
         settled = wait_until(queue.settled, timeout=150, step=0.25)
         assert final.terminate() == 0
         assert settled, f"deliveries still open: {queue.counts()}\n{log.read_text()[-3000:]}"

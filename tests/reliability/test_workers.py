@@ -38,12 +38,14 @@ def test_four_workers_on_one_postgres_publish_each_post_once(
     env = queue.environ()
     daemons = [Daemon(env, tmp_path / f"worker-{i}.log") for i in range(WORKERS)]
     try:
+        wait_until(lambda: all(queue.running(d) for d in daemons), timeout=60)
         settled = wait_until(queue.settled, timeout=150, step=0.25)
         codes = [d.terminate() for d in daemons]
         logs = "\n".join(d.errors()[-1500:] for d in daemons)
         assert settled, f"deliveries still open: {queue.counts()}\n{logs}"
         assert codes == [0] * WORKERS, logs
         assert queue.counts() == {"sent": 2 * POSTS}
+        assert queue.post_states() == {"sent": POSTS}
     finally:
         for daemon in daemons:
             if daemon.process.poll() is None:

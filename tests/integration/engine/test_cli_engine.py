@@ -6,26 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from publisher.cli import app
 from publisher.service.context import open_context
+from tests.helpers import cli_add_outbox, oyez
 from tests.integration.engine.conftest import engine_settings
-
-runner = CliRunner()
-
-
-def oyez(db: str, *args: str, actor: str = "alex") -> tuple[int, str, str]:
-    result = runner.invoke(app, ["--db", db, "--as", actor, *args])
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture
 def db(db_url: str, tmp_path: Path) -> str:
-    code, _, err = oyez(
-        db_url, "channels", "add", "news", "--kind", "outbox", "--set", f"path={tmp_path / 'out'}"
-    )
-    assert code == 0, err
+    cli_add_outbox(db_url, "news", tmp_path / "out")
     return db_url
 
 
