@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typer.testing import CliRunner
+
+from publisher.cli import app
 from publisher.config import Settings
 from publisher.service import channels
 from publisher.service.context import Context, open_context
+
+_runner = CliRunner()
 
 
 def make_context(db_url: str, actor: str = "alex", **settings: object) -> Context:
@@ -15,3 +20,24 @@ def make_context(db_url: str, actor: str = "alex", **settings: object) -> Contex
 
 def add_outbox(ctx: Context, name: str, folder: Path) -> None:
     channels.add_channel(ctx, name, "outbox", {"path": str(folder)})
+
+
+def oyez(
+    db: str, *args: str, actor: str = "alex", stdin: str | None = None
+) -> tuple[int, str, str]:
+    """Run ``oyez --db DB --as ACTOR ARGS…`` in process: (exit code, stdout, stderr).
+
+    An exception other than the command's own exit fails the test at once, so a
+    crash is never taken for a refusal.
+    """
+    result = _runner.invoke(app, ["--db", db, "--as", actor, *args], input=stdin)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def cli_add_outbox(db: str, name: str, folder: Path, actor: str = "alex") -> None:
+    """``oyez channels add NAME --kind outbox`` writing to ``folder``; it must succeed."""
+    code, _, err = oyez(
+        db, "channels", "add", name, "--kind", "outbox", "--set", f"path={folder}", actor=actor
+    )
+    assert code == 0, err

@@ -7,21 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from publisher.cli import app
 from tests.fakes.fixtures import DOUBLES, start_double
 from tests.fakes.server import FakeAPI
+from tests.helpers import oyez
 
-runner = CliRunner()
 PREFIX = "OYEZ_E2E"
 #: Public identifiers (a page id, a handle) may show; these may not.
 SECRET_SUFFIXES = ("TOKEN", "SECRET", "PASSWORD", "KEY", "URL")
-
-
-def oyez(db: str, *args: str, actor: str = "alex") -> tuple[int, str, str]:
-    result = runner.invoke(app, ["--db", db, "--as", actor, *args])
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture(params=sorted(DOUBLES))

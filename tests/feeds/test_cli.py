@@ -6,26 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from publisher.cli import app
 from tests.feeds.feedgen import items, rss
 from tests.feeds.server import FeedServer, Route
-
-runner = CliRunner()
-
-
-def oyez(db: str, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["--db", db, "--as", "alex", *args])
-    return result.exit_code, result.stdout, result.stderr
+from tests.helpers import cli_add_outbox, oyez
 
 
 @pytest.fixture
 def db(db_url: str, tmp_path: Path) -> str:
-    code, _, err = oyez(
-        db_url, "channels", "add", "news", "--kind", "outbox", "--set", f"path={tmp_path / 'out'}"
-    )
-    assert code == 0, err
+    cli_add_outbox(db_url, "news", tmp_path / "out")
     return db_url
 
 

@@ -9,21 +9,12 @@ import pytest
 from typer.testing import CliRunner
 
 from publisher.cli import app
-
-runner = CliRunner()
-
-
-def oyez(db: str, *args: str, actor: str = "alex") -> tuple[int, str, str]:
-    result = runner.invoke(app, ["--db", db, "--as", actor, *args])
-    return result.exit_code, result.stdout, result.stderr
+from tests.helpers import cli_add_outbox, oyez
 
 
 @pytest.fixture
 def db(db_url: str, tmp_path: Path) -> str:
-    code, _, err = oyez(
-        db_url, "channels", "add", "news", "--kind", "outbox", "--set", f"path={tmp_path / 'out'}"
-    )
-    assert code == 0, err
+    cli_add_outbox(db_url, "news", tmp_path / "out")
     return db_url
 
 
@@ -131,13 +122,14 @@ def test_every_command_has_help() -> None:
         ["demo", "--help"],
         ["db", "upgrade", "--help"],
     ):
-        result = runner.invoke(app, args)
+        result = CliRunner().invoke(app, args)
         assert result.exit_code == 0, args
         assert "Usage" in result.stdout
 
 
 def test_submit_stores_findings_and_error_findings_need_an_override(db: str) -> None:
-    pid = oyez(db, "post", "new", "Questions? Ring Jo on +44 20 8123 4567", "--to", "news")[1].strip()
+    _, out, _ = oyez(db, "post", "new", "Questions? Ring Jo on +44 20 8123 4567", "--to", "news")
+    pid = out.strip()
     code, out, _ = oyez(db, "post", "submit", pid)
     assert code == 0
     assert "personal-data" in out

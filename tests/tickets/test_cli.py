@@ -3,28 +3,20 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from publisher.cli import app
+from tests import helpers
 
-runner = CliRunner()
-
-
-def oyez(db: str, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["--db", db, "--as", "olga", *args], input=stdin)
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout, result.stderr
+#: Every command here runs as olga.
+oyez = partial(helpers.oyez, actor="olga")
 
 
 @pytest.fixture
 def db(db_url: str, tmp_path: Path) -> str:
-    code, _, err = oyez(
-        db_url, "channels", "add", "ops", "--kind", "outbox", "--set", f"path={tmp_path / 'o'}"
-    )
-    assert code == 0, err
+    helpers.cli_add_outbox(db_url, "ops", tmp_path / "o", actor="olga")
     return db_url
 
 

@@ -7,18 +7,15 @@ from collections.abc import Iterator
 
 import pytest
 from apscheduler.triggers.interval import IntervalTrigger
-from typer.testing import CliRunner
 
-from publisher.cli import app
 from publisher.engine.runner import Dispatcher
 from publisher.service.context import Context
 from publisher.sources.base import Producer
 from publisher.sources.tickets import pump_all
 from tests.fakes.x import XDouble
-from tests.helpers import make_context
+from tests.helpers import make_context, oyez
 from tests.tickets.conftest import deliver_all
 
-runner = CliRunner()
 PREFIX = "OYEZ_TEST_TICKETS_X"
 EVENTS = [
     ["--status", "open", "--title", "Amsterdam–Hamburg link down", "--impact", "outage"],
@@ -28,10 +25,11 @@ EVENTS = [
 ]
 
 
-def oyez(db: str, *args: str) -> str:
-    result = runner.invoke(app, ["--db", db, "--as", "olga", *args])
-    assert result.exit_code == 0, result.stderr
-    return result.stdout
+def oyez_ok(db: str, *args: str) -> str:
+    """Run a command as olga; it must succeed. Its stdout."""
+    code, out, err = oyez(db, *args, actor="olga")
+    assert code == 0, err
+    return out
 
 
 @pytest.fixture
@@ -44,7 +42,7 @@ def x(monkeypatch: pytest.MonkeyPatch) -> Iterator[XDouble]:
 
 @pytest.fixture
 def db(db_url: str, x: XDouble) -> str:
-    oyez(
+    oyez_ok(
         db_url,
         "channels",
         "add",
@@ -58,7 +56,7 @@ def db(db_url: str, x: XDouble) -> str:
         "--set",
         "timeout=2",
     )
-    oyez(db_url, "tickets", "config", "--to", "noc-x", "--coalesce", "0")
+    oyez_ok(db_url, "tickets", "config", "--to", "noc-x", "--coalesce", "0")
     return db_url
 
 
@@ -80,14 +78,14 @@ def test_four_events_give_four_tweets_the_last_three_replying_to_the_first_in_or
     db: str, x: XDouble
 ) -> None:
     for args in EVENTS:
-        oyez(db, "tickets", "event", "--id", "TT-1234", *args)
+        oyez_ok(db, "tickets", "event", "--id", "TT-1234", *args)
     ctx = make_context(db, "oyez")
     try:
         deliver_all(ctx)
     finally:
         ctx.close()
     assert_thread(x)
-    listed = oyez(db, "tickets", "list")
+    listed = oyez_ok(db, "tickets", "list")
     assert "TT-1234" in listed
 
 
@@ -98,7 +96,7 @@ def test_the_daemon_threads_ticket_events_sent_while_it_runs(db: str, x: XDouble
     dispatcher.start()
     try:
         for args in EVENTS:
-            oyez(db, "tickets", "event", "--id", "TT-1234", *args)
+            oyez_ok(db, "tickets", "event", "--id", "TT-1234", *args)
         deadline = time.monotonic() + 30
         while len(x.posts) < 4 and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -4,30 +4,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from publisher.cli import app
+from tests import helpers
 from tests.tips.conftest import FIVE_TIPS
 
-runner = CliRunner()
 Write = Callable[[str, str], Path]
-
-
-def oyez(db: str, *args: str, actor: str = "ana") -> tuple[int, str, str]:
-    result = runner.invoke(app, ["--db", db, "--as", actor, *args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout, result.stderr
+#: Every command here runs as ana unless a test says otherwise.
+oyez = partial(helpers.oyez, actor="ana")
 
 
 @pytest.fixture
 def db(db_url: str, tmp_path: Path, write: Write) -> str:
-    code, _, err = oyez(
-        db_url, "channels", "add", "csirt", "--kind", "outbox", "--set", f"path={tmp_path / 'o'}"
-    )
-    assert code == 0, err
+    helpers.cli_add_outbox(db_url, "csirt", tmp_path / "o", actor="ana")
     code, _, err = oyez(db_url, "tips", "import", str(write("tips.yaml", FIVE_TIPS)), "--pool", "p")
     assert code == 0, err
     return db_url
