@@ -11,21 +11,10 @@ feed), so an entry is posted at most once for the life of the subscription.
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from queue_db.types import JSONType, UTCDateTime, utcnow
-
-
-def _json(default: Any = None) -> Any:
-    return Field(
-        default_factory=(lambda: default() if callable(default) else default),
-        sa_column=Column(JSONType, nullable=False),
-    )
-
-
-def _time(nullable: bool = True, index: bool = False) -> Any:
-    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+from queue_db.fields import json_field, now_field, time_field
 
 
 class Feed(SQLModel, table=True):
@@ -37,7 +26,7 @@ class Feed(SQLModel, table=True):
     #: The feed's own title, as last read.
     title: str | None = None
     #: Channel names the posts go to.
-    channels: list[str] = _json(list)
+    channels: list[str] = json_field(list)
     template: str
     #: ``auto`` (scheduled without sign-off) or ``review`` (waits for an approver).
     mode: str = Field(default="review", max_length=8)
@@ -59,14 +48,12 @@ class Feed(SQLModel, table=True):
     last_error: str | None = None
     #: Consecutive failed polls; drives the backoff.
     error_count: int = 0
-    last_polled_at: datetime | None = _time()
-    last_ok_at: datetime | None = _time()
+    last_polled_at: datetime | None = time_field()
+    last_ok_at: datetime | None = time_field()
     #: The daemon polls when this has passed (later than usual while backing off).
-    next_poll_at: datetime | None = _time(index=True)
+    next_poll_at: datetime | None = time_field(index=True)
     created_by: str = Field(default="", max_length=128)
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
+    created_at: datetime = now_field()
 
 
 class FeedEntry(SQLModel, table=True):
@@ -91,21 +78,17 @@ class FeedEntry(SQLModel, table=True):
     title_key: str | None = Field(default=None, max_length=64)
     title: str = ""
     link: str | None = None
-    published_at: datetime | None = _time()
+    published_at: datetime | None = time_field()
     #: queued | posted | seen | backlog | too_old | filtered | duplicate | dropped | failed
     status: str = Field(default="seen", max_length=16)
     #: What a post needs and the ledger does not otherwise keep (summary, author,
     #: tags), held only while the entry waits; emptied once it is settled.
-    payload: dict[str, Any] = _json(dict)
+    payload: dict[str, Any] = json_field(dict)
     reason: str | None = None
     post_id: int | None = None
     #: The ledger row this one is the same entry as (its GUID changed).
     alias_of: int | None = None
-    first_seen_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
+    first_seen_at: datetime = now_field()
     #: Refreshed at most daily while the entry is still in the feed; pruning reads it.
-    last_seen_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
-    posted_at: datetime | None = _time()
+    last_seen_at: datetime = now_field()
+    posted_at: datetime | None = time_field()

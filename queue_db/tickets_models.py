@@ -9,27 +9,11 @@ the ticket's top post, the others reply under it), released strictly in order.
 """
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from queue_db.types import JSONType, UTCDateTime, utcnow
-
-
-def _json(default: Any = None) -> Any:
-    return Field(
-        default_factory=(lambda: default() if callable(default) else default),
-        sa_column=Column(JSONType, nullable=False),
-    )
-
-
-def _time(nullable: bool = True, index: bool = False) -> Any:
-    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
-
-
-def _now() -> Any:
-    return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+from queue_db.fields import json_field, now_field, time_field
 
 
 class Ticket(SQLModel, table=True):
@@ -45,10 +29,10 @@ class Ticket(SQLModel, table=True):
     service: str = Field(default="", max_length=128)
     text: str = ""
     url: str | None = None
-    opened_at: datetime = _now()
+    opened_at: datetime = now_field()
     #: Bumped by every event and every pump: the first write of either, so they take turns.
-    updated_at: datetime = _now()
-    resolved_at: datetime | None = _time()
+    updated_at: datetime = now_field()
+    resolved_at: datetime | None = time_field()
 
 
 class TicketPost(SQLModel, table=True):
@@ -69,8 +53,8 @@ class TicketPost(SQLModel, table=True):
     post_id: int | None = Field(default=None, foreign_key="post.id")
     #: claimed (post not made yet) -> held (waiting for the one before) -> released | dropped
     state: str = Field(default="claimed", max_length=16)
-    created_at: datetime = _now()
-    released_at: datetime | None = _time()
+    created_at: datetime = now_field()
+    released_at: datetime | None = time_field()
 
 
 class TicketEvent(SQLModel, table=True):
@@ -95,7 +79,7 @@ class TicketEvent(SQLModel, table=True):
     service: str | None = Field(default=None, max_length=128)
     url: str | None = None
     actor: str = Field(max_length=128)
-    received_at: datetime = _now()
+    received_at: datetime = now_field()
     #: The post that carries this event (several events of a burst share one).
     ticket_post_id: int | None = Field(default=None, foreign_key="ticket_post.id")
 
@@ -106,7 +90,7 @@ class TicketConfig(SQLModel, table=True):
     __tablename__ = "ticket_config"
 
     name: str = Field(primary_key=True, max_length=32)
-    channels: list[str] = _json(list)
+    channels: list[str] = json_field(list)
     #: Template of a ticket's first post.
     template: str
     #: Template of the replies that follow it.
@@ -119,11 +103,11 @@ class TicketConfig(SQLModel, table=True):
     #: auto (no sign-off) | review (each post waits for an approver)
     mode: str = Field(default="auto", max_length=8)
     #: The ticket system's words for statuses: ``{"in progress": "investigating"}``.
-    status_map: dict[str, str] = _json(dict)
+    status_map: dict[str, str] = json_field(dict)
     #: Where people follow a ticket, e.g. ``https://status.example.net/{id}``.
     link_template: str = ""
     updated_by: str = Field(max_length=128)
-    updated_at: datetime = _now()
+    updated_at: datetime = now_field()
 
 
 class TicketFeed(SQLModel, table=True):
@@ -137,10 +121,10 @@ class TicketFeed(SQLModel, table=True):
     id_pattern: str = Field(max_length=255)
     every_minutes: int = 5
     #: Entry keys present when the feed was added: its backlog, never posted.
-    baseline: list[str] = _json(list)
+    baseline: list[str] = json_field(list)
     etag: str | None = Field(default=None, max_length=255)
     last_modified: str | None = Field(default=None, max_length=64)
-    polled_at: datetime | None = _time()
+    polled_at: datetime | None = time_field()
     last_error: str | None = None
     created_by: str = Field(max_length=128)
-    created_at: datetime = _now()
+    created_at: datetime = now_field()

@@ -10,27 +10,12 @@ survives restarts and several workers agree on what comes next.
 """
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from queue_db.types import JSONType, UTCDateTime, utcnow
-
-
-def _json(default: Any = None) -> Any:
-    return Field(
-        default_factory=(lambda: default() if callable(default) else default),
-        sa_column=Column(JSONType, nullable=False),
-    )
-
-
-def _time(nullable: bool = True, index: bool = False) -> Any:
-    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
-
-
-def _now() -> Any:
-    return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+from queue_db.fields import json_field, now_field, time_field
+from queue_db.types import UTCDateTime
 
 
 class TipPool(SQLModel, table=True):
@@ -42,10 +27,10 @@ class TipPool(SQLModel, table=True):
     name: str = Field(unique=True, max_length=64)
     description: str = ""
     created_by: str = Field(max_length=128)
-    created_at: datetime = _now()
+    created_at: datetime = now_field()
     #: Bumped by every firing on this pool: the first write of a firing, so
     #: firings on one pool take turns (a row lock on PostgreSQL, the write lock on SQLite).
-    updated_at: datetime = _now()
+    updated_at: datetime = now_field()
 
 
 class Tip(SQLModel, table=True):
@@ -55,18 +40,18 @@ class Tip(SQLModel, table=True):
     pool_id: int = Field(foreign_key="tip_pool.id", index=True)
     text: str
     #: Per-channel text that replaces ``text`` on that channel (name or kind): ``{"x": "..."}``.
-    variants: dict[str, str] = _json(dict)
+    variants: dict[str, str] = json_field(dict)
     #: ``[{"path": "...", "alt": "..."}]``
-    media: list[dict[str, str]] = _json(list)
-    tags: list[str] = _json(list)
+    media: list[dict[str, str]] = json_field(list)
+    tags: list[str] = json_field(list)
     #: The tip goes out only inside this window (either end may be open).
-    valid_from: datetime | None = _time()
-    valid_until: datetime | None = _time()
-    retired_at: datetime | None = _time()
+    valid_from: datetime | None = time_field()
+    valid_until: datetime | None = time_field()
+    retired_at: datetime | None = time_field()
     #: Who signed the tip off (at import); None means each of its posts needs sign-off.
     approved_by: str | None = Field(default=None, max_length=128)
     created_by: str = Field(max_length=128)
-    created_at: datetime = _now()
+    created_at: datetime = now_field()
 
 
 class Cadence(SQLModel, table=True):
@@ -79,12 +64,12 @@ class Cadence(SQLModel, table=True):
     cron: str = Field(max_length=128)
     timezone: str = Field(max_length=64)
     #: Channel names the posts go to.
-    channels: list[str] = _json(list)
+    channels: list[str] = json_field(list)
     #: Local dates (YYYY-MM-DD) on which the cadence posts nothing: holidays, blackouts.
-    skip_dates: list[str] = _json(list)
+    skip_dates: list[str] = json_field(list)
     paused: bool = False
     created_by: str = Field(max_length=128)
-    created_at: datetime = _now()
+    created_at: datetime = now_field()
 
 
 class TipServed(SQLModel, table=True):
@@ -109,4 +94,4 @@ class TipServed(SQLModel, table=True):
     source_key: str = Field(unique=True, max_length=255)
     fire_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     post_id: int | None = Field(default=None, foreign_key="post.id")
-    created_at: datetime = _now()
+    created_at: datetime = now_field()
