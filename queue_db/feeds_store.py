@@ -101,10 +101,7 @@ def feed(tx: Tx, name: str) -> Feed:
 
 
 def feed_by_id(tx: Tx, feed_id: int) -> Feed:
-    row = tx.session.get(Feed, feed_id)
-    if row is None:
-        raise NotFound(f"no feed with id {feed_id}")
-    return row
+    return tx.by_id(Feed, feed_id, "feed")
 
 
 def feeds(tx: Tx) -> list[Feed]:

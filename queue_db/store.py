@@ -40,6 +40,13 @@ class Tx:
             raise Conflict(_integrity_message(exc)) from None
         return row
 
+    def by_id(self, model: type[M], row_id: int, what: str) -> M:
+        """The ``model`` row with this primary key; :class:`NotFound` ("no WHAT with id N") if none."""
+        row = self.session.get(model, row_id)
+        if row is None:
+            raise NotFound(f"no {what} with id {row_id}")
+        return row
+
     def log(
         self,
         actor: str,

@@ -56,10 +56,7 @@ def ticket(tx: Tx, external_id: str) -> Ticket:
 
 
 def ticket_by_id(tx: Tx, ticket_id: int) -> Ticket:
-    row = tx.session.get(Ticket, ticket_id)
-    if row is None:
-        raise NotFound(f"no ticket with id {ticket_id}")
-    return row
+    return tx.by_id(Ticket, ticket_id, "ticket")
 
 
 def tickets(tx: Tx, *, limit: int | None = None) -> list[Ticket]:
@@ -174,10 +171,7 @@ def feeds(tx: Tx) -> list[TicketFeed]:
 
 
 def feed(tx: Tx, feed_id: int) -> TicketFeed:
-    row = tx.session.get(TicketFeed, feed_id)
-    if row is None:
-        raise NotFound(f"no ticket feed with id {feed_id}")
-    return row
+    return tx.by_id(TicketFeed, feed_id, "ticket feed")
 
 
 def feed_by_url(tx: Tx, url: str) -> TicketFeed | None:

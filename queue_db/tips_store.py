@@ -28,10 +28,7 @@ def pool(tx: Tx, name: str) -> TipPool:
 
 
 def pool_by_id(tx: Tx, pool_id: int) -> TipPool:
-    row = tx.session.get(TipPool, pool_id)
-    if row is None:
-        raise NotFound(f"no tip pool with id {pool_id}")
-    return row
+    return tx.by_id(TipPool, pool_id, "tip pool")
 
 
 def pools(tx: Tx) -> list[TipPool]:
@@ -46,10 +43,7 @@ def tips(tx: Tx, pool_id: int | None = None) -> list[Tip]:
 
 
 def tip(tx: Tx, tip_id: int) -> Tip:
-    row = tx.session.get(Tip, tip_id)
-    if row is None:
-        raise NotFound(f"no tip with id {tip_id}")
-    return row
+    return tx.by_id(Tip, tip_id, "tip")
 
 
 def retire(tx: Tx, tip_id: int, at: datetime) -> bool:
@@ -78,10 +72,7 @@ def cadence_named(tx: Tx, name: str) -> Cadence:
 
 
 def cadence_by_id(tx: Tx, cadence_id: int) -> Cadence:
-    row = tx.session.get(Cadence, cadence_id)
-    if row is None:
-        raise NotFound(f"no cadence with id {cadence_id}")
-    return row
+    return tx.by_id(Cadence, cadence_id, "cadence")
 
 
 def cadences(
