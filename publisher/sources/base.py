@@ -33,3 +33,10 @@ class Producer:
     trigger: Any
     #: Called with the scheduled fire time (UTC); returns how many posts it made.
     fire: Callable[[Context, datetime], int]
+
+
+def existing_post_id(ctx: Context, source_key: str) -> int | None:
+    """The id of the post already made for ``source_key``, if any (a key makes one post)."""
+    with ctx.tx() as tx:
+        post = tx.post_by_source_key(source_key)
+        return post.id if post else None

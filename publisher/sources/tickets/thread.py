@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from publisher.errors import IllegalTransition, NotFoundError, OyezError, StorageProblem
 from publisher.service import checks, posts
 from publisher.service.context import Context
+from publisher.sources.base import existing_post_id
 from publisher.sources.tickets import templates
 from queue_db import tickets_store
 from queue_db.errors import Conflict, NotFound, StoreError
@@ -146,17 +147,11 @@ def _bot(ctx: Context, cfg: TicketConfig) -> Context:
     return bot
 
 
-def _existing(ctx: Context, key: str) -> int | None:
-    with ctx.tx() as tx:
-        row = tx.post_by_source_key(key)
-        return row.id if row else None
-
-
 def _create(
     ctx: Context, cfg: TicketConfig, claim: TicketPost, text: str, parent: int | None
 ) -> tuple[int, bool]:
     bot = _bot(ctx, cfg)
-    post_id = _existing(ctx, claim.source_key)
+    post_id = existing_post_id(ctx, claim.source_key)
     made = post_id is None
     if post_id is None:
         try:
@@ -170,7 +165,7 @@ def _create(
                 thread_parent_id=parent,
             ).id
         except OyezError:
-            post_id = _existing(ctx, claim.source_key)
+            post_id = existing_post_id(ctx, claim.source_key)
             if post_id is None:
                 raise
             return post_id, False  # another process made it first

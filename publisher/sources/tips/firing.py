@@ -24,7 +24,7 @@ from publisher.errors import IllegalTransition, OyezError
 from publisher.service import checks, posts
 from publisher.service.context import Context
 from publisher.service.times import zone
-from publisher.sources.base import Producer
+from publisher.sources.base import Producer, existing_post_id
 from publisher.sources.tips.cadences import history_size, trigger_for
 from publisher.sources.tips.pools import is_active
 from publisher.sources.tips.rotation import from_ledger
@@ -100,12 +100,6 @@ def _claim(ctx: Context, cadence_id: int, pool_id: int, key: str, at: datetime) 
     return None
 
 
-def _existing_post(ctx: Context, key: str) -> int | None:
-    with ctx.tx() as tx:
-        post = tx.post_by_source_key(key)
-        return post.id if post else None
-
-
 def _make_post(
     ctx: Context, claim: _Claim, key: str, channels: list[str], at: datetime
 ) -> tuple[int, bool]:
@@ -114,7 +108,7 @@ def _make_post(
     A post left a draft by a worker that died is taken on from where it stopped.
     """
     bot = replace(ctx, actor=BOT)
-    post_id = _existing_post(ctx, key)
+    post_id = existing_post_id(ctx, key)
     made = post_id is None
     if post_id is None:
         try:
@@ -129,7 +123,7 @@ def _make_post(
                 variants=claim.variants,
             ).id
         except OyezError:
-            post_id = _existing_post(ctx, key)
+            post_id = existing_post_id(ctx, key)
             if post_id is None:
                 raise
             return post_id, False  # another worker made it first
@@ -186,7 +180,7 @@ def fire_cadence(ctx: Context, cadence_id: int, fire_time: datetime) -> int:
     try:
         post_id, made = _make_post(ctx, claim, key, list(cadence.channels), at)
     except OyezError:
-        if _existing_post(ctx, key) is None:
+        if existing_post_id(ctx, key) is None:
             with ctx.tx() as tx:
                 tips_store.release_claim(tx, claim.served_id)
         raise
