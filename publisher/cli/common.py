@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -17,6 +17,13 @@ if TYPE_CHECKING:
 
 console = Console()
 err_console = Console(stderr=True)
+
+#: ``--json``: print JSON instead of text.
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+#: ``--to``: the channels a source posts to; read it with :func:`split_names`.
+ChannelsOpt = Annotated[
+    str, typer.Option("--to", help="Channels, comma-separated.", metavar="CH[,CH…]")
+]
 
 
 @dataclass

@@ -8,12 +8,18 @@ from typing import Annotated
 import typer
 from rich.table import Column, Table
 
-from publisher.cli.common import console, emit_json, err_console, split_names, state
+from publisher.cli.common import (
+    ChannelsOpt,
+    JsonOpt,
+    console,
+    emit_json,
+    err_console,
+    split_names,
+    state,
+)
 from publisher.sources.feeds import subscriptions as service
 from publisher.sources.feeds.poll import PollResult
 from publisher.sources.feeds.template import DEFAULT as DEFAULT_TEMPLATE
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _when(value: datetime | None) -> str:
@@ -47,9 +53,7 @@ def register(app: typer.Typer) -> None:
     def add(
         ctx: typer.Context,
         url: Annotated[str, typer.Argument(help="The feed's URL (http, https or file).")],
-        to: Annotated[
-            str, typer.Option("--to", help="Channels, comma-separated.", metavar="CH[,CH…]")
-        ],
+        to: ChannelsOpt,
         name: Annotated[
             str | None, typer.Option("--name", help="A short name (default: from the title).")
         ] = None,

@@ -9,14 +9,13 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from publisher.cli.common import console, emit_json, split_names, state
+from publisher.cli.common import JsonOpt, console, emit_json, split_names, state
 from publisher.errors import InvalidInput
 from publisher.sources.tickets import config as ticket_config
 from publisher.sources.tickets import feed as ticket_feed
 from publisher.sources.tickets.events import parse_event, parse_status_map
 from publisher.sources.tickets.ingest import list_tickets, record_event
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 MAX_STDIN = 64 * 1024
 
 

@@ -8,13 +8,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from publisher.cli.common import console, emit_json, split_names, state
+from publisher.cli.common import ChannelsOpt, JsonOpt, console, emit_json, split_names, state
 from publisher.errors import InvalidInput
 from publisher.service.times import parse_when
 from publisher.sources.tips import cadences, pools
 
 RELOAD_HINT = "a running `oyez run` picks this up when sent SIGHUP (or restarted)"
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 PoolOpt = Annotated[str, typer.Option("--pool", help="The tip pool (created if new).")]
 ReviewOpt = Annotated[
     bool,
@@ -154,9 +153,7 @@ def _cadence(app: typer.Typer) -> None:
             ),
         ],
         tz: Annotated[str, typer.Option("--tz", help="The time zone the cron is read in.")],
-        to: Annotated[
-            str, typer.Option("--to", help="Channels, comma-separated.", metavar="CH[,CH…]")
-        ],
+        to: ChannelsOpt,
         skip_dates: Annotated[
             Path | None,
             typer.Option(
