@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from typer.testing import CliRunner
 
@@ -12,6 +15,7 @@ from publisher.service import channels
 from publisher.service.context import Context, open_context
 
 _runner = CliRunner()
+T = TypeVar("T")
 
 
 def make_context(db_url: str, actor: str = "alex", **settings: object) -> Context:
@@ -41,3 +45,31 @@ def cli_add_outbox(db: str, name: str, folder: Path, actor: str = "alex") -> Non
         db, "channels", "add", name, "--kind", "outbox", "--set", f"path={folder}", actor=actor
     )
     assert code == 0, err
+
+
+def all_at_once(workers: Sequence[Context], work: Callable[[Context], T]) -> list[T]:
+    """``work(worker)`` for every worker, each in its own thread and released together.
+
+    Closes the workers. Returns the results in the order the threads finished;
+    an exception in any thread fails the test.
+    """
+    barrier = threading.Barrier(len(workers))
+    results: list[T] = []
+    errors: list[BaseException] = []
+
+    def run(worker: Context) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results.append(work(worker))
+        except BaseException as exc:  # asserted on below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    for w in workers:
+        w.close()
+    assert errors == []
+    return results

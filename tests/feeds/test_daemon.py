@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,14 +14,14 @@ from publisher.sources.base import SOURCE_MODULES
 from publisher.sources.feeds import producers
 from publisher.sources.feeds.fetch import fetch
 from publisher.sources.feeds.parse import parse
-from publisher.sources.feeds.poll import PollResult, poll_feed, record_success
+from publisher.sources.feeds.poll import poll_feed, record_success
 from publisher.sources.feeds.posting import source_key
 from publisher.sources.feeds.subscriptions import FeedOptions, add_feed, remove_feed
 from queue_db import feeds_store
 from tests.feeds.conftest import LIMITS, feed_posts
 from tests.feeds.feedgen import items, rss
 from tests.feeds.server import FeedServer, Route
-from tests.helpers import make_context
+from tests.helpers import all_at_once, make_context
 
 
 def _subscribe(ctx: Context, server: FeedServer, name: str = "blog", every: int = 15) -> None:
@@ -87,26 +86,9 @@ def test_two_workers_polling_at_once_make_one_post_per_entry(
         feed_id = feeds_store.feed(tx, "blog").id
     assert feed_id is not None
     workers = [make_context(db_url), make_context(db_url)]
-    barrier = threading.Barrier(len(workers))
-    results: list[PollResult] = []
-    errors: list[BaseException] = []
 
-    def work(worker: Context) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results.append(poll_feed(worker, feed_id, limits=LIMITS))
-        except BaseException as exc:
-            errors.append(exc)
+    all_at_once(workers, lambda worker: poll_feed(worker, feed_id, limits=LIMITS))
 
-    threads = [threading.Thread(target=work, args=(w,)) for w in workers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    for w in workers:
-        w.close()
-
-    assert errors == []
     assert len(feed_posts(ctx)) == 6
     assert sorted(p.text for p in feed_posts(ctx)) == sorted({p.text for p in feed_posts(ctx)})
 

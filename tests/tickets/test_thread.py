@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from publisher.sources.tickets.events import parse_event
 from publisher.sources.tickets.ingest import NotConfigured, list_tickets, record_event
 from queue_db import tickets_store
 from queue_db.tickets_models import TicketConfig
-from tests.helpers import add_outbox, make_context
+from tests.helpers import add_outbox, all_at_once, make_context
 from tests.tickets.conftest import Clock, deliver_all, event
 
 
@@ -216,27 +215,12 @@ def test_events_from_several_workers_at_once_keep_one_order_and_one_post_each(
 ) -> None:
     event(ctx, "TT-11", "open", title="Storage latency")
     workers = [make_context(db_url, f"w{i}") for i in range(4)]
-    barrier = threading.Barrier(len(workers))
-    errors: list[Exception] = []
 
-    def send(worker: Context, n: int) -> None:
-        barrier.wait(timeout=10)
-        try:
-            record_event(
-                worker,
-                parse_event({"id": "TT-11", "status": "investigating", "text": f"update {n}"}),
-            )
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
+    def send(worker: Context) -> None:
+        text = f"update from {worker.actor}"
+        record_event(worker, parse_event({"id": "TT-11", "status": "investigating", "text": text}))
 
-    threads = [threading.Thread(target=send, args=(w, n)) for n, w in enumerate(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    for w in workers:
-        w.close()
-    assert errors == []
+    all_at_once(workers, send)
     (ticket,) = list_tickets(ctx)
     assert ticket.events == 5
     assert [p.seq for p in ticket.posts] == [1, 2, 3, 4, 5]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -18,7 +17,7 @@ from publisher.service.context import Context
 from publisher.service.views import PostView
 from publisher.sources.tips import cadences, fire_cadence, pools, producers
 from publisher.sources.tips.cron import CadenceTrigger
-from tests.helpers import make_context
+from tests.helpers import all_at_once, make_context
 from tests.tips.conftest import FIVE_TIPS
 
 Write = Callable[[str, str], Path]
@@ -157,20 +156,7 @@ def test_workers_firing_at_once_make_one_post(db_url: str, ctx: Context, pool: s
     cid = cadence_id(ctx)
     at = datetime(2026, 3, 27, 8, 0, tzinfo=UTC)
     workers = [make_context(db_url, "oyez") for _ in range(4)]
-    made: list[int] = []
-    barrier = threading.Barrier(len(workers))
-
-    def fire(worker: Context) -> None:
-        barrier.wait(timeout=10)
-        made.append(fire_cadence(worker, cid, at))
-
-    threads = [threading.Thread(target=fire, args=(w,)) for w in workers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    for w in workers:
-        w.close()
+    made = all_at_once(workers, lambda worker: fire_cadence(worker, cid, at))
     assert sorted(made) == [0, 0, 0, 1]
     assert len(tip_posts(ctx)) == 1
 

@@ -17,6 +17,18 @@ Write = Callable[[str, str], Path]
 oyez = partial(helpers.oyez, actor="ana")
 
 
+def cadence_add(
+    *extra: str,
+    name: str = "c",
+    pool: str = "p",
+    cron: str = "@daily",
+    tz: str = "UTC",
+    to: str = "csirt",
+) -> list[str]:
+    """The arguments of ``cadence add``: valid ones unless a test changes one or adds more."""
+    return ["cadence", "add", name, "--pool", pool, "--cron", cron, "--tz", tz, "--to", to, *extra]
+
+
 @pytest.fixture
 def db(db_url: str, tmp_path: Path, write: Write) -> str:
     helpers.cli_add_outbox(db_url, "csirt", tmp_path / "o", actor="ana")
@@ -46,19 +58,9 @@ def test_cadence_add_list_pause_resume(db: str, write: Write) -> None:
     skip = write("holidays.txt", "# public holidays\n2026-12-25\n2026-12-26 Boxing day\n")
     code, out, err = oyez(
         db,
-        "cadence",
-        "add",
-        "daily",
-        "--pool",
-        "p",
-        "--cron",
-        "0 9,13,17 * * *",
-        "--tz",
-        "Europe/Ljubljana",
-        "--to",
-        "csirt",
-        "--skip-dates",
-        str(skip),
+        *cadence_add(
+            "--skip-dates", str(skip), name="daily", cron="0 9,13,17 * * *", tz="Europe/Ljubljana"
+        ),
     )
     assert code == 0, err
     code, out, err = oyez(db, "cadence", "list", "--json")
@@ -74,20 +76,7 @@ def test_cadence_add_list_pause_resume(db: str, write: Write) -> None:
 
 
 def test_cadence_preview_json_is_a_list_of_at_tip_id_and_text(db: str) -> None:
-    oyez(
-        db,
-        "cadence",
-        "add",
-        "d",
-        "--pool",
-        "p",
-        "--cron",
-        "0 9 * * 0",
-        "--tz",
-        "UTC",
-        "--to",
-        "csirt",
-    )
+    oyez(db, *cadence_add(name="d", cron="0 9 * * 0"))
     code, out, err = oyez(db, "cadence", "preview", "d", "--count", "3", "--json")
     assert code == 0, err
     items = json.loads(out)
@@ -118,88 +107,11 @@ def test_a_bad_tip_file_lists_every_bad_row_and_exits_non_zero(db: str, write: W
         (["tips", "add", "--pool", "p", "x", "--variant", "novalue"], "CHANNEL=TEXT"),
         (["tips", "retire", "999"], "no tip with id 999"),
         (["tips", "list", "--pool", "nope"], "no tip pool named 'nope'"),
-        (
-            [
-                "cadence",
-                "add",
-                "c",
-                "--pool",
-                "p",
-                "--cron",
-                "0 9 * * 8",
-                "--tz",
-                "UTC",
-                "--to",
-                "csirt",
-            ],
-            "out of range",
-        ),
-        (
-            [
-                "cadence",
-                "add",
-                "c",
-                "--pool",
-                "p",
-                "--cron",
-                "@daily",
-                "--tz",
-                "Moon/Base",
-                "--to",
-                "csirt",
-            ],
-            "unknown time zone",
-        ),
-        (
-            [
-                "cadence",
-                "add",
-                "c",
-                "--pool",
-                "p",
-                "--cron",
-                "@daily",
-                "--tz",
-                "UTC",
-                "--to",
-                "nope",
-            ],
-            "no channel named 'nope'",
-        ),
-        (
-            [
-                "cadence",
-                "add",
-                "c",
-                "--pool",
-                "zz",
-                "--cron",
-                "@daily",
-                "--tz",
-                "UTC",
-                "--to",
-                "csirt",
-            ],
-            "no tip pool named 'zz'",
-        ),
-        (
-            [
-                "cadence",
-                "add",
-                "c",
-                "--pool",
-                "p",
-                "--cron",
-                "@daily",
-                "--tz",
-                "UTC",
-                "--to",
-                "csirt",
-                "--skip-dates",
-                "missing.txt",
-            ],
-            "no such file",
-        ),
+        (cadence_add(cron="0 9 * * 8"), "out of range"),
+        (cadence_add(tz="Moon/Base"), "unknown time zone"),
+        (cadence_add(to="nope"), "no channel named 'nope'"),
+        (cadence_add(pool="zz"), "no tip pool named 'zz'"),
+        (cadence_add("--skip-dates", "missing.txt"), "no such file"),
         (["cadence", "preview", "nope"], "no cadence named 'nope'"),
         (["cadence", "resume", "nope"], "no cadence named 'nope'"),
     ],
@@ -215,9 +127,7 @@ def test_bad_input_gets_one_clear_line_and_a_non_zero_exit(
 
 
 def test_preview_count_out_of_range_is_refused(db: str) -> None:
-    oyez(
-        db, "cadence", "add", "d", "--pool", "p", "--cron", "@daily", "--tz", "UTC", "--to", "csirt"
-    )
+    oyez(db, *cadence_add(name="d"))
     code, _, err = oyez(db, "cadence", "preview", "d", "--count", "0")
     assert code != 0
     assert "--count" in err
