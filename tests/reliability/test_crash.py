@@ -20,9 +20,9 @@ import pytest
 
 from queue_db.database import make_engine
 from queue_db.migrate import upgrade
-from tests.fakes.fixtures import start_double
 from tests.fakes.server import FakeAPI
 from tests.reliability.harness import Daemon, Queue, duplicates_and_losses, now, wait_until
+from tests.reliability.strict import start_strict
 
 POSTS = 300
 KILLS = 24
@@ -33,8 +33,8 @@ IN_FLIGHT_KILLS = 8
 @pytest.fixture
 def doubles() -> Iterator[dict[str, FakeAPI]]:
     started = {
-        "x": start_double("x", hang_seconds=1.0),
-        "masto": start_double("mastodon", hang_seconds=1.0),
+        "x": start_strict("x", hang_seconds=1.0),
+        "masto": start_strict("mastodon", hang_seconds=1.0),
     }
     yield started
     for double in started.values():
@@ -113,6 +113,7 @@ def test_sigkill_at_random_moments_publishes_every_post_exactly_once(
     for name, double in doubles.items():
         dupes, lost = duplicates_and_losses(double, queue.texts)
         assert dupes == {}, f"{name}: published more than once: {dupes}"
-        assert lost == [], f"{name}: never published: {lost[:5]} (+{len(lost)})"
+        near = [repr(p.text) for p in double.all_posts if any(p.text[:15] == t[:15] for t in lost)]
+        assert lost == [], f"{name}: never published: {lost[:5]} (+{len(lost)}); near: {near}"
     assert queue.counts() == {"sent": 2 * POSTS}
     assert queue.post_states() == {"sent": POSTS}
