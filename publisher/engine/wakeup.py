@@ -17,7 +17,6 @@ import sqlite3
 import threading
 from collections.abc import Callable
 
-import psycopg
 from sqlalchemy import Engine
 
 log = logging.getLogger("oyez.engine")
@@ -87,6 +86,9 @@ class Watcher:
         return url.render_as_string(hide_password=False)
 
     def _watch_pg(self) -> None:
+        # Imported here: a SQLite daemon need not carry the PostgreSQL driver.
+        import psycopg
+
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self._pg_dsn(), autocommit=True, connect_timeout=10) as conn:
