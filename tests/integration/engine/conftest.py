@@ -87,8 +87,8 @@ def engine_settings(db_url: str, **delivery: object) -> Settings:
     options.update(delivery)
     return Settings(
         database_url=db_url,
-        approval={"allow_self": True},  # type: ignore[arg-type]
-        delivery=DeliverySettings(**options),  # type: ignore[arg-type]
+        approval={"allow_self": True},
+        delivery=DeliverySettings(**options),
     )
 
 

@@ -6,7 +6,8 @@ import socket
 import subprocess
 import sys
 import threading
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from channels.base import Rendered
 from channels.errors import (
@@ -23,21 +24,26 @@ from queue_db import claims
 from tests.integration.engine.conftest import Engine
 
 
-def _delivery(engine: Engine, post_id: int, channel: str) -> dict[str, object]:
-    view = posts.get_post(engine.ctx, post_id)
-    d = next(d for d in view.deliveries if d.channel == channel)
+@dataclass(frozen=True)
+class Row:
+    state: str
+    attempts: int
+    next: datetime | None
+    error: str | None
+    kind: str | None
+
+
+def _delivery(engine: Engine, post_id: int, channel: str) -> Row:
     with engine.ctx.tx() as tx:
-        for row, ch in tx.deliveries(post_id):
+        for d, ch in tx.deliveries(post_id):
             if ch.name == channel:
-                return {
-                    "state": row.state,
-                    "attempts": row.attempts,
-                    "next": row.next_attempt_at,
-                    "error": row.last_error,
-                    "kind": row.error_kind,
-                    "remote": d.remote_id,
-                }
+                return Row(d.state, d.attempts, d.next_attempt_at, d.last_error, d.error_kind)
     raise AssertionError(channel)
+
+
+def _due(row: Row) -> datetime:
+    assert row.next is not None
+    return row.next
 
 
 def test_due_post_is_sent_once_and_the_post_rolls_up(engine: Engine) -> None:
@@ -73,7 +79,7 @@ def test_rate_limit_waits_for_the_reset_on_that_channel_only(engine: Engine) -> 
     assert engine.states(second.id)["news"] == "sent"
     assert net.calls == ["publish"]
     row = _delivery(engine, first.id, "net")
-    assert (row["state"], row["attempts"], row["next"]) == ("pending", 0, reset)
+    assert (row.state, row.attempts, row.next) == ("pending", 0, reset)
     assert next_wakeup(engine.ctx) == reset
     assert [c.name for c in status(engine.ctx).rate_limited] == ["net"]
     engine.clock.now = reset
@@ -89,14 +95,13 @@ def test_retryable_error_backs_off_then_gives_up_after_max_attempts(engine: Engi
     for _ in range(8):
         engine.deliverer().run_once()
         row = _delivery(engine, view.id, "net")
-        if row["state"] != "pending":
+        if row.state != "pending":
             break
-        assert isinstance(row["next"], type(engine.clock.now))
-        waits.append(row["next"] - engine.clock.now)  # type: ignore[operator]
-        engine.clock.now = row["next"]  # type: ignore[assignment]
+        waits.append(_due(row) - engine.clock.now)
+        engine.clock.now = _due(row)
     row = _delivery(engine, view.id, "net")
-    assert row["state"] == "failed"
-    assert row["error"] == "gave up after 8 attempts: 503 from the network"
+    assert row.state == "failed"
+    assert row.error == "gave up after 8 attempts: 503 from the network"
     assert waits == sorted(waits) or waits[-1] <= timedelta(seconds=60)
     assert all(timedelta(0) < w <= timedelta(seconds=60) for w in waits)
     assert posts.get_post(engine.ctx, view.id).state == "failed"
@@ -112,7 +117,7 @@ def test_auth_error_pauses_the_channel_and_status_says_why(engine: Engine) -> No
     assert [c.name for c in report.paused] == ["net"]
     assert "token revoked" in (report.paused[0].paused_reason or "")
     row = _delivery(engine, view.id, "net")
-    assert (row["state"], row["attempts"]) == ("pending", 0)
+    assert (row.state, row.attempts) == ("pending", 0)
     assert next_wakeup(engine.ctx) is None  # a paused channel wakes nobody
 
 
@@ -124,7 +129,7 @@ def test_permanent_error_fails_with_the_reason_and_the_post_is_partly_sent(
     view = engine.post("Dup", ["net", "news"])
     engine.deliverer().run_once()
     row = _delivery(engine, view.id, "net")
-    assert (row["state"], row["error"], row["kind"]) == (
+    assert (row.state, row.error, row.kind) == (
         "failed",
         "403: duplicate content",
         "permanent",
@@ -138,12 +143,12 @@ def test_lost_answer_is_reconciled_before_any_retry(engine: Engine) -> None:
     view = engine.post("Maybe sent", ["net"])
     engine.deliverer().run_once()
     row = _delivery(engine, view.id, "net")
-    assert row["state"] == "unknown"
-    engine.clock.now = row["next"]  # type: ignore[assignment]
+    assert row.state == "unknown"
+    engine.clock.now = _due(row)
     engine.deliverer().run_once()
     assert net.calls == ["publish", "find"]
     assert net.texts() == ["Maybe sent"]
-    assert _delivery(engine, view.id, "net")["state"] == "sent"
+    assert _delivery(engine, view.id, "net").state == "sent"
 
 
 def test_unknown_outcome_not_found_is_sent_again(engine: Engine) -> None:
@@ -151,7 +156,7 @@ def test_unknown_outcome_not_found_is_sent_again(engine: Engine) -> None:
     net.fail(OutcomeUnknown("connection reset"))
     view = engine.post("Lost on the way", ["net"])
     engine.deliverer().run_once()
-    engine.clock.now = _delivery(engine, view.id, "net")["next"]  # type: ignore[assignment]
+    engine.clock.now = _due(_delivery(engine, view.id, "net"))
     engine.deliverer().run_once()
     assert net.calls == ["publish", "find", "publish"]
     assert net.texts() == ["Lost on the way"]
@@ -165,12 +170,12 @@ def test_unknown_outcome_nobody_can_check_needs_attention_and_is_never_retried(
     net.find_steps.append(OutcomeUnknown("this network cannot look posts up"))
     view = engine.post("Who knows", ["net"])
     engine.deliverer().run_once()
-    engine.clock.now = _delivery(engine, view.id, "net")["next"]  # type: ignore[assignment]
+    engine.clock.now = _due(_delivery(engine, view.id, "net"))
     engine.deliverer().run_once()
     engine.clock.advance(hours=5)
     engine.deliverer().run_once()
     assert net.calls == ["publish", "find"]
-    assert _delivery(engine, view.id, "net")["state"] == "needs_attention"
+    assert _delivery(engine, view.id, "net").state == "needs_attention"
     report = status(engine.ctx)
     assert [(a.post_id, a.channel) for a in report.attention] == [(view.id, "net")]
     assert "cannot look posts up" in report.attention[0].reason
@@ -184,10 +189,10 @@ def test_failed_check_is_tried_again_later(engine: Engine) -> None:
     for _ in range(3):
         engine.deliverer().run_once()
         row = _delivery(engine, view.id, "net")
-        if row["next"] is not None:
-            engine.clock.now = max(engine.clock.now, row["next"])  # type: ignore[type-var]
+        if row.next is not None:
+            engine.clock.now = max(engine.clock.now, _due(row))
     assert net.calls == ["publish", "find", "find"]
-    assert _delivery(engine, view.id, "net")["state"] == "sent"
+    assert _delivery(engine, view.id, "net").state == "sent"
 
 
 def test_expired_lease_is_reconciled_before_retry(engine: Engine) -> None:
@@ -254,9 +259,9 @@ def test_quiet_hours_hold_a_post_until_they_end(engine: Engine) -> None:
     outcome = engine.deliverer().run_once()
     assert (outcome.sent, outcome.deferred) == (1, 1)
     row = _delivery(engine, calm.id, "net")
-    assert (row["state"], row["attempts"]) == ("pending", 0)
-    assert row["next"] == engine.clock.now.replace(hour=13, minute=30)
-    engine.clock.now = row["next"]  # type: ignore[assignment]
+    assert (row.state, row.attempts) == ("pending", 0)
+    assert row.next == engine.clock.now.replace(hour=13, minute=30)
+    engine.clock.now = _due(row)
     engine.deliverer().run_once()
     assert net.texts() == ["Outage update", "Cheerful news"]
     assert posts.get_post(engine.ctx, urgent.id).state == "sent"
@@ -320,8 +325,8 @@ def test_nothing_new_goes_to_a_channel_while_an_outcome_is_unknown(engine: Engin
     engine.deliverer().run_once()
     assert net.texts() == ["First"]  # Second waits on net, but went out on news
     row = _delivery(engine, first.id, "net")
-    assert next_wakeup(engine.ctx) == row["next"]
-    engine.clock.now = row["next"]  # type: ignore[assignment]
+    assert next_wakeup(engine.ctx) == row.next
+    engine.clock.now = _due(row)
     engine.deliverer().run_once()
     assert net.calls == ["publish", "find", "publish"]
     assert net.texts() == ["First", "Second"]
