@@ -6,8 +6,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Protocol, runtime_checkable
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,27 @@ class ChannelSettings(BaseModel):
     #: Where credentials come from, e.g. ``env:OYEZ_X`` (never the secrets themselves).
     credentials: str = ""
     #: Seconds before a network call is abandoned.
-    timeout: float = 30.0
+    timeout: float = Field(default=30.0, gt=0, le=600)
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError("must be an http:// or https:// URL, e.g. https://mastodon.social")
+            if parts.username or parts.password:
+                raise ValueError("must not carry a user or password: use credentials=env:PREFIX")
+        return value
+
+    @field_validator("credentials")
+    @classmethod
+    def _credentials_source(cls, value: str) -> str:
+        if value:
+            scheme, _, where = value.partition(":")
+            if scheme not in ("env", "keyring") or not where.strip():
+                raise ValueError("must be env:PREFIX or keyring:SERVICE")
+        return value
 
 
 @runtime_checkable

@@ -19,6 +19,7 @@ from atproto_client import exceptions as at_errors  # type: ignore[import-untype
 from atproto_client.request import Request  # type: ignore[import-untyped]
 from atproto_core.exceptions import AtProtocolError  # type: ignore[import-untyped]
 from atproto_core.uri import AtUri  # type: ignore[import-untyped]
+from pydantic import Field
 
 from channels.base import ChannelSettings, Limits, Media, Receipt, Rendered
 from channels.bluesky_facets import Facet, find_facets
@@ -47,7 +48,7 @@ class BlueskySettings(ChannelSettings):
     #: Language tag of every post.
     lang: str = "en"
     #: How many of the account's latest posts reconciliation looks through.
-    lookback: int = 50
+    lookback: int = Field(default=50, ge=1)
 
 
 def _status(exc: at_errors.RequestErrorBase) -> int | None:

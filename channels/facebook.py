@@ -37,7 +37,7 @@ class FacebookSettings(ChannelSettings):
     #: Where public links to posts point.
     web_url: str = "https://www.facebook.com"
     #: How many of the Page's latest posts (or a post's comments) reconciliation reads.
-    lookback: int = 25
+    lookback: int = Field(default=25, ge=1)
 
 
 class FacebookChannel:

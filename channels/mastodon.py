@@ -28,6 +28,7 @@ from mastodon.errors import (
     MastodonServerError,
     MastodonUnauthorizedError,
 )
+from pydantic import Field
 
 from channels.base import ChannelSettings, Limits, Media, Receipt, Rendered
 from channels.credentials import resolve
@@ -53,7 +54,7 @@ class MastodonSettings(ChannelSettings):
     #: Longest status; unset means "ask the instance" (falling back to 500).
     max_characters: int | None = None
     #: How many of the account's latest statuses reconciliation looks through.
-    lookback: int = 40
+    lookback: int = Field(default=40, ge=1)
 
 
 def idempotency_key(delivery_key: str) -> str:

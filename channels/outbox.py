@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
+from pydantic import Field
+
 from channels.base import ChannelSettings, Limits, Receipt, Rendered
 from channels.errors import ConfigError, PermanentError, Retryable
 from channels.length import char_length
@@ -24,7 +26,7 @@ class OutboxSettings(ChannelSettings):
     #: The folder posts are written into; created if missing.
     path: str = "outbox"
     #: Longest post accepted, in characters.
-    max_length: int = 5000
+    max_length: int = Field(default=5000, ge=1)
 
 
 def _safe(key: str) -> str:

@@ -42,7 +42,10 @@ def parse_settings(kind: str, settings: Mapping[str, Any]) -> ChannelSettings:
         problems = []
         for err in exc.errors():
             where = ".".join(str(p) for p in err["loc"]) or kind
-            problems.append(f"{where}: {err['msg']}")
+            message = str(err["msg"]).removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                message = "unknown setting (known: " + ", ".join(sorted(model.model_fields)) + ")"
+            problems.append(f"{where}: {message}")
         raise ConfigError(f"bad settings for {kind} channel: " + "; ".join(problems)) from None
 
 

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import requests
 import tweepy
+from pydantic import Field
 
 from channels.base import ChannelSettings, Limits, Receipt, Rendered
 from channels.credentials import resolve
@@ -34,9 +35,9 @@ class XSettings(ChannelSettings):
     #: Where public links to posts point.
     web_url: str = "https://x.com"
     #: Longest post, in X's weighted characters (280 unless the account has more).
-    max_length: int = 280
+    max_length: int = Field(default=280, ge=1)
     #: How many of the account's latest posts reconciliation looks through (5-100).
-    lookback: int = 100
+    lookback: int = Field(default=100, ge=1)
 
 
 class XChannel:

@@ -7,6 +7,7 @@ or not at all. Rows come back as detached model objects with aware UTC times.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -86,11 +87,21 @@ class Tx:
             select(func.count())
             .select_from(Delivery)
             .where(Delivery.channel_id == channel.id)
-            .where(col(Delivery.state).in_(("pending", "sending")))
+            .where(col(Delivery.state).in_(("pending", "held", "sending", "needs_attention")))
+        ).one()
+        archived = self.session.exec(
+            select(func.count()).select_from(Delivery).where(Delivery.channel_id == channel.id)
         ).one()
         if in_use:
             raise Conflict(
-                f"channel {channel.name!r} has {in_use} deliveries waiting; cancel them first"
+                f"channel {channel.name!r} is still a target of {in_use} post(s) that have not "
+                "gone out (drafts, in review or scheduled): cancel them or remove the channel "
+                "from them first"
+            )
+        if archived:
+            raise Conflict(
+                f"channel {channel.name!r} has {archived} deliveries in the archive and cannot be "
+                f"removed; pause it instead (oyez pause {channel.name})"
             )
         self.session.delete(channel)
         self.session.flush()
@@ -315,5 +326,20 @@ def _first_line(error: object) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (\w+)\.(\w+)")
+_PG_UNIQUE = re.compile(r"Key \((\w+)\)=\((.*?)\) already exists")
+_PG_TABLE = re.compile(r'unique constraint "(?:uq|ix)_([a-z]+?)_')
+
+
 def _integrity_message(exc: IntegrityError) -> str:
+    """Say which name is taken, in words, without the database's internals."""
+    text = str(exc.orig)
+    sqlite = _SQLITE_UNIQUE.search(text)
+    if sqlite:
+        return f"a {sqlite.group(1)} with that {sqlite.group(2).replace('_', ' ')} already exists"
+    pg = _PG_UNIQUE.search(text)
+    if pg:
+        table = _PG_TABLE.search(text)
+        what = table.group(1) if table else "row"
+        return f"a {what} with {pg.group(1).replace('_', ' ')} {pg.group(2)!r} already exists"
     return f"conflicts with an existing row: {_first_line(exc.orig)}"

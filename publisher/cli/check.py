@@ -52,7 +52,10 @@ def read_text(file: str) -> str:
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             fail(f"cannot read {file}: {reason}", BAD_INPUT)
-    return text.rstrip("\r\n")
+    text = text.rstrip("\r\n")
+    if not text.strip():
+        fail(f"nothing to check: {'standard input' if file == '-' else file} is empty", BAD_INPUT)
+    return text
 
 
 def render_text(findings: list[Finding]) -> str:

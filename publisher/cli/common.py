@@ -76,7 +76,8 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def split_names(value: str | None) -> list[str]:
-    if not value:
+    """``--to a,b`` → ``["a", "b"]``; absent → ``[]``; given but empty is an error."""
+    if value is None:
         return []
     names = [n.strip() for n in value.split(",") if n.strip()]
     if not names:

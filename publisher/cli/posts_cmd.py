@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import mimetypes
+import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from publisher.cli.common import console, emit_json, split_names, state
+from publisher.cli.common import console, emit_json, err_console, split_names, state
 from publisher.errors import InvalidInput
 from publisher.service import posts as service
 from publisher.service.slots import schedule_next_slot
@@ -26,8 +29,27 @@ def parse_media(values: list[str]) -> list[dict[str, str]]:
         file = Path(path).expanduser()
         if not file.is_file():
             raise InvalidInput(f"media file {path!r} does not exist")
+        kind = mimetypes.guess_type(file.name)[0] or ""
+        if not kind.startswith(("image/", "video/")):
+            raise InvalidInput(
+                f"media file {path!r} is not an image or video (.jpg, .png, .gif, .webp, .mp4)"
+            )
+        if not os.access(file, os.R_OK):
+            raise InvalidInput(f"media file {path!r} cannot be read")
         media.append({"path": str(file.resolve()), "alt": alt})
     return media
+
+
+def when(text: str) -> datetime:
+    """``--at``: parsed strictly; a time in the past is allowed (it goes out at once), but said."""
+    at = parse_when(text)
+    if at < datetime.now(UTC) - timedelta(minutes=1):
+        err_console.print(
+            f"warning: {text} is in the past; the post goes out as soon as it is approved and "
+            "the daemon runs",
+            highlight=False,
+        )
+    return at
 
 
 def show(view: PostView) -> None:
@@ -39,6 +61,9 @@ def show(view: PostView) -> None:
         console.print(f"reviewer: {view.review_comment}", highlight=False, markup=False)
     if view.override_reason:
         console.print(f"override: {view.override_reason}", highlight=False, markup=False)
+    for m in view.media:
+        alt = m.get("alt") or "(no alt text)"
+        console.print(f"media: {m.get('path')}  alt: {alt}", highlight=False, markup=False)
     for f in view.findings:
         console.print(
             f"  {f.get('line')}:{f.get('column')} {f.get('severity')} {f.get('rule')} "
@@ -79,7 +104,7 @@ def register(app: typer.Typer) -> None:
             context,
             text,
             split_names(to),
-            at=parse_when(at) if at else None,
+            at=when(at) if at else None,
             media=parse_media(media or []),
         )
         if as_json:
@@ -208,7 +233,7 @@ def register(app: typer.Typer) -> None:
             view = schedule_next_slot(context, post_id)
         else:
             assert at is not None
-            view = service.schedule_post(context, post_id, parse_when(at))
+            view = service.schedule_post(context, post_id, when(at))
         assert view.scheduled_at is not None
         console.print(
             f"post {view.id} scheduled for {view.scheduled_at.isoformat()}", highlight=False

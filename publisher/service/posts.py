@@ -25,6 +25,17 @@ from queue_db.store import Tx
 EDITABLE = ("draft", "in_review", "approved", "scheduled")
 CANCELLABLE = ("draft", "in_review", "approved", "scheduled")
 SOURCES = ("manual", "feed", "tip", "ticket", "import")
+STATES = (
+    "draft",
+    "in_review",
+    "approved",
+    "scheduled",
+    "sent",
+    "partly_sent",
+    "failed",
+    "expired",
+    "cancelled",
+)
 MAX_TEXT = 100_000
 
 
@@ -138,6 +149,9 @@ def list_posts(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[PostView]:
+    unknown = [s for s in states if s not in STATES]
+    if unknown:
+        raise InvalidInput(f"unknown state {unknown[0]!r} (one of {', '.join(STATES)})")
     with ctx.tx() as tx:
         channel_id = tx.channel(channel).id if channel else None
         posts = tx.posts(
@@ -317,6 +331,11 @@ def cancel_post(ctx: Context, post_id: int) -> PostView:
     with ctx.tx() as tx:
         post = tx.post(post_id)
         assert post.id is not None
+        if post.state in ("sent", "partly_sent"):
+            raise IllegalTransition(
+                f"post {post_id} is already {post.state}: use `oyez post retract` to delete "
+                "it from the networks"
+            )
         started = [c.name for d, c in tx.deliveries(post.id) if d.state not in ("pending", "held")]
         if started:
             raise IllegalTransition(

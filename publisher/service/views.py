@@ -103,6 +103,7 @@ class PostView:
             "scheduled_at": iso(self.scheduled_at),
             "author": self.author,
             "source": self.source,
+            "media": [dict(m) for m in self.media],
             "findings": list(self.findings),
             "override_reason": self.override_reason,
             "review_comment": self.review_comment,

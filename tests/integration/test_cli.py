@@ -75,6 +75,18 @@ def test_post_list_json_filters_by_state(db: str) -> None:
             "looks like a secret",
         ),
         (["post", "new", "Hi", "--to", "news", "--media", "/no/such.png"], "does not exist"),
+        (
+            ["channels", "add", "m1", "--kind", "mastodon", "--set", "api_base_url=notaurl"],
+            "must be an http:// or https:// URL",
+        ),
+        (
+            ["channels", "add", "x1", "--kind", "x", "--set", "credentials=plain:abc"],
+            "must be env:PREFIX or keyring:SERVICE",
+        ),
+        (["channels", "add", "news", "--kind", "outbox"], "already exists"),
+        (["post", "list", "--state", "bogus"], "unknown state 'bogus'"),
+        (["post", "new", "Hi", "--to", ""], "--to needs at least one channel"),
+        (["post", "new", "Hi", "--to", "news", "--media", "/etc/passwd"], "not an image or video"),
     ],
 )
 def test_bad_input_is_one_clear_line_and_a_nonzero_exit(
