@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from publisher.cli.common import current_state, fail, state
+from publisher.cli.common import current_state, fail, say_error, state
 from publisher.errors import OyezError
 
 if TYPE_CHECKING:
@@ -160,4 +160,21 @@ def __getattr__(name: str) -> Any:
 def main() -> None:
     word = command_word(sys.argv[1:])
     module = COMMANDS.get(word or "")
-    make_app([module] if module else None)()
+    application = make_app([module] if module else None)
+    try:
+        result = application(standalone_mode=False)
+    except Exception as exc:
+        # Typer vendors click privately, so its usage errors are recognised by shape:
+        # a wrong type or a missing argument becomes one line, like every other error.
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                sys.stdout.write(exc.format_message() + "\n")
+                sys.exit(0)
+            hint = f"oyez {word} --help" if word in COMMANDS else "oyez --help"
+            say_error(f"{exc.format_message()} (see {hint})")
+            sys.exit(int(exc.exit_code))
+        if type(exc).__name__ == "Abort":
+            say_error("aborted")
+            sys.exit(1)
+        raise
+    sys.exit(result if isinstance(result, int) else 0)

@@ -41,3 +41,25 @@ def test_oyez_tui_help_loads_no_database_or_guideline_code() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip().splitlines()[-1] == "LOADED:"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["post", "show", "abc"], "Invalid value for 'post_id'"),
+        (["post", "list", "--limit", "0"], "greater than or equal to 1"),
+        (["nosuch"], "No such command 'nosuch'"),
+        (["post", "new"], "Missing argument"),
+    ],
+)
+def test_usage_errors_are_one_line_through_the_real_entry_point(
+    argv: list[str], message: str
+) -> None:
+    code = "import sys; from publisher.cli import main; sys.argv = ['oyez', *sys.argv[1:]]; main()"
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
