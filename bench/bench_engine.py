@@ -43,7 +43,6 @@ from bench.engine_queue import (
     add_double_channel,
     queue_posts,
     sqlite_context,
-    wait_for,
 )
 from bench.report import Row, Section
 from channels.length import x_length
@@ -52,6 +51,7 @@ from publisher.engine.runner import Dispatcher
 from publisher.service import channels
 from queue_db.types import utcnow
 from tests.fakes.x import XDouble
+from tests.reliability.harness import wait_until
 
 QUEUED = 100_000
 DUE = 1_000
@@ -93,7 +93,7 @@ def lateness_and_idle(folder: Path) -> list[Row]:
         ctx.close()
     daemon = DaemonProcess.start(url, double)
     try:
-        done = wait_for(lambda: len(double.posts) >= DUE, timeout=WINDOW + 120, step=0.2)
+        done = wait_until(lambda: len(double.posts) >= DUE, timeout=WINDOW + 120, step=0.2)
         arrived = {p.text: p.created_at for p in double.posts}
         late = [arrived[t] - d.timestamp() for t, d in zip(texts, due, strict=True) if t in arrived]
         time.sleep(5.0)  # let the burst's garbage settle before measuring idle

@@ -226,17 +226,9 @@ class Settler:
                 return Outcome(retried=1)
             if isinstance(exc, OutcomeUnknown):
                 wait = backoff(1, settings.max_backoff_seconds, self.rng)
-                self._settle(
-                    tx,
-                    delivery,
-                    state="unknown",
-                    next_attempt_at=now + wait,
-                    last_error=f"{message}; checking before any retry",
-                    error_kind="unknown",
+                return self._check_later(
+                    tx, delivery, channel, now + wait, f"{message}; checking before any retry"
                 )
-                # Nothing new goes to this channel until the post is found or not.
-                self._block(channel)
-                return Outcome(retried=1)
             if isinstance(exc, Retryable) and delivery.attempts < settings.max_attempts:
                 wait = backoff(delivery.attempts, settings.max_backoff_seconds, self.rng)
                 self._settle(
@@ -257,17 +249,40 @@ class Settler:
             return self._fail(tx, delivery, reason, kind)
 
     def _fail(self, tx: Tx, delivery: Delivery, reason: str, kind: str) -> Outcome:
-        ok = self._settle(tx, delivery, state="failed", last_error=reason[:500], error_kind=kind)
+        self._end(tx, delivery, "failed", reason, kind)
+        return Outcome(failed=1, posts={delivery.post_id})
+
+    def _end(self, tx: Tx, delivery: Delivery, state: str, reason: str, kind: str) -> None:
+        """Settle in a final state with its reason, audit it, and roll the post up."""
+        reason = reason[:500]
+        ok = self._settle(
+            tx, delivery, state=state, last_error=reason, error_kind=kind, next_attempt_at=None
+        )
         if ok:
             tx.log(
                 "oyez",
-                "failed",
+                state,
                 post_id=delivery.post_id,
                 channel_id=delivery.channel_id,
-                reason=reason[:500],
+                reason=reason,
             )
             claims.roll_up(tx, delivery.post_id)
-        return Outcome(failed=1, posts={delivery.post_id})
+
+    def _check_later(
+        self, tx: Tx, delivery: Delivery, channel: Channel, until: datetime, reason: str
+    ) -> Outcome:
+        """Leave the delivery ``unknown`` until ``until``; its channel holds till then."""
+        self._settle(
+            tx,
+            delivery,
+            state="unknown",
+            next_attempt_at=until,
+            last_error=reason[:500],
+            error_kind="unknown",
+        )
+        # Nothing new goes to this channel until the post is found or not.
+        self._block(channel)
+        return Outcome(retried=1)
 
     def _pause(self, tx: Tx, channel: Channel, reason: str) -> None:
         tx.update_channel(channel.id, paused=True, paused_reason=reason[:500])
@@ -317,35 +332,16 @@ class Settler:
         now = self.ctx.clock()
         wait = backoff(delivery.attempts, settings.max_backoff_seconds, self.rng)
         with self.ctx.tx() as tx:
-            self._settle(
+            return self._check_later(
                 tx,
                 delivery,
-                state="unknown",
-                next_attempt_at=now + wait,
-                last_error=f"checking whether it was published failed: {str(exc)[:400]}",
-                error_kind="unknown",
+                channel,
+                now + wait,
+                f"checking whether it was published failed: {exc}",
             )
-        self._block(channel)
-        return Outcome(retried=1)
 
     def attention(self, delivery: Delivery, reason: str) -> Outcome:
         """Nobody can tell whether it went out: a person must look. Never retried."""
         with self.ctx.tx() as tx:
-            ok = self._settle(
-                tx,
-                delivery,
-                state="needs_attention",
-                last_error=reason[:500],
-                error_kind="unknown",
-                next_attempt_at=None,
-            )
-            if ok:
-                tx.log(
-                    "oyez",
-                    "needs_attention",
-                    post_id=delivery.post_id,
-                    channel_id=delivery.channel_id,
-                    reason=reason[:500],
-                )
-                claims.roll_up(tx, delivery.post_id)
+            self._end(tx, delivery, "needs_attention", reason, "unknown")
         return Outcome(attention=1, posts={delivery.post_id})
