@@ -117,3 +117,23 @@ def test_sigkill_at_random_moments_publishes_every_post_exactly_once(
         assert lost == [], f"{name}: never published: {lost[:5]} (+{len(lost)}); near: {near}"
     assert queue.counts() == {"sent": 2 * POSTS}
     assert queue.post_states() == {"sent": POSTS}
+
+
+def test_sigterm_lets_the_call_in_flight_finish_then_exits_cleanly(
+    tmp_path: Path, doubles: dict[str, FakeAPI]
+) -> None:
+    queue = sqlite_queue(tmp_path, {"x": doubles["x"]})
+    queue.add_posts(20, start=now(), spread=timedelta(seconds=1), tag="term")
+    daemon = Daemon(queue.environ(), tmp_path / "daemon.log")
+    try:
+        assert hang_and_wait(doubles["x"], "hang_after")
+        code = daemon.terminate()
+        counts = queue.counts()
+    finally:
+        queue.close()
+    assert code == 0, daemon.errors()
+    # The hung call ended (its outcome is being checked, or it was found);
+    # nothing is left "sending", and what was claimed but not tried went back.
+    assert "sending" not in counts
+    assert counts.get("unknown", 0) + counts.get("sent", 0) >= 1
+    assert sum(counts.values()) == 20
