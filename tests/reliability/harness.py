@@ -175,6 +175,27 @@ class Daemon:
         return self.log.read_text(encoding="utf-8") if self.log.exists() else ""
 
 
+def finish(queue: Queue, env: dict[str, str], log: Path, timeout: float) -> tuple[bool, int]:
+    """Run one last daemon until every delivery is settled; stop it with SIGTERM.
+
+    A daemon that dies before it is done is started again, as a supervisor
+    would (at most a few times): in a tree others are editing, a start can
+    fail on their half-written module. Returns (settled, the exit code of the
+    daemon that finished).
+    """
+    deadline = time.monotonic() + timeout
+    for _ in range(4):
+        daemon = Daemon(env, log)
+        while time.monotonic() < deadline and daemon.process.poll() is None:
+            if queue.settled() and queue.running(daemon):
+                return True, daemon.terminate()
+            time.sleep(0.2)
+        if daemon.process.poll() is None:
+            daemon.terminate()
+            break
+    return queue.settled(), -1
+
+
 def wait_until(condition: object, timeout: float, step: float = 0.1) -> bool:
     assert callable(condition)
     deadline = time.monotonic() + timeout

@@ -21,7 +21,7 @@ import pytest
 from queue_db.database import make_engine
 from queue_db.migrate import upgrade
 from tests.fakes.server import FakeAPI
-from tests.reliability.harness import Daemon, Queue, duplicates_and_losses, now, wait_until
+from tests.reliability.harness import Daemon, Queue, duplicates_and_losses, finish, now, wait_until
 from tests.reliability.strict import start_strict
 
 POSTS = 300
@@ -101,10 +101,8 @@ def test_sigkill_at_random_moments_publishes_every_post_exactly_once(
                 time.sleep(rng.uniform(0.0, 0.4))
             daemon.kill()
             kills += 1
-        final = Daemon(env, log)
-        wait_until(lambda: queue.running(final), timeout=60)
-        settled = wait_until(queue.settled, timeout=90, step=0.2)
-        assert final.terminate() == 0
+        settled, code = finish(queue, env, log, timeout=90)
+        assert code == 0, log.read_text()[-3000:]
     finally:
         queue.close()
     assert settled, f"deliveries still open: {queue.counts()}\n{log.read_text()[-3000:]}"

@@ -17,7 +17,7 @@ import pytest
 
 from tests.fakes.faults import TRANSIENT_FAULTS
 from tests.fakes.server import FakeAPI
-from tests.reliability.harness import Daemon, Queue, now, published, wait_until
+from tests.reliability.harness import Daemon, Queue, finish, now, published
 from tests.reliability.strict import start_strict
 from tests.reliability.test_crash import sqlite_queue, wait_for_progress
 
@@ -80,10 +80,8 @@ def test_faults_on_a_fifth_of_calls_never_duplicate_and_never_lose_silently(
             wait_for_progress(doubles, timeout=10)
             time.sleep(rng.uniform(0.1, 0.6))
             daemon.kill()
-        final = Daemon(env, log)
-        wait_until(lambda: queue.running(final), timeout=60)
-        settled = wait_until(queue.settled, timeout=150, step=0.25)
-        assert final.terminate() == 0
+        settled, code = finish(queue, env, log, timeout=150)
+        assert code == 0, log.read_text()[-3000:]
         assert settled, f"deliveries still open: {queue.counts()}\n{log.read_text()[-3000:]}"
         states = check_outcomes(queue, doubles)
     finally:
