@@ -22,7 +22,7 @@ from publisher.service.archive import ARCHIVE_FORMAT, ARCHIVE_VERSION, Progress
 from publisher.service.bulk_import import ImportResult, RowProblem
 from publisher.service.channels import NAME
 from publisher.service.context import Context
-from publisher.service.posts import SOURCES
+from publisher.service.posts import SOURCES, STATES
 from publisher.service.times import parse_when
 from queue_db import archive_store as store
 from queue_db.models import Channel, Delivery, Event
@@ -39,17 +39,7 @@ DELIVERY_STATES = (
     "cancelled",
     "retracted",
 )
-POST_STATES = (
-    "draft",
-    "in_review",
-    "approved",
-    "scheduled",
-    "sent",
-    "partly_sent",
-    "failed",
-    "expired",
-    "cancelled",
-)
+POST_STATES = STATES
 PAUSED_REASON = "restored from an archive: check its settings, then resume it"
 
 # field → (type, required). "time" is ISO 8601 with an offset.
