@@ -17,6 +17,7 @@ from sqlalchemy import Engine, func, or_, update
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlmodel import Session, SQLModel, col, select
 
+from queue_db import schema_version
 from queue_db.database import describe, make_engine
 from queue_db.errors import Conflict, DatabaseUnavailable, NotFound, SchemaOutOfDate
 from queue_db.models import Channel, Delivery, Event, Post, Setting, Worker
@@ -281,13 +282,13 @@ class Store:
     @classmethod
     def open(cls, url: str, *, migrate_schema: bool = False) -> Store:
         """Open ``url``; check (or apply, with ``migrate_schema``) the schema version."""
-        from queue_db import migrate  # deferred: alembic is slow to import
-
         store = cls(make_engine(url))
         try:
             if migrate_schema:
+                from queue_db import migrate  # deferred: Alembic is only needed to migrate
+
                 migrate.upgrade(store.engine)
-            elif not migrate.is_current(store.engine):
+            elif not schema_version.is_current(store.engine):
                 raise SchemaOutOfDate(
                     f"the database at {describe(url)} is not initialised or out of date: "
                     "run `oyez init` (or `oyez db upgrade`)"

@@ -33,3 +33,16 @@ def test_migrations_reach_every_head(db_url: str) -> None:
 def test_unmigrated_database_is_refused_with_a_hint(tmp_path: Path) -> None:
     with pytest.raises(SchemaOutOfDate, match="oyez init"):
         Store.open(f"sqlite:///{tmp_path / 'empty.db'}")
+
+
+def test_schema_check_without_alembic_agrees_with_alembic(db_url: str, tmp_path: Path) -> None:
+    from queue_db import schema_version
+
+    assert set(schema_version.script_heads()) == heads()
+    engine = make_engine(db_url)
+    assert schema_version.is_current(engine)
+    engine.dispose()
+    empty = make_engine(f"sqlite:///{tmp_path / 'never.db'}")
+    assert schema_version.database_heads(empty) == set()
+    assert not schema_version.is_current(empty)
+    empty.dispose()
