@@ -71,12 +71,6 @@ class Tx:
             raise NotFound(f"no channel named {name!r}")
         return row
 
-    def channel_by_id(self, channel_id: int) -> Channel:
-        row = self.session.get(Channel, channel_id)
-        if row is None:
-            raise NotFound(f"no channel with id {channel_id}")
-        return row
-
     def update_channel(self, channel_id: int | None, **values: Any) -> None:
         self.session.execute(update(Channel).where(col(Channel.id) == channel_id).values(**values))
 
