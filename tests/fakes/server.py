@@ -169,6 +169,11 @@ class _Handler(BaseHTTPRequestHandler):
             headers=self.headers,
             body=self._read_body(),
         )
+        declared = self.headers.get("Content-Length")
+        if declared is not None and len(request.body) < int(declared):
+            # A client killed mid-write: a real server drops the fragment unread.
+            self._drop()
+            return
         api = self.server.api
         api.seen.append((request.method, request.path))
         api.requests.append(request)

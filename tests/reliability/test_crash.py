@@ -20,9 +20,9 @@ import pytest
 
 from queue_db.database import make_engine
 from queue_db.migrate import upgrade
+from tests.fakes.fixtures import start_double
 from tests.fakes.server import FakeAPI
 from tests.reliability.harness import Daemon, Queue, duplicates_and_losses, finish, now, wait_until
-from tests.reliability.strict import start_strict
 
 POSTS = 300
 KILLS = 24
@@ -33,8 +33,8 @@ IN_FLIGHT_KILLS = 8
 @pytest.fixture
 def doubles() -> Iterator[dict[str, FakeAPI]]:
     started = {
-        "x": start_strict("x", hang_seconds=1.0),
-        "masto": start_strict("mastodon", hang_seconds=1.0),
+        "x": start_double("x", hang_seconds=1.0),
+        "masto": start_double("mastodon", hang_seconds=1.0),
     }
     yield started
     for double in started.values():

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.faults import TRANSIENT_FAULTS
+from tests.fakes.fixtures import start_double
 from tests.fakes.server import FakeAPI
 from tests.reliability.harness import Daemon, Queue, finish, now, published
-from tests.reliability.strict import start_strict
 from tests.reliability.test_crash import sqlite_queue, wait_for_progress
 
 POSTS = 300
@@ -29,8 +29,8 @@ FAULT_RATE = 0.2
 @pytest.fixture
 def doubles() -> Iterator[dict[str, FakeAPI]]:
     started = {
-        "x": start_strict("x", hang_seconds=1.0, rate_limit_seconds=1),
-        "masto": start_strict("mastodon", hang_seconds=1.0, rate_limit_seconds=1),
+        "x": start_double("x", hang_seconds=1.0, rate_limit_seconds=1),
+        "masto": start_double("mastodon", hang_seconds=1.0, rate_limit_seconds=1),
     }
     for seed, double in enumerate(started.values(), start=7):
         double.faults.randomly(FAULT_RATE, seed=seed, kinds=TRANSIENT_FAULTS)

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import new_pg_database
+from tests.fakes.fixtures import start_double
 from tests.fakes.server import FakeAPI
 from tests.pg import PostgresServer
 from tests.reliability.harness import Daemon, Queue, duplicates_and_losses, now, wait_until
-from tests.reliability.strict import start_strict
 
 POSTS = 1000
 WORKERS = 4
@@ -20,7 +20,7 @@ WORKERS = 4
 
 @pytest.fixture
 def doubles() -> Iterator[dict[str, FakeAPI]]:
-    started = {"x": start_strict("x"), "masto": start_strict("mastodon")}
+    started = {"x": start_double("x"), "masto": start_double("mastodon")}
     yield started
     for double in started.values():
         double.stop()
