@@ -55,9 +55,15 @@ class Limits:
     media_types: tuple[str, ...] = ("image/jpeg", "image/png", "image/gif", "image/webp")
     threads: bool = False
     extra: Mapping[str, object] = field(default_factory=dict)
+    #: Cheap counts never below ``count``, cheapest first (none: ``count`` is cheap already).
+    bounds: tuple[Callable[[str], int], ...] = ()
+
+    def surely_fits(self, text: str) -> bool:
+        """True when a cheap bound settles it; False means "count it"."""
+        return any(bound(text) <= self.max_length for bound in self.bounds)
 
     def fits(self, text: str) -> bool:
-        return self.count(text) <= self.max_length
+        return self.surely_fits(text) or self.count(text) <= self.max_length
 
 
 class ChannelSettings(BaseModel):

@@ -15,6 +15,8 @@ from channels.base import Limits
 URL_WEIGHT = 23
 
 _URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+_DOT_IN_NAME = re.compile(r"\.[A-Za-z0-9]")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _MASTODON_MENTION = re.compile(r"(?<![\w/])@(\w+)@[\w.-]+\w", re.UNICODE)
 _GRAPHEME = regex.compile(r"\X")
 
@@ -25,6 +27,44 @@ def x_length(text: str) -> int:
     from twitter_text import parse_tweet
 
     return int(parse_tweet(text).weightedLength)
+
+
+def _weight(text: str) -> int:
+    """Every code point as 1 if ASCII, else 2: never less than X's weight for it."""
+    return len(text) if text.isascii() else len(text) + sum(1 for ch in text if ord(ch) > 127)
+
+
+def x_upper_bound(text: str) -> int:
+    """A length X will never exceed for ``text``, in a few microseconds.
+
+    X weighs a character 1 or 2 (ASCII always 1), an emoji sequence 2 and a
+    link 23 instead of its characters. Counting every non-ASCII code point as
+    2 over-counts characters and emoji. A link starts with ``http(s)://`` (at
+    least 11 characters, ``http://a.co``) or is a bare domain with a dot (at
+    least 4, ``a.co``), so each ``://`` adds at most 12 and each dot before a
+    letter or digit at most 19 to the characters already counted.
+    """
+    text = unicodedata.normalize("NFC", text)
+    schemes, dots = text.count("://"), len(_DOT_IN_NAME.findall(text))
+    return _weight(text) + (URL_WEIGHT - 11) * schemes + (URL_WEIGHT - 4) * dots
+
+
+def x_link_bound(text: str) -> int:
+    """A tighter bound than :func:`x_upper_bound`, from twitter-text's own link finder."""
+    from twitter_text.extract_urls import extract_urls_with_indices
+
+    # The same text parse_tweet measures: NFC, one newline per line break.
+    text = _LINE_BREAK.sub("\n", unicodedata.normalize("NFC", text))
+    weight, last = 0, 0
+    for entity in extract_urls_with_indices(text):
+        start, end = entity["indices"]
+        weight += _weight(text[last:start]) + URL_WEIGHT
+        last = end
+    return weight + _weight(text[last:])
+
+
+#: X's cheap bounds, cheapest first: the link finder only runs when the first is too crude.
+X_BOUNDS = (x_upper_bound, x_link_bound)
 
 
 def x_valid(text: str) -> bool:
@@ -74,4 +114,5 @@ _COUNTERS: dict[str, Callable[[str], int]] = {
 def default_limits(kind: str) -> Limits:
     """The limits of a channel kind with default settings; unknown kinds count characters."""
     max_length, counter, threads = _DEFAULTS.get(kind, (40000, "char", False))
-    return Limits(max_length=max_length, count=_COUNTERS[counter], threads=threads)
+    bounds = X_BOUNDS if counter == "x" else ()
+    return Limits(max_length=max_length, count=_COUNTERS[counter], threads=threads, bounds=bounds)

@@ -20,7 +20,7 @@ from pydantic import Field
 from channels.base import ChannelSettings, Limits, Receipt, Rendered
 from channels.credentials import resolve
 from channels.errors import OutcomeUnknown, PermanentError, Retryable
-from channels.length import x_length
+from channels.length import X_BOUNDS, x_length
 from channels.matching import same_text
 from channels.transport import from_requests, hide_in_logs
 from channels.x_api import MediaUploader, RebasedSession, error_for_response
@@ -71,7 +71,9 @@ class XChannel:
 
     @property
     def limits(self) -> Limits:
-        return Limits(max_length=self.settings.max_length, count=x_length, threads=True)
+        return Limits(
+            max_length=self.settings.max_length, count=x_length, threads=True, bounds=X_BOUNDS
+        )
 
     @contextmanager
     def _errors(self, *, mutating: bool) -> Iterator[None]:

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from channels.base import Limits
-from channels.length import x_length
+from channels.length import x_length, x_link_bound, x_upper_bound
 from publisher.guidelines import (
     Checker,
     Finding,
@@ -21,7 +21,6 @@ from publisher.guidelines import (
     load_pack,
     worst,
 )
-from publisher.guidelines.rules.length import x_link_bound, x_upper_bound
 from tests.unit.guidelines.conftest import X, rules_of
 
 
