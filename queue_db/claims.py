@@ -29,6 +29,7 @@ from sqlmodel import col
 
 from queue_db.engine_outcomes import (
     FINAL,
+    LeaseLost,
     Sent,
     load,
     load_many,
@@ -36,6 +37,7 @@ from queue_db.engine_outcomes import (
     roll_up,
     settle,
     settle_sent,
+    settle_sent_each,
 )
 from queue_db.models import Channel, Delivery, Post
 from queue_db.store import Tx
@@ -43,6 +45,7 @@ from queue_db.types import UTCDateTime
 
 __all__ = [
     "FINAL",
+    "LeaseLost",
     "Sent",
     "claim_due",
     "claim_unknown",
@@ -57,6 +60,7 @@ __all__ = [
     "roll_up",
     "settle",
     "settle_sent",
+    "settle_sent_each",
 ]
 
 #: States of a delivery that still has to go out (or be reconciled).

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.orm import defer
 from sqlmodel import col
 
 from queue_db.models import Channel, Delivery, Event, Post
@@ -32,6 +33,12 @@ _LOAD = (
     .join(Channel, col(Channel.id) == col(Delivery.channel_id))
     .where(col(Delivery.id).in_(bindparam("ids", expanding=True)))
     .order_by(col(Delivery.id))
+    # Publishing needs none of these; the findings can be long JSON.
+    .options(
+        defer(Post.findings, raiseload=True),  # type: ignore[arg-type]  # a Mapped column
+        defer(Post.review_comment, raiseload=True),  # type: ignore[arg-type]
+        defer(Post.override_reason, raiseload=True),  # type: ignore[arg-type]
+    )
 )
 _SENT = (
     update(Delivery)
@@ -125,47 +132,69 @@ class Sent:
     detail: dict[str, Any]
 
 
+class LeaseLost(Exception):
+    """Raised inside a transaction to roll back a group write: not every lease was still held."""
+
+
 def settle_sent(tx: Tx, owner: str, items: Sequence[Sent], now: datetime) -> list[bool]:
     """Mark deliveries sent, log them and roll their posts up, where ``owner`` still holds them.
 
-    One transaction for a group: a row per delivery, then one insert for all
-    the audit events and one roll-up for all the posts. Returns, per item,
-    whether this worker still held it.
+    One transaction for a group: one statement marks the rows, one insert
+    logs them all, one roll-up sets their posts. When some lease was lost
+    (rare: the lease ran out and another worker took over), raises
+    :class:`LeaseLost` so the caller rolls back and writes the group with
+    :func:`settle_sent_each`, which looks at every row on its own.
     """
     connection = _connection(tx)
+    if not items:
+        return []
+    # One executemany: its row count says whether every row was still ours.
+    result = connection.execute(_SENT, [_sent_params(item, owner, now) for item in items])
+    if result.rowcount != len(items):
+        raise LeaseLost(f"{len(items) - result.rowcount} of {len(items)} leases lost")
+    _log_and_roll_up(tx, items, now)
+    return [True] * len(items)
+
+
+def settle_sent_each(tx: Tx, owner: str, items: Sequence[Sent], now: datetime) -> list[bool]:
+    """:func:`settle_sent` row by row: returns, per item, whether this worker still held it."""
+    connection = _connection(tx)
     held = [
-        connection.execute(
-            _SENT,
-            {
-                "delivery_id": item.delivery_id,
-                "owner": owner,
-                "remote_id": item.remote_id,
-                "remote_url": item.remote_url,
-                "final_text": item.final_text,
-                "now": now,
-            },
-        ).rowcount
-        == 1
-        for item in items
+        connection.execute(_SENT, _sent_params(item, owner, now)).rowcount == 1 for item in items
     ]
-    done = [item for item, ok in zip(items, held, strict=True) if ok]
-    if done:
-        connection.execute(
-            _EVENT,
-            [
-                {
-                    "at": now,
-                    "actor": "oyez",
-                    "action": "sent",
-                    "post_id": item.post_id,
-                    "channel_id": item.channel_id,
-                    "detail": item.detail,
-                }
-                for item in done
-            ],
-        )
-        roll_up_many(tx, {item.post_id for item in done}, now)
+    _log_and_roll_up(tx, [item for item, ok in zip(items, held, strict=True) if ok], now)
     return held
+
+
+def _sent_params(item: Sent, owner: str, now: datetime) -> dict[str, Any]:
+    return {
+        "delivery_id": item.delivery_id,
+        "owner": owner,
+        "remote_id": item.remote_id,
+        "remote_url": item.remote_url,
+        "final_text": item.final_text,
+        "now": now,
+    }
+
+
+def _log_and_roll_up(tx: Tx, done: Sequence[Sent], now: datetime) -> None:
+    if not done:
+        return
+    _connection(tx).execute(
+        _EVENT,
+        [
+            {
+                "at": now,
+                "actor": "oyez",
+                "action": "sent",
+                "post_id": item.post_id,
+                "channel_id": item.channel_id,
+                "detail": item.detail,
+            }
+            for item in done
+        ],
+    )
+    roll_up_many(tx, {item.post_id for item in done}, now)
 
 
 def log(

@@ -13,7 +13,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, func, or_, update
+from sqlalchemy import Engine, bindparam, func, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlmodel import Session, SQLModel, col, select
 
@@ -250,8 +251,9 @@ class Tx:
         return list(self.session.exec(query.order_by(col(Event.id).desc()).limit(limit)))
 
     def setting(self, key: str) -> dict[str, Any]:
-        row = self.session.get(Setting, key)
-        return dict(row.value) if row else {}
+        # A column read, not an ORM load: the dispatcher reads the crisis pause every batch.
+        value = self.session.execute(_SETTING_VALUE, {"key": key}).scalar()
+        return dict(value) if value else {}
 
     def put_setting(self, key: str, value: dict[str, Any]) -> None:
         row = self.session.get(Setting, key)
@@ -320,6 +322,8 @@ def _first_line(error: object) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
 
+
+_SETTING_VALUE = sa_select(col(Setting.value)).where(col(Setting.key) == bindparam("key"))
 
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (\w+)\.(\w+)")
 _PG_UNIQUE = re.compile(r"Key \((\w+)\)=\((.*?)\) already exists")

@@ -20,6 +20,7 @@ import os
 import random
 import socket
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,6 +39,11 @@ log = logging.getLogger("oyez.engine")
 
 #: How long a reply waits for the post it threads under before looking again.
 THREAD_WAIT = timedelta(seconds=5)
+#: Deliveries claimed at once. Larger batches cost less per post (one claim,
+#: one load, one group write); a crisis pause is still seen within a second.
+BATCH = 20
+#: While a batch goes out, look at the crisis pause again after this many seconds.
+CRISIS_RECHECK = 1.0
 
 
 @dataclass(frozen=True)
@@ -102,12 +108,14 @@ class Deliverer:
         owner: str,
         *,
         rng: random.Random | None = None,
-        batch: int = 10,
+        batch: int = BATCH,
         build: Builder | None = None,
     ) -> None:
         self.ctx = ctx
         self.owner = owner
         self.batch = batch
+        #: Seconds between looks at the crisis pause while a batch is going out.
+        self.crisis_recheck = CRISIS_RECHECK
         self.pool = ChannelPool(ctx, build)
         self.lease = timedelta(seconds=ctx.settings.delivery.lease_seconds)
         self.settler = Settler(ctx, owner, rng or random.Random())
@@ -131,11 +139,18 @@ class Deliverer:
         outcome = Outcome()
         self.recover()
         outcome.add(self.expire())
+        # Unknown outcomes are looked for first, then again whenever the last
+        # look found some or the pending ones run out: not once per batch.
+        unknown = True
         while not stop.is_set():
-            did = self._batch("unknown", self.reconcile, stop, outcome)
-            did += self._batch("pending", self.deliver, stop, outcome)
-            if not did:
-                break
+            found = self._batch("unknown", self.reconcile, stop, outcome) if unknown else 0
+            sent = self._batch("pending", self.deliver, stop, outcome)
+            if not found and not sent:
+                if unknown:
+                    break
+                unknown = True
+            else:
+                unknown = found > 0
         return outcome
 
     def recover(self, *, mine: bool = False) -> list[int]:
@@ -173,6 +188,7 @@ class Deliverer:
     ) -> int:
         settings = self.ctx.settings.delivery
         now = self.ctx.clock()
+        # Claim and load in one transaction: one query each for the whole batch.
         with self.ctx.tx() as tx:
             if state == "unknown":
                 ids = claims.claim_unknown(tx, self.owner, now, limit=self.batch, lease=self.lease)
@@ -187,23 +203,30 @@ class Deliverer:
                     urgent_only=crisis is not None,
                     urgent_sources=settings.urgent_sources,
                 )
-        if not ids:
-            return 0
-        self.in_flight = set(ids)
-        # Load the whole batch in one go: one query instead of one per delivery.
-        with self.ctx.tx() as tx:
             batch = [
                 Claimed(d, p, c, render(tx, d, p, c), parent_in_flight(tx, p, c))
                 for d, p, c in claims.load_many(tx, ids)
             ]
+        if not ids:
+            return 0
+        self.in_flight = set(ids)
         self.settler.blocked.clear()
+        crisis_seen = state == "unknown"  # reconciling only asks: a crisis does not hold it
+        checked = time.monotonic()
         try:
             for index, claimed in enumerate(batch):
                 if stop.is_set():
                     self._release([c.delivery_id for c in batch[index:]], state)
                     break
-                if claimed.channel.id in self.settler.blocked:
-                    # Rate-limited, paused or holding for an unknown outcome in this batch.
+                if not crisis_seen and time.monotonic() - checked >= self.crisis_recheck:
+                    # A crisis pause may begin while a batch is on a slow network.
+                    crisis_seen = self._crisis_on()
+                    checked = time.monotonic()
+                if claimed.channel.id in self.settler.blocked or (
+                    crisis_seen and state == "pending" and not self._urgent(claimed.post)
+                ):
+                    # Rate-limited, paused, holding for an unknown outcome, or a
+                    # crisis pause began during this batch.
                     self._release([claimed.delivery_id], state)
                     continue
                 outcome.add(handle(claimed))
@@ -211,6 +234,13 @@ class Deliverer:
         finally:
             self.in_flight = set()
         return len(ids)
+
+    def _crisis_on(self) -> bool:
+        with self.ctx.tx() as tx:
+            return engine_store.crisis(tx) is not None
+
+    def _urgent(self, post: Post) -> bool:
+        return post.urgent or post.source in self.ctx.settings.delivery.urgent_sources
 
     def _release(self, ids: Sequence[int], state: str) -> None:
         with self.ctx.tx() as tx:
@@ -241,8 +271,7 @@ class Deliverer:
 
     def _opens_at(self, channel: Channel, post: Post, now: datetime) -> datetime | None:
         """When a non-urgent post may go out on ``channel``, if not now."""
-        urgent = post.urgent or post.source in self.ctx.settings.delivery.urgent_sources
-        if urgent or not (channel.quiet_hours or channel.blackout_dates):
+        if self._urgent(post) or not (channel.quiet_hours or channel.blackout_dates):
             return None
         try:
             calendar = Calendar.of(

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 from publisher.engine.calendar import next_fire
 from publisher.engine.clock import Clock
-from publisher.engine.delivery import Deliverer, next_wakeup, worker_name
+from publisher.engine.delivery import BATCH, Deliverer, next_wakeup, worker_name
 from publisher.engine.outcome import Outcome
 from publisher.engine.pool import Builder
 from publisher.engine.wakeup import Watcher
@@ -71,7 +71,7 @@ class Dispatcher:
         *,
         name: str | None = None,
         producers: Sequence[Producer] | None = None,
-        batch: int = 10,
+        batch: int = BATCH,
         watch: bool = True,
         safety_sleep: float = SAFETY_SLEEP,
         on_round: Callable[[Outcome], None] | None = None,

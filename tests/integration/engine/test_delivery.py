@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import socket
 import subprocess
 import sys
@@ -9,7 +10,10 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from channels.base import Rendered
+from sqlalchemy import update
+from sqlmodel import col
+
+from channels.base import Receipt, Rendered
 from channels.errors import (
     AuthError,
     OutcomeUnknown,
@@ -18,9 +22,11 @@ from channels.errors import (
     Retryable,
 )
 from publisher.engine.delivery import next_wakeup
+from publisher.engine.settle import Settler
 from publisher.service import pause, posts, slots
 from publisher.service.status import status
 from queue_db import claims
+from queue_db.models import Delivery
 from tests.integration.engine.conftest import Engine
 
 
@@ -317,6 +323,29 @@ def test_crisis_pause_holds_scheduled_posts_but_lets_urgent_ones_out(engine: Eng
     assert {posts.get_post(engine.ctx, p.id).state for p in (flagged, ticket)} == {"sent"}
 
 
+def test_a_crisis_pause_stops_the_rest_of_a_batch_already_claimed(engine: Engine) -> None:
+    net = engine.scripted("net")
+    for i in range(4):
+        engine.post(f"Cheerful {i}", ["net"])
+    flagged = engine.post("Road closed on Main Street", ["net"], urgent=True)
+    deliverer = engine.deliverer()
+    deliverer.crisis_recheck = 0.0  # look before every post, not once a second
+
+    def pause_once(rendered: Rendered) -> None:
+        if rendered.text == "Cheerful 0":
+            pause.pause_all(engine.ctx, "Major incident")
+
+    net.on_publish = pause_once
+    outcome = deliverer.run_once()
+    # The post on the wire when the pause began goes out; the rest wait, except the urgent one.
+    assert net.texts() == ["Cheerful 0", "Road closed on Main Street"]
+    assert outcome.sent == 2
+    assert posts.get_post(engine.ctx, flagged.id).state == "sent"
+    rows = [_delivery(engine, i, "net") for i in range(flagged.id - 4, flagged.id)]
+    assert [r.state for r in rows] == ["sent", "pending", "pending", "pending"]
+    assert all(r.attempts == 0 for r in rows[1:])
+
+
 def test_nothing_new_goes_to_a_channel_while_an_outcome_is_unknown(engine: Engine) -> None:
     net = engine.scripted("net")
     net.fail(OutcomeUnknown("read timeout"), after_publishing=True)
@@ -358,3 +387,38 @@ def test_concurrent_claims_never_hand_one_delivery_to_two_workers(engine: Engine
     everything = [i for ids in claimed.values() for i in ids]
     assert len(everything) == 120
     assert len(set(everything)) == 120
+
+
+def test_a_group_of_sent_deliveries_skips_one_whose_lease_another_worker_took(
+    engine: Engine,
+) -> None:
+    engine.scripted("net")
+    views = [engine.post(f"Group {i}", ["net"]) for i in range(3)]
+    with engine.ctx.tx() as tx:
+        ids = claims.claim_due(tx, "worker-a", engine.clock.now, lease=timedelta(seconds=30))
+        loaded = claims.load_many(tx, ids)
+    # worker-a's lease on the second delivery ran out and worker-b took it over.
+    engine.clock.advance(seconds=31)
+    with engine.ctx.tx() as tx:
+        claims.mark_unknown(tx, engine.clock.now)
+        # ...while worker-a had already published the other two (their leases renewed).
+        tx.session.execute(
+            update(Delivery)
+            .where(col(Delivery.id).in_([d.id for d, _, _ in loaded[:1] + loaded[2:]]))
+            .values(state="sending", lease_owner="worker-a")
+        )
+        assert claims.claim_unknown(tx, "worker-b", engine.clock.now) == [loaded[1][0].id]
+    settler = Settler(engine.ctx, "worker-a", random.Random(1))
+    try:
+        for delivery, post, _ in loaded:
+            settler.sent(delivery, Receipt(f"r{delivery.id}"), Rendered("k", post.text))
+        outcome = settler.drain()
+    finally:
+        settler.close()
+    assert outcome.sent == 2
+    assert [_delivery(engine, v.id, "net").state for v in views] == ["sent", "sending", "sent"]
+    assert [posts.get_post(engine.ctx, v.id).state for v in views] == [
+        "sent",
+        "scheduled",
+        "sent",
+    ]
