@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlmodel import col
 
 from queue_db.models import Channel, Delivery, Post, Worker
@@ -103,6 +103,30 @@ def needing_attention(tx: Tx, limit: int = 50) -> list[tuple[Delivery, Post, Cha
         .join(Channel, col(Channel.id) == col(Delivery.channel_id))
         .where(col(Delivery.state) == "needs_attention")
         .order_by(col(Delivery.updated_at).desc())
+        .limit(limit)
+    )
+    return [(d, p, c) for d, p, c in rows]
+
+
+def retrying(tx: Tx, limit: int = 50) -> list[tuple[Delivery, Post, Channel]]:
+    """Deliveries that wait with a reason (a retry after an error, quiet hours…), soonest first.
+
+    Rate-limit waits and paused channels show on their channel instead, so
+    those rows are left out.
+    """
+    rows = tx.session.execute(
+        select(Delivery, Post, Channel)
+        .join(Post, col(Post.id) == col(Delivery.post_id))
+        .join(Channel, col(Channel.id) == col(Delivery.channel_id))
+        .where(
+            col(Delivery.state).in_(("pending", "unknown")),
+            col(Delivery.last_error).is_not(None),
+            or_(
+                col(Delivery.error_kind).is_(None),
+                col(Delivery.error_kind).not_in(("rate_limited", "auth")),
+            ),
+        )
+        .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
         .limit(limit)
     )
     return [(d, p, c) for d, p, c in rows]

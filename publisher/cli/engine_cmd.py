@@ -211,6 +211,12 @@ def show_status(report: Status) -> None:
             f"({ch.waiting} waiting)",
             highlight=False,
         )
+    for wait in report.waiting:
+        console.print(
+            f"[yellow]waiting[/] post {wait.post_id} → {wait.channel}: {escape(wait.reason)} "
+            f"(attempt {wait.attempts}; next try {_when(wait.next_try)})",
+            highlight=False,
+        )
     for item in report.attention:
         console.print(
             f"[red]needs attention[/] post {item.post_id} → {item.channel}: {escape(item.reason)}",
@@ -221,7 +227,7 @@ def show_status(report: Status) -> None:
 def register_status(app: typer.Typer) -> None:
     @app.command("status")
     def status_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-        """Workers, next due time, counts by state, pauses, rate limits, what needs attention."""
+        """Workers, next due time, counts by state, pauses, rate limits, retries, what needs attention."""
         report = status(state(ctx).open())
         if as_json:
             emit_json(report.to_dict())

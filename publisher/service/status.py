@@ -2,7 +2,8 @@
 
 Workers alive (by heartbeat), the next due time, posts and deliveries by
 state, the crisis pause, paused channels (with why), channels waiting out a
-rate limit, and deliveries that need attention (with why).
+rate limit, deliveries waiting for another try (with why) and deliveries that
+need attention (with why).
 """
 
 from __future__ import annotations
@@ -82,6 +83,26 @@ class AttentionItem:
 
 
 @dataclass(frozen=True)
+class WaitingItem:
+    """A delivery that will be tried again, and why it has not gone out yet."""
+
+    post_id: int
+    channel: str
+    reason: str
+    attempts: int
+    next_try: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "post_id": self.post_id,
+            "channel": self.channel,
+            "reason": self.reason,
+            "attempts": self.attempts,
+            "next_try": iso(self.next_try),
+        }
+
+
+@dataclass(frozen=True)
 class Status:
     now: datetime
     workers: tuple[WorkerInfo, ...]
@@ -92,6 +113,8 @@ class Status:
     paused: tuple[ChannelState, ...]
     rate_limited: tuple[ChannelState, ...]
     attention: tuple[AttentionItem, ...]
+    #: Deliveries waiting to be tried again, with why (the first 50, soonest first).
+    waiting: tuple[WaitingItem, ...] = ()
 
     @property
     def healthy(self) -> bool:
@@ -109,6 +132,7 @@ class Status:
             "paused_channels": [c.to_dict() for c in self.paused],
             "rate_limited": [c.to_dict() for c in self.rate_limited],
             "needs_attention": [a.to_dict() for a in self.attention],
+            "waiting": [w.to_dict() for w in self.waiting],
             "healthy": self.healthy,
         }
 
@@ -153,6 +177,10 @@ def status(ctx: Context) -> Status:
             )
             for d, p, c in engine_store.needing_attention(tx)
         )
+        retrying = tuple(
+            WaitingItem(p.id or 0, c.name, d.last_error or "", d.attempts, d.next_attempt_at)
+            for d, p, c in engine_store.retrying(tx)
+        )
         return Status(
             now=now,
             workers=workers,
@@ -167,4 +195,5 @@ def status(ctx: Context) -> Status:
                 if c.rate_limited_until is not None and c.rate_limited_until > now
             ),
             attention=attention,
+            waiting=retrying,
         )

@@ -114,6 +114,19 @@ def test_retryable_error_backs_off_then_gives_up_after_max_attempts(engine: Engi
     assert net.texts() == []
 
 
+def test_status_lists_a_delivery_waiting_to_retry_with_its_error(engine: Engine) -> None:
+    net = engine.scripted("net")
+    net.fail(Retryable("503 from the network"))
+    view = engine.post("Try again later", ["net"])
+    engine.deliverer().run_once()
+    report = status(engine.ctx)
+    assert [(w.post_id, w.channel, w.reason, w.attempts) for w in report.waiting] == [
+        (view.id, "net", "503 from the network", 1)
+    ]
+    assert report.waiting[0].next_try == _delivery(engine, view.id, "net").next
+    assert report.to_dict()["waiting"][0]["reason"] == "503 from the network"
+
+
 def test_auth_error_pauses_the_channel_and_status_says_why(engine: Engine) -> None:
     net = engine.scripted("net")
     net.fail(AuthError("401: token revoked"))
