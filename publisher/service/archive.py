@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 from publisher.errors import InvalidInput
 from publisher.service.context import Context
-from publisher.service.times import parse_when, zone
+from publisher.service.times import check_period, parse_when, zone
 from queue_db import archive_store as store
 from queue_db.archive_store import DELIVERY_FIELDS, EVENT_FIELDS
 
@@ -83,8 +83,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _filter(ctx: Context, query: ArchiveQuery) -> store.Filter:
-    if query.since and query.until and query.since >= query.until:
-        raise InvalidInput("--since must be before --until")
+    check_period(query.since, query.until)
     channel_id = None
     if query.channel:
         with ctx.tx() as tx:
@@ -217,6 +216,7 @@ def export_archive(
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")
     query = query or ArchiveQuery()
+    _filter(ctx, query)  # refuse a bad period or channel before a byte is written
     total = count_records(ctx, query) if progress is not None else None
     writer = {"csv": _CsvWriter, "json": _JsonWriter, "jsonl": _Writer}[fmt](out)
     if bom:

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from publisher.service.context import Context
-from publisher.service.times import iso, zone
+from publisher.service.times import check_period, iso, zone
 from publisher.sources.tips.cadences import upcoming
 from queue_db import archive_store as store
 from queue_db.store import Tx
@@ -124,6 +124,7 @@ def build_report(
     ctx: Context, since: datetime | None = None, until: datetime | None = None
 ) -> Report:
     """The report for deliveries and posts in [since, until) (either may be open)."""
+    check_period(since, until)
     tz = zone(ctx.settings.timezone)
     per_day: Counter[tuple[date, str]] = Counter()
     sent: Counter[str] = Counter()

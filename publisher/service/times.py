@@ -34,3 +34,9 @@ def zone(name: str) -> ZoneInfo:
 
 def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def check_period(since: datetime | None, until: datetime | None) -> None:
+    """Refuse a period (``--since``/``--until``) that ends before it starts."""
+    if since and until and since >= until:
+        raise InvalidInput("--since must be before --until")

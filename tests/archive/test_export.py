@@ -182,6 +182,7 @@ def test_bad_export_input_is_one_clear_line(
     code, out, err = oyez(db_url, *args)
     assert_one_line_error(code, out, err)
     assert needle in err
+    assert out == ""  # not even a CSV header before the refusal
 
 
 class CountingSink(io.StringIO):

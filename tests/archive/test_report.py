@@ -182,8 +182,9 @@ def test_an_empty_archive_still_gives_a_report(ctx: Context, db_url: str) -> Non
         (["report", "--format", "png"], "needs --output"),
         (["report", "--since", "soon"], "ISO 8601"),
         (["report", "--format", "html", "-o", "/nonexistent-folder/r.html"], "cannot write"),
+        (["report", "--since", "2026-02-01", "--until", "2026-01-01"], "before --until"),
     ],
-    ids=["format", "png-without-file", "since", "output"],
+    ids=["format", "png-without-file", "since", "output", "backwards"],
 )
 def test_bad_report_input_is_one_clear_line(
     ctx: Context, db_url: str, args: list[str], needle: str
