@@ -259,6 +259,7 @@ def test_producers_give_one_trigger_per_running_cadence_in_its_zone(
     [
         ({"pool": "nope"}, InvalidInput, "no tip pool named 'nope'"),
         ({"cron": "0 9 * *"}, InvalidInput, "five fields"),
+        ({"cron": "0 9 31 2 *"}, InvalidInput, "never fires"),
         ({"timezone": "Mars/Olympus"}, InvalidInput, "unknown time zone"),
         ({"channels": ["nope"]}, NotFoundError, "no channel named 'nope'"),
         ({"channels": []}, InvalidInput, "at least one channel"),

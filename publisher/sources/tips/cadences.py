@@ -19,7 +19,7 @@ from typing import Any
 from publisher.errors import IllegalTransition, InvalidInput
 from publisher.service.context import Context
 from publisher.service.times import iso, zone
-from publisher.sources.tips.cron import CadenceTrigger, iter_fire_times, parse_cron
+from publisher.sources.tips.cron import CadenceTrigger, check_fires, iter_fire_times, parse_cron
 from publisher.sources.tips.pools import check_name, is_active
 from publisher.sources.tips.rotation import from_ledger
 from queue_db import tips_store
@@ -169,6 +169,7 @@ def add_cadence(
     """Make a cadence; the pool and channels must exist, the cron and zone must parse."""
     check_name(name, "cadence")
     spec = parse_cron(cron)
+    check_fires(spec)
     zone(timezone)
     if not channels:
         raise InvalidInput("a cadence needs at least one channel (--to CH[,CH…])")

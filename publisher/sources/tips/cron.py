@@ -126,6 +126,12 @@ def parse_cron(expr: str) -> CronSpec:
     return spec
 
 
+def check_fires(spec: CronSpec) -> None:
+    """Refuse a cron that parses but never fires, such as ``0 9 31 2 *`` (31 February)."""
+    if _inner(spec, ZoneInfo("UTC")).get_next_fire_time(None, datetime.now(UTC)) is None:
+        raise InvalidInput(f"cron {spec.expr!r} never fires: no such date in any year")
+
+
 def _cron(spec: CronSpec, tz: tzinfo, *, day: str, day_of_week: str) -> Any:
     return CronTrigger(
         minute=spec.minute,
