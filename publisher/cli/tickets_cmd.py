@@ -34,6 +34,15 @@ def _stdin_event() -> Any:
 def _show_config(view: ticket_config.ConfigView) -> None:
     console.print(f"channels: {', '.join(view.channels)}", highlight=False)
     console.print(f"mode: {view.mode}  urgent: {view.urgent}  coalesce: {view.coalesce_seconds}s")
+    if view.through_crisis and not view.urgent:
+        console.print(
+            "crisis pause: ticket posts still go out, because delivery.urgent_sources "
+            "lists ticket (remove it from the configuration to hold them)",
+            highlight=False,
+        )
+    else:
+        held = "go out" if view.through_crisis else "are held"
+        console.print(f"crisis pause: ticket posts {held}", highlight=False)
     for label, value in (
         ("first post", view.template),
         ("update", view.update_template),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from publisher.sources.tickets import config as ticket_config
 from tests import helpers
 
 #: Every command here runs as olga.
@@ -37,6 +38,21 @@ def test_config_shows_and_changes_settings(db: str) -> None:
     code, out, _ = oyez(db, "tickets", "config", "--no-urgent")
     assert code == 0
     assert "urgent: False" in out
+    # The default delivery.urgent_sources lists ticket, and says so rather than mislead.
+    assert "still go out, because delivery.urgent_sources lists ticket" in " ".join(out.split())
+
+
+def test_config_says_ticket_posts_are_held_in_a_crisis_when_nothing_lets_them_through(
+    db_url: str, tmp_path: Path
+) -> None:
+    ctx = helpers.make_context(db_url, delivery={"urgent_sources": []})
+    try:
+        helpers.add_outbox(ctx, "ops", tmp_path / "ops")
+        view = ticket_config.configure(ctx, channels=["ops"], urgent=False)
+        assert not view.through_crisis
+        assert ticket_config.configure(ctx, urgent=True).through_crisis
+    finally:
+        ctx.close()
 
 
 def test_events_from_options_and_from_json_on_stdin(db: str) -> None:

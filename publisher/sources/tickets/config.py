@@ -37,9 +37,12 @@ class ConfigView:
     link_template: str
     updated_by: str
     updated_at: datetime
+    #: Whether ticket posts go out during a crisis pause: ``urgent``, or
+    #: ``ticket`` listed in ``delivery.urgent_sources`` (which wins).
+    through_crisis: bool = False
 
     @classmethod
-    def of(cls, row: TicketConfig) -> ConfigView:
+    def of(cls, row: TicketConfig, urgent_sources: Sequence[str]) -> ConfigView:
         return cls(
             channels=tuple(row.channels),
             template=row.template,
@@ -52,6 +55,7 @@ class ConfigView:
             link_template=row.link_template,
             updated_by=row.updated_by,
             updated_at=row.updated_at,
+            through_crisis=row.urgent or "ticket" in urgent_sources,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -67,13 +71,14 @@ class ConfigView:
             "link_template": self.link_template,
             "updated_by": self.updated_by,
             "updated_at": iso(self.updated_at),
+            "through_crisis_pause": self.through_crisis,
         }
 
 
 def get_config(ctx: Context) -> ConfigView | None:
     with ctx.tx() as tx:
         row = tickets_store.config(tx)
-        return ConfigView.of(row) if row else None
+        return ConfigView.of(row, ctx.settings.delivery.urgent_sources) if row else None
 
 
 def configure(
@@ -143,6 +148,6 @@ def configure(
         row.updated_by = ctx.actor
         row.updated_at = ctx.clock()
         tickets_store.save_config(tx, row)
-        view = ConfigView.of(row)
+        view = ConfigView.of(row, ctx.settings.delivery.urgent_sources)
         tx.log(ctx.actor, "ticket_config", **view.to_dict())
         return view
