@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
@@ -48,36 +47,17 @@ class Dispatcher:
 
         # Its own Context: the UI may change who it acts as; the engine acts as itself.
         self.ctx = Context(store=ctx.store, settings=ctx.settings, actor="oyez", clock=ctx.clock)
-        self._stop = threading.Event()
-        self._engine: Any = None
-        self._thread: threading.Thread | None = None
-        if hasattr(runner, "Dispatcher"):
-            self._engine = runner.Dispatcher(self.ctx)
-        else:
-            self._thread = threading.Thread(
-                target=runner.run,
-                args=(self.ctx, runner.RunOptions(max_sleep=0.5), self._stop),
-                name="oyez-dispatcher",
-                daemon=True,
-            )
+        self._engine = runner.Dispatcher(self.ctx)
 
     def start(self) -> None:
-        if self._engine is not None:
-            self._engine.start()
-        elif self._thread is not None:
-            self._thread.start()
+        self._engine.start()
 
     def wake(self) -> None:
         """Look at the queue now: something was just scheduled or changed."""
-        if self._engine is not None:
-            self._engine.wake()
+        self._engine.wake()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._engine is not None:
-            self._engine.stop()
-        elif self._thread is not None:
-            self._thread.join(timeout=30)
+        self._engine.stop()
 
 
 def _lazy(module: str, name: str) -> Callable[[], Screen[Any]]:
