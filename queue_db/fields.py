@@ -26,6 +26,8 @@ def time_field(nullable: bool = True, index: bool = False) -> Any:
     return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
 
 
-def now_field() -> Any:
+def now_field(index: bool = False) -> Any:
     """An aware UTC time that is never NULL, set to now when the row is made."""
-    return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    return Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=index)
+    )

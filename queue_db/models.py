@@ -10,10 +10,10 @@ and the next one carries on from these rows.
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from queue_db.types import JSONType, UTCDateTime, utcnow
+from queue_db.fields import json_field, now_field, time_field
 
 # Named constraints, so migrations can alter them on every database.
 SQLModel.metadata.naming_convention = {
@@ -25,69 +25,52 @@ SQLModel.metadata.naming_convention = {
 }
 
 
-def _json(default: Any = None) -> Any:
-    return Field(
-        default_factory=(lambda: default() if callable(default) else default),
-        sa_column=Column(JSONType, nullable=False),
-    )
-
-
-def _time(nullable: bool = True, index: bool = False) -> Any:
-    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
-
-
 class Channel(SQLModel, table=True):
     """A configured destination. Credentials are never stored: settings name where they live."""
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=64)
     kind: str = Field(max_length=32)
-    settings: dict[str, Any] = _json(dict)
+    settings: dict[str, Any] = json_field(dict)
     timezone: str = Field(default="UTC", max_length=64)
     #: ``{"mon": ["09:00", "12:30"], ...}`` in the channel's time zone.
-    slots: dict[str, Any] = _json(dict)
+    slots: dict[str, Any] = json_field(dict)
     #: ``{"start": "22:00", "end": "07:00"}`` or empty.
-    quiet_hours: dict[str, Any] = _json(dict)
+    quiet_hours: dict[str, Any] = json_field(dict)
     #: ISO dates (YYYY-MM-DD) on which nothing goes out.
-    blackout_dates: list[str] = _json(list)
+    blackout_dates: list[str] = json_field(list)
     paused: bool = False
     paused_reason: str | None = None
-    rate_limited_until: datetime | None = _time()
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
+    rate_limited_until: datetime | None = time_field()
+    created_at: datetime = now_field()
 
 
 class Post(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     text: str
     #: Per-channel text that replaces ``text`` on that channel: ``{"x": "..."}``.
-    variants: dict[str, str] = _json(dict)
+    variants: dict[str, str] = json_field(dict)
     #: ``[{"path": "...", "alt": "..."}]``
-    media: list[dict[str, str]] = _json(list)
+    media: list[dict[str, str]] = json_field(list)
     author: str = Field(max_length=128)
     source: str = Field(default="manual", max_length=16)
     #: Unique per source, so producers that fire twice create one post.
     source_key: str | None = Field(default=None, unique=True, max_length=255)
     state: str = Field(default="draft", max_length=16, index=True)
-    scheduled_at: datetime | None = _time(index=True)
+    scheduled_at: datetime | None = time_field(index=True)
     #: After this a post that has not gone out expires instead of going out late.
-    expires_at: datetime | None = _time()
+    expires_at: datetime | None = time_field()
     priority: int = 0
     urgent: bool = False
     #: Guideline findings stored at submission (list of Finding dicts).
-    findings: list[dict[str, Any]] = _json(list)
+    findings: list[dict[str, Any]] = json_field(list)
     override_reason: str | None = None
     approved_by: str | None = Field(default=None, max_length=128)
     review_comment: str | None = None
     #: The post this one threads under (ticket updates).
     thread_parent_id: int | None = Field(default=None, foreign_key="post.id")
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
-    updated_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
+    created_at: datetime = now_field()
+    updated_at: datetime = now_field()
 
 
 class Delivery(SQLModel, table=True):
@@ -103,8 +86,8 @@ class Delivery(SQLModel, table=True):
     channel_id: int = Field(foreign_key="channel.id", index=True)
     #: pending -> sending -> sent | failed | needs_attention | expired | cancelled | retracted
     state: str = Field(default="pending", max_length=16)
-    due_at: datetime | None = _time()
-    next_attempt_at: datetime | None = _time()
+    due_at: datetime | None = time_field()
+    next_attempt_at: datetime | None = time_field()
     attempts: int = 0
     last_error: str | None = None
     error_kind: str | None = Field(default=None, max_length=32)
@@ -112,26 +95,22 @@ class Delivery(SQLModel, table=True):
     final_text: str | None = None
     remote_id: str | None = Field(default=None, max_length=255)
     remote_url: str | None = None
-    sent_at: datetime | None = _time()
+    sent_at: datetime | None = time_field()
     lease_owner: str | None = Field(default=None, max_length=128)
-    lease_expires_at: datetime | None = _time()
-    updated_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
+    lease_expires_at: datetime | None = time_field()
+    updated_at: datetime = now_field()
 
 
 class Event(SQLModel, table=True):
     """The append-only audit log: who did what, when."""
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
-    )
+    at: datetime = now_field(index=True)
     actor: str = Field(max_length=128)
     action: str = Field(max_length=64)
     post_id: int | None = Field(default=None, index=True)
     channel_id: int | None = None
-    detail: dict[str, Any] = _json(dict)
+    detail: dict[str, Any] = json_field(dict)
 
 
 class Worker(SQLModel, table=True):
@@ -140,19 +119,13 @@ class Worker(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=128)
     pid: int
     host: str = Field(max_length=255)
-    started_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
-    heartbeat_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
+    started_at: datetime = now_field()
+    heartbeat_at: datetime = now_field()
 
 
 class Setting(SQLModel, table=True):
     """Small pieces of shared state, e.g. the crisis pause."""
 
     key: str = Field(primary_key=True, max_length=64)
-    value: dict[str, Any] = _json(dict)
-    updated_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
+    value: dict[str, Any] = json_field(dict)
+    updated_at: datetime = now_field()

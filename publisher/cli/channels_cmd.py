@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from channels import registry
-from publisher.cli.common import console, emit_json, state
+from publisher.cli.common import JsonOpt, console, emit_json, state
 from publisher.service import channels as service
 
 KINDS_HELP = ", ".join(registry.kinds())
@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
     @ch.command("list")
     def list_(
         ctx: typer.Context,
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        as_json: JsonOpt = False,
     ) -> None:
         """List the configured channels."""
         views = service.list_channels(state(ctx).open())

@@ -9,14 +9,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from publisher.cli.common import console, emit_json, state
+from publisher.cli.common import JsonOpt, console, emit_json, state
 from publisher.errors import InvalidInput
 from publisher.service import pause as pausing
 from publisher.service import slots as slotting
 from publisher.service.status import Status, status
 from publisher.service.times import parse_when, zone
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _show_table(table: slotting.SlotTable) -> None:

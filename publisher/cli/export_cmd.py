@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from publisher.cli.common import console, emit_json, err_console, state
+from publisher.cli.common import JsonOpt, console, emit_json, err_console, state
 from publisher.errors import InvalidInput
 from publisher.service import archive
 from publisher.service.archive import Progress as ProgressFn
@@ -115,7 +115,7 @@ def register(app: typer.Typer) -> None:
         dry_run: Annotated[
             bool, typer.Option("--dry-run", help="Only say which drafts would go.")
         ] = False,
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        as_json: JsonOpt = False,
     ) -> None:
         """Delete old drafts that never went anywhere (nothing else is ever pruned)."""
         result = archive.prune_drafts(state(ctx).open(), older_than, dry_run=dry_run)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from publisher.cli.common import console, emit_json, err_console, state
+from publisher.cli.common import JsonOpt, console, emit_json, err_console, state
 from publisher.cli.export_cmd import progress_bar
 from publisher.errors import InvalidInput
 from publisher.service import archive_restore, bulk_import
@@ -41,7 +41,7 @@ def register(app: typer.Typer) -> None:
                 "--from-export", help="FILE is an `oyez export` (JSON or JSONL) to restore."
             ),
         ] = False,
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        as_json: JsonOpt = False,
     ) -> None:
         """Check every row first; queue all of them, or none if any row is bad.
 

@@ -11,14 +11,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from publisher.cli.common import console, emit_json, err_console, split_names, state
+from publisher.cli.common import JsonOpt, console, emit_json, err_console, split_names, state
 from publisher.errors import InvalidInput
 from publisher.service import posts as service
 from publisher.service.slots import schedule_next_slot
 from publisher.service.times import parse_when
 from publisher.service.views import PostView
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 AsOpt = Annotated[str | None, typer.Option("--as", help="Act as this user.", metavar="USER")]
 
 
