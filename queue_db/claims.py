@@ -29,6 +29,8 @@ from sqlmodel import col
 
 from queue_db.engine_outcomes import (
     FINAL,
+    ClaimedDelivery,
+    ClaimedPost,
     LeaseLost,
     Sent,
     load,
@@ -45,6 +47,8 @@ from queue_db.types import UTCDateTime
 
 __all__ = [
     "FINAL",
+    "ClaimedDelivery",
+    "ClaimedPost",
     "LeaseLost",
     "Sent",
     "claim_due",

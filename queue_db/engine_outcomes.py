@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
-from sqlalchemy.orm import defer
 from sqlmodel import col
 
 from queue_db.models import Channel, Delivery, Event, Post
@@ -27,19 +26,52 @@ FINAL = ("sent", "failed", "expired", "cancelled", "retracted", "needs_attention
 #: Post states a roll-up may replace (a draft or a cancelled post is left alone).
 ROLLABLE = ("scheduled", "sent", "partly_sent", "failed", "expired")
 
+
+@dataclass(frozen=True)
+class ClaimedDelivery:
+    """What publishing needs of a claimed delivery row."""
+
+    id: int
+    post_id: int
+    channel_id: int
+    #: Attempts so far, this claim included.
+    attempts: int
+
+
+@dataclass(frozen=True)
+class ClaimedPost:
+    """What publishing needs of a post: its text, variants, media and thread."""
+
+    id: int
+    text: str
+    variants: dict[str, str]
+    media: list[dict[str, str]]
+    source: str
+    urgent: bool
+    thread_parent_id: int | None
+
+
+_D, _P = Delivery.__table__.c, Post.__table__.c  # type: ignore[attr-defined]
+# Plain rows, not ORM objects: a batch is loaded every few posts, and building
+# mapped instances cost three times the query.
 _LOAD = (
-    select(Delivery, Post, Channel)
-    .join(Post, col(Post.id) == col(Delivery.post_id))
-    .join(Channel, col(Channel.id) == col(Delivery.channel_id))
-    .where(col(Delivery.id).in_(bindparam("ids", expanding=True)))
-    .order_by(col(Delivery.id))
-    # Publishing needs none of these; the findings can be long JSON.
-    .options(
-        defer(Post.findings, raiseload=True),  # type: ignore[arg-type]  # a Mapped column
-        defer(Post.review_comment, raiseload=True),  # type: ignore[arg-type]
-        defer(Post.override_reason, raiseload=True),  # type: ignore[arg-type]
+    select(
+        _D.id,
+        _D.post_id,
+        _D.channel_id,
+        _D.attempts,
+        _P.text,
+        _P.variants,
+        _P.media,
+        _P.source,
+        _P.urgent,
+        _P.thread_parent_id,
     )
+    .join(Post, _P.id == _D.post_id)
+    .where(_D.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_D.id)
 )
+_CHANNELS = select(Channel).where(col(Channel.id).in_(bindparam("ids", expanding=True)))
 _SENT = (
     update(Delivery)
     .where(
@@ -89,17 +121,36 @@ def _connection(tx: Tx) -> Connection:
     return tx.session.connection()
 
 
-def load(tx: Tx, delivery_id: int) -> tuple[Delivery, Post, Channel]:
+def load(tx: Tx, delivery_id: int) -> tuple[ClaimedDelivery, ClaimedPost, Channel]:
     """One delivery with its post and channel."""
     return load_many(tx, [delivery_id])[0]
 
 
-def load_many(tx: Tx, delivery_ids: Sequence[int]) -> list[tuple[Delivery, Post, Channel]]:
-    """Deliveries with their posts and channels, in id order, in one query."""
+def load_many(
+    tx: Tx, delivery_ids: Sequence[int]
+) -> list[tuple[ClaimedDelivery, ClaimedPost, Channel]]:
+    """Deliveries with their posts and channels, in id order: one query, and one for the channels."""
     if not delivery_ids:
         return []
-    rows = tx.session.execute(_LOAD, {"ids": list(delivery_ids)})
-    return [(d, p, c) for d, p, c in rows]
+    rows = _connection(tx).execute(_LOAD, {"ids": list(delivery_ids)}).all()
+    wanted = sorted({int(r.channel_id) for r in rows})
+    channels = {c.id: c for c in tx.session.execute(_CHANNELS, {"ids": wanted}).scalars()}
+    return [
+        (
+            ClaimedDelivery(r.id, r.post_id, r.channel_id, r.attempts),
+            ClaimedPost(
+                r.post_id,
+                r.text,
+                r.variants,
+                r.media,
+                r.source,
+                r.urgent,
+                r.thread_parent_id,
+            ),
+            channels[r.channel_id],
+        )
+        for r in rows
+    ]
 
 
 def settle(tx: Tx, delivery_id: int, owner: str, **values: Any) -> bool:

@@ -33,7 +33,8 @@ from publisher.engine.pool import Builder, ChannelPool, parent_in_flight, render
 from publisher.engine.settle import Settler
 from publisher.service.context import Context
 from queue_db import claims, engine_store
-from queue_db.models import Channel, Delivery, Post
+from queue_db.claims import ClaimedDelivery, ClaimedPost
+from queue_db.models import Channel
 
 log = logging.getLogger("oyez.engine")
 
@@ -50,8 +51,8 @@ CRISIS_RECHECK = 1.0
 class Claimed:
     """A claimed delivery, loaded and rendered, ready to publish or reconcile."""
 
-    delivery: Delivery
-    post: Post
+    delivery: ClaimedDelivery
+    post: ClaimedPost
     channel: Channel
     rendered: Rendered
     #: The post it replies to has not reached this channel yet.
@@ -239,7 +240,7 @@ class Deliverer:
         with self.ctx.tx() as tx:
             return engine_store.crisis(tx) is not None
 
-    def _urgent(self, post: Post) -> bool:
+    def _urgent(self, post: ClaimedPost) -> bool:
         return post.urgent or post.source in self.ctx.settings.delivery.urgent_sources
 
     def _release(self, ids: Sequence[int], state: str) -> None:
@@ -269,7 +270,7 @@ class Deliverer:
             return self.settler.error(delivery, channel_row, unknown)
         return self.settler.sent(delivery, receipt, claimed.rendered)
 
-    def _opens_at(self, channel: Channel, post: Post, now: datetime) -> datetime | None:
+    def _opens_at(self, channel: Channel, post: ClaimedPost, now: datetime) -> datetime | None:
         """When a non-urgent post may go out on ``channel``, if not now."""
         if self._urgent(post) or not (channel.quiet_hours or channel.blackout_dates):
             return None
@@ -289,7 +290,7 @@ class Deliverer:
         """Ask the channel whether an ``unknown`` delivery went out, and settle it."""
         return self.check(claimed.delivery, claimed.channel, claimed.rendered)
 
-    def check(self, delivery: Delivery, channel_row: Channel, rendered: Rendered) -> Outcome:
+    def check(self, delivery: ClaimedDelivery, channel_row: Channel, rendered: Rendered) -> Outcome:
         try:
             found = self.pool.get(channel_row).find_existing(rendered)
         except ConfigError as exc:

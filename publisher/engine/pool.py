@@ -10,7 +10,8 @@ from channels import registry
 from channels.base import Channel as ChannelImpl
 from channels.base import Media, Rendered
 from publisher.service.context import Context
-from queue_db.models import Channel, Delivery, Post
+from queue_db.claims import ClaimedDelivery, ClaimedPost
+from queue_db.models import Channel
 from queue_db.store import Tx
 
 log = logging.getLogger("oyez.engine")
@@ -61,12 +62,12 @@ class ChannelPool:
             log.exception("closing a channel client failed")
 
 
-def delivery_key(delivery: Delivery) -> str:
+def delivery_key(delivery: ClaimedDelivery) -> str:
     """Stable across retries and processes: the idempotency key of a delivery."""
     return f"oyez-{delivery.post_id}-{delivery.channel_id}"
 
 
-def render(tx: Tx, delivery: Delivery, post: Post, channel: Channel) -> Rendered:
+def render(tx: Tx, delivery: ClaimedDelivery, post: ClaimedPost, channel: Channel) -> Rendered:
     """The delivery as the channel will publish it (text variant, media, thread parent)."""
     text = post.variants.get(channel.name) or post.variants.get(channel.kind) or post.text
     media = tuple(Media(path=Path(m["path"]), alt=m.get("alt", "")) for m in post.media)
@@ -78,7 +79,7 @@ def render(tx: Tx, delivery: Delivery, post: Post, channel: Channel) -> Rendered
     )
 
 
-def parent_remote_id(tx: Tx, post: Post, channel: Channel) -> str | None:
+def parent_remote_id(tx: Tx, post: ClaimedPost, channel: Channel) -> str | None:
     if post.thread_parent_id is None:
         return None
     for d, c in tx.deliveries(post.thread_parent_id):
@@ -87,7 +88,7 @@ def parent_remote_id(tx: Tx, post: Post, channel: Channel) -> str | None:
     return None
 
 
-def parent_in_flight(tx: Tx, post: Post, channel: Channel) -> bool:
+def parent_in_flight(tx: Tx, post: ClaimedPost, channel: Channel) -> bool:
     """Whether the post this one threads under is still on its way to ``channel``."""
     if post.thread_parent_id is None:
         return False

@@ -34,7 +34,8 @@ from publisher.engine.outcome import Outcome
 from publisher.errors import StorageProblem
 from publisher.service.context import Context
 from queue_db import claims
-from queue_db.models import Channel, Delivery
+from queue_db.claims import ClaimedDelivery
+from queue_db.models import Channel
 from queue_db.store import Tx
 
 log = logging.getLogger("oyez.engine")
@@ -88,7 +89,7 @@ class Settler:
     def close(self) -> None:
         """Nothing to release; kept so callers need not know how writes are done."""
 
-    def _settle(self, tx: Tx, delivery: Delivery, **values: Any) -> bool:
+    def _settle(self, tx: Tx, delivery: ClaimedDelivery, **values: Any) -> bool:
         assert delivery.id is not None
         ok = claims.settle(tx, delivery.id, self.owner, **values)
         if not ok:
@@ -101,7 +102,12 @@ class Settler:
     # -- good news ---------------------------------------------------------------------
 
     def sent(
-        self, delivery: Delivery, receipt: Receipt, rendered: Rendered, *, reconciled: bool = False
+        self,
+        delivery: ClaimedDelivery,
+        receipt: Receipt,
+        rendered: Rendered,
+        *,
+        reconciled: bool = False,
     ) -> Outcome:
         """Record a published delivery: queued, written with its group (see :meth:`drain`)."""
         assert delivery.id is not None
@@ -147,7 +153,7 @@ class Settler:
             outcome.add(Outcome(sent=1 if ok else 0, posts={item.post_id}))
         return outcome
 
-    def defer(self, delivery: Delivery, until: datetime, reason: str) -> Outcome:
+    def defer(self, delivery: ClaimedDelivery, until: datetime, reason: str) -> Outcome:
         """Put a claimed delivery back untried, due at ``until``."""
         with self.ctx.tx() as tx:
             self._settle(
@@ -164,7 +170,7 @@ class Settler:
 
     def error(
         self,
-        delivery: Delivery,
+        delivery: ClaimedDelivery,
         channel: Channel,
         exc: ChannelError,
         *,
@@ -228,11 +234,11 @@ class Settler:
                 kind = "permanent" if isinstance(exc, PermanentError) else "error"
             return self._fail(tx, delivery, reason, kind)
 
-    def _fail(self, tx: Tx, delivery: Delivery, reason: str, kind: str) -> Outcome:
+    def _fail(self, tx: Tx, delivery: ClaimedDelivery, reason: str, kind: str) -> Outcome:
         self._end(tx, delivery, "failed", reason, kind)
         return Outcome(failed=1, posts={delivery.post_id})
 
-    def _end(self, tx: Tx, delivery: Delivery, state: str, reason: str, kind: str) -> None:
+    def _end(self, tx: Tx, delivery: ClaimedDelivery, state: str, reason: str, kind: str) -> None:
         """Settle in a final state with its reason, audit it, and roll the post up."""
         reason = reason[:500]
         ok = self._settle(
@@ -249,7 +255,7 @@ class Settler:
             claims.roll_up(tx, delivery.post_id)
 
     def _check_later(
-        self, tx: Tx, delivery: Delivery, channel: Channel, until: datetime, reason: str
+        self, tx: Tx, delivery: ClaimedDelivery, channel: Channel, until: datetime, reason: str
     ) -> Outcome:
         """Leave the delivery ``unknown`` until ``until``; its channel holds till then."""
         self._settle(
@@ -275,7 +281,7 @@ class Settler:
 
     # -- reconciliation ----------------------------------------------------------------
 
-    def not_found(self, delivery: Delivery) -> Outcome:
+    def not_found(self, delivery: ClaimedDelivery) -> Outcome:
         """The channel says the post does not exist: it may be sent again."""
         settings = self.ctx.settings.delivery
         now = self.ctx.clock()
@@ -297,7 +303,7 @@ class Settler:
             )
         return Outcome(retried=1)
 
-    def unreadable(self, delivery: Delivery, channel: Channel, exc: ChannelError) -> Outcome:
+    def unreadable(self, delivery: ClaimedDelivery, channel: Channel, exc: ChannelError) -> Outcome:
         """The channel could not answer whether the post exists."""
         settings = self.ctx.settings.delivery
         if isinstance(exc, RateLimited | AuthError):
@@ -320,7 +326,7 @@ class Settler:
                 f"checking whether it was published failed: {exc}",
             )
 
-    def attention(self, delivery: Delivery, reason: str) -> Outcome:
+    def attention(self, delivery: ClaimedDelivery, reason: str) -> Outcome:
         """Nobody can tell whether it went out: a person must look. Never retried."""
         with self.ctx.tx() as tx:
             self._end(tx, delivery, "needs_attention", reason, "unknown")
