@@ -14,8 +14,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
+# Bytecode for our own packages, as a regular (non-editable) install has: start-up
+# then skips compiling them, even where PYTHONDONTWRITEBYTECODE is set.
+BYTECODE = $(BIN)/python -m compileall -q publisher channels queue_db
+
 ## demo: set up and run oyez on a seeded sandbox (SQLite + local outbox channels)
 demo: $(STAMP)
+	$(BYTECODE)
 	$(BIN)/oyez demo
 
 ## test: set up and run the whole test suite
@@ -41,6 +46,7 @@ fmt: $(STAMP)
 
 ## bench: run the benchmarks and write docs/BENCHMARKS.md
 bench: $(STAMP)
+	$(BYTECODE)
 	$(BIN)/python -m bench
 
 clean:

@@ -244,7 +244,9 @@ def run() -> Section:
             f"medians of {KEYSTROKES} keystrokes in the editor, from `tmux send-keys` until the "
             "finding (a phone number completed by the last digit) is on the screen; the baseline "
             "is the same keystroke's echo without a new finding. Screen polling adds a few ms to "
-            "every figure alike."
+            "every figure alike. `make bench` byte-compiles oyez's packages first, as an "
+            "installed oyez is (this machine sets PYTHONDONTWRITEBYTECODE, so they would "
+            "otherwise be compiled at every start)."
         ),
         rows=[
             Row(

@@ -42,9 +42,14 @@ def add_double_channel(ctx: Context, name: str, double: FakeAPI, timeout: float 
     )
 
 
+def queue_texts(count: int, tag: str) -> list[str]:
+    """The texts the engine benchmarks post: short service updates, each unique."""
+    return [f"{tag} {i:06d}: service update for the east line" for i in range(count)]
+
+
 def queue_posts(ctx: Context, channel: str, times: Sequence[datetime], tag: str) -> list[str]:
     """One scheduled post per time, each to ``channel``; returns their texts (in order)."""
-    texts = [f"{tag} {i:06d}: service update for the east line" for i in range(len(times))]
+    texts = queue_texts(len(times), tag)
     with ctx.tx() as tx:
         channel_id = tx.channel(channel).id
         first = tx.session.execute(select(func.max(col(Post.id)))).scalar() or 0
