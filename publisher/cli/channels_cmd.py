@@ -12,6 +12,7 @@ from publisher.cli.common import JsonOpt, console, emit_json, state
 from publisher.service import channels as service
 
 KINDS_HELP = ", ".join(registry.kinds())
+NameArg = Annotated[str, typer.Argument(metavar="NAME")]
 
 
 def register(app: typer.Typer) -> None:
@@ -20,8 +21,8 @@ def register(app: typer.Typer) -> None:
     @ch.command("add")
     def add(
         ctx: typer.Context,
-        name: Annotated[str, typer.Argument(help="A short name, e.g. council-x.")],
-        kind: Annotated[str, typer.Option("--kind", help=f"One of: {KINDS_HELP}.")],
+        name: Annotated[str, typer.Argument(help="A short name, e.g. council-x.", metavar="NAME")],
+        kind: Annotated[str, typer.Option("--kind", help=f"One of: {KINDS_HELP}.", metavar="KIND")],
         settings: Annotated[
             list[str] | None,
             typer.Option(
@@ -31,7 +32,9 @@ def register(app: typer.Typer) -> None:
                 metavar="KEY=VALUE",
             ),
         ] = None,
-        timezone: Annotated[str, typer.Option("--tz", help="The channel's time zone.")] = "UTC",
+        timezone: Annotated[
+            str, typer.Option("--tz", help="The channel's time zone.", metavar="ZONE")
+        ] = "UTC",
     ) -> None:
         """Connect a channel (credentials are read from the environment, never stored)."""
         context = state(ctx).open()
@@ -61,13 +64,13 @@ def register(app: typer.Typer) -> None:
         console.print(table)
 
     @ch.command("check")
-    def check(ctx: typer.Context, name: str) -> None:
+    def check(ctx: typer.Context, name: NameArg) -> None:
         """Verify a channel's credentials against its API; exit 0 only if they work."""
         who = service.check_channel(state(ctx).open(), name)
         console.print(f"{name}: credentials work ({who})", highlight=False)
 
     @ch.command("remove")
-    def remove(ctx: typer.Context, name: str) -> None:
+    def remove(ctx: typer.Context, name: NameArg) -> None:
         """Remove a channel that has no deliveries waiting."""
         service.remove_channel(state(ctx).open(), name)
         console.print(f"removed channel {name}", highlight=False)

@@ -77,17 +77,27 @@ def register(app: typer.Typer, *, resolve_targets: TargetResolver = kind_targets
     @app.command("check")
     def check(
         file: Annotated[
-            str, typer.Argument(help="File holding the post's text; '-' reads stdin.")
+            str,
+            typer.Argument(help="File holding the post's text; '-' reads stdin.", metavar="FILE"),
         ] = "-",
         to: Annotated[
             str, typer.Option("--to", help="Channels to check for, comma-separated.", metavar="CH")
         ] = "x",
         source: Annotated[
-            str, typer.Option("--source", help=f"Where the post comes from: {', '.join(SOURCES)}.")
+            str,
+            typer.Option(
+                "--source",
+                help=f"Where the post comes from: {', '.join(SOURCES)}.",
+                metavar="SOURCE",
+            ),
         ] = "manual",
         pack_file: Annotated[
             Path | None,
-            typer.Option("--pack", help="Guideline pack (TOML); the default pack when absent."),
+            typer.Option(
+                "--pack",
+                help="Guideline pack (TOML); the default pack when absent.",
+                metavar="FILE",
+            ),
         ] = None,
         output: Annotated[
             str, typer.Option("--format", help="Output: text or json.", metavar="text|json")
@@ -98,6 +108,7 @@ def register(app: typer.Typer, *, resolve_targets: TargetResolver = kind_targets
                 "--region",
                 envvar="OYEZ_PHONE_REGION",
                 help="Country for phone numbers written without +country.",
+                metavar="REGION",
             ),
         ] = "GB",
     ) -> None:

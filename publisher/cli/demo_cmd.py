@@ -87,9 +87,9 @@ def register(app: typer.Typer) -> None:
                 "the TUI, when you quit).",
             ),
         ] = None,
-        folder: Annotated[Path, typer.Option("--dir", help="Where the sandbox lives.")] = Path(
-            "demo-sandbox"
-        ),
+        folder: Annotated[
+            Path, typer.Option("--dir", help="Where the sandbox lives.", metavar="DIR")
+        ] = Path("demo-sandbox"),
     ) -> None:
         """Run oyez on a seeded sandbox: SQLite plus local outbox folders, no accounts needed."""
         ctx, sandbox, ids = create_sandbox(folder)

@@ -16,6 +16,8 @@ from publisher.service import slots as slotting
 from publisher.service.status import Status, status
 from publisher.service.times import parse_when, zone
 
+ChannelArg = Annotated[str, typer.Argument(metavar="CHANNEL")]
+
 
 def _show_table(table: slotting.SlotTable) -> None:
     console.print(f"[bold]{table.channel}[/] · {table.timezone}", highlight=False)
@@ -36,13 +38,16 @@ def register_slots(app: typer.Typer) -> None:
     @slots.command("set")
     def set_(
         ctx: typer.Context,
-        channel: str,
+        channel: ChannelArg,
         weekdays: Annotated[
             str, typer.Option("--weekdays", help="mon-fri, sat,sun, all…", metavar="DAYS")
         ],
         times: Annotated[str, typer.Option("--times", help="HH:MM,HH:MM,…", metavar="TIMES")],
         tz: Annotated[
-            str | None, typer.Option("--tz", help="The channel's time zone, e.g. Europe/London.")
+            str | None,
+            typer.Option(
+                "--tz", help="The channel's time zone, e.g. Europe/London.", metavar="ZONE"
+            ),
         ] = None,
         as_json: JsonOpt = False,
     ) -> None:
@@ -53,9 +58,10 @@ def register_slots(app: typer.Typer) -> None:
     @slots.command("clear")
     def clear(
         ctx: typer.Context,
-        channel: str,
+        channel: ChannelArg,
         weekdays: Annotated[
-            str | None, typer.Option("--weekdays", help="Only these days (default: all).")
+            str | None,
+            typer.Option("--weekdays", help="Only these days (default: all).", metavar="DAYS"),
         ] = None,
     ) -> None:
         """Remove slots."""
@@ -64,10 +70,13 @@ def register_slots(app: typer.Typer) -> None:
     @slots.command("list")
     def list_(
         ctx: typer.Context,
-        channel: str,
-        days: Annotated[int, typer.Option("--days", help="How many days ahead.")] = 7,
+        channel: ChannelArg,
+        days: Annotated[
+            int, typer.Option("--days", help="How many days ahead.", metavar="DAYS")
+        ] = 7,
         start: Annotated[
-            str | None, typer.Option("--from", help="Start here (ISO 8601), not now.")
+            str | None,
+            typer.Option("--from", help="Start here (ISO 8601), not now.", metavar="TIME"),
         ] = None,
         as_json: JsonOpt = False,
     ) -> None:
@@ -93,9 +102,9 @@ def register_slots(app: typer.Typer) -> None:
     @slots.command("quiet")
     def quiet(
         ctx: typer.Context,
-        channel: str,
-        start: Annotated[str | None, typer.Option("--from", help="HH:MM")] = None,
-        end: Annotated[str | None, typer.Option("--to", help="HH:MM")] = None,
+        channel: ChannelArg,
+        start: Annotated[str | None, typer.Option("--from", help="HH:MM", metavar="HH:MM")] = None,
+        end: Annotated[str | None, typer.Option("--to", help="HH:MM", metavar="HH:MM")] = None,
         off: Annotated[bool, typer.Option("--off", help="No quiet hours.")] = False,
     ) -> None:
         """Set the daily quiet hours (nothing but urgent posts goes out)."""
@@ -109,10 +118,14 @@ def register_slots(app: typer.Typer) -> None:
     @slots.command("blackout")
     def blackout(
         ctx: typer.Context,
-        channel: str,
-        add: Annotated[list[str] | None, typer.Option("--add", help="YYYY-MM-DD; repeat.")] = None,
+        channel: ChannelArg,
+        add: Annotated[
+            list[str] | None,
+            typer.Option("--add", help="YYYY-MM-DD; repeat.", metavar="YYYY-MM-DD"),
+        ] = None,
         remove: Annotated[
-            list[str] | None, typer.Option("--remove", help="YYYY-MM-DD; repeat.")
+            list[str] | None,
+            typer.Option("--remove", help="YYYY-MM-DD; repeat.", metavar="YYYY-MM-DD"),
         ] = None,
     ) -> None:
         """Add or remove blackout dates (nothing but urgent posts goes out on them)."""
@@ -125,12 +138,15 @@ def register_pause(app: typer.Typer) -> None:
     @app.command("pause")
     def pause(
         ctx: typer.Context,
-        channel: Annotated[str | None, typer.Argument(help="The channel to pause.")] = None,
+        channel: Annotated[
+            str | None, typer.Argument(help="The channel to pause.", metavar="CHANNEL")
+        ] = None,
         all_: Annotated[
             bool, typer.Option("--all", help="Crisis pause: stop every scheduled post now.")
         ] = False,
         reason: Annotated[
-            str | None, typer.Option("--reason", help="Why (kept in the audit log).")
+            str | None,
+            typer.Option("--reason", help="Why (kept in the audit log).", metavar="REASON"),
         ] = None,
     ) -> None:
         """Stop posts going out: all of them (--all, urgent ones excepted) or one channel's."""
@@ -151,7 +167,9 @@ def register_pause(app: typer.Typer) -> None:
     @app.command("resume")
     def resume(
         ctx: typer.Context,
-        channel: Annotated[str | None, typer.Argument(help="The channel to resume.")] = None,
+        channel: Annotated[
+            str | None, typer.Argument(help="The channel to resume.", metavar="CHANNEL")
+        ] = None,
         all_: Annotated[bool, typer.Option("--all", help="End the crisis pause.")] = False,
     ) -> None:
         """Let posts go out again; late posts go out or expire by their source's grace rule."""

@@ -52,37 +52,51 @@ def register(app: typer.Typer) -> None:
     @feeds.command("add")
     def add(
         ctx: typer.Context,
-        url: Annotated[str, typer.Argument(help="The feed's URL (http, https or file).")],
+        url: Annotated[
+            str, typer.Argument(help="The feed's URL (http, https or file).", metavar="URL")
+        ],
         to: ChannelsOpt,
         name: Annotated[
-            str | None, typer.Option("--name", help="A short name (default: from the title).")
+            str | None,
+            typer.Option("--name", help="A short name (default: from the title).", metavar="NAME"),
         ] = None,
         template: Annotated[
             str,
             typer.Option(
                 "--template",
                 help="Post text: {title} {link} {summary:.120} {author} {tags}.",
+                metavar="TEMPLATE",
             ),
         ] = DEFAULT_TEMPLATE,
         mode: Annotated[
-            str, typer.Option("--mode", help="review (wait for sign-off) or auto (schedule).")
+            str,
+            typer.Option(
+                "--mode", help="review (wait for sign-off) or auto (schedule).", metavar="MODE"
+            ),
         ] = "review",
-        every: Annotated[int, typer.Option("--every", help="Minutes between polls.")] = 30,
+        every: Annotated[
+            int, typer.Option("--every", help="Minutes between polls.", metavar="MINUTES")
+        ] = 30,
         max_per_day: Annotated[
-            int | None, typer.Option("--max-per-day", help="At most this many posts a day.")
+            int | None,
+            typer.Option("--max-per-day", help="At most this many posts a day.", metavar="N"),
         ] = None,
         backfill: Annotated[
-            int, typer.Option("--backfill", help="Post the newest N entries at once.")
+            int, typer.Option("--backfill", help="Post the newest N entries at once.", metavar="N")
         ] = 0,
         max_age: Annotated[
             int | None,
-            typer.Option("--max-age", help="Skip entries older than this many days."),
+            typer.Option(
+                "--max-age", help="Skip entries older than this many days.", metavar="DAYS"
+            ),
         ] = None,
         include: Annotated[
-            str | None, typer.Option("--include", help="Only entries matching this regex.")
+            str | None,
+            typer.Option("--include", help="Only entries matching this regex.", metavar="REGEX"),
         ] = None,
         exclude: Annotated[
-            str | None, typer.Option("--exclude", help="No entries matching this regex.")
+            str | None,
+            typer.Option("--exclude", help="No entries matching this regex.", metavar="REGEX"),
         ] = None,
         as_json: JsonOpt = False,
     ) -> None:
@@ -150,7 +164,9 @@ def register(app: typer.Typer) -> None:
     @feeds.command("poll")
     def poll(
         ctx: typer.Context,
-        name: Annotated[str | None, typer.Argument(help="One feed (default: all).")] = None,
+        name: Annotated[
+            str | None, typer.Argument(help="One feed (default: all).", metavar="NAME")
+        ] = None,
         as_json: JsonOpt = False,
     ) -> None:
         """Poll now (the daemon polls each feed on its interval). Exit 1 if a feed failed."""
@@ -166,7 +182,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
 
     @feeds.command("remove")
-    def remove(ctx: typer.Context, name: str) -> None:
+    def remove(ctx: typer.Context, name: Annotated[str, typer.Argument(metavar="NAME")]) -> None:
         """Unsubscribe; posts already made stay in the queue."""
         dropped = service.remove_feed(state(ctx).open(), name)
         console.print(f"removed feed {name} ({dropped} ledger entries)", highlight=False)

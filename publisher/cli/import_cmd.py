@@ -17,7 +17,10 @@ def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_(
         ctx: typer.Context,
-        file: Annotated[Path, typer.Argument(help="A CSV file, or an export with --from-export.")],
+        file: Annotated[
+            Path,
+            typer.Argument(help="A CSV file, or an export with --from-export.", metavar="FILE"),
+        ],
         mapping: Annotated[
             list[str] | None,
             typer.Option(

@@ -19,6 +19,8 @@ from publisher.service.times import parse_when
 from publisher.service.views import PostView
 
 AsOpt = Annotated[str | None, typer.Option("--as", help="Act as this user.", metavar="USER")]
+PostIdArg = Annotated[int, typer.Argument(metavar="POST_ID")]
+TextArg = Annotated[str, typer.Argument(metavar="TEXT")]
 
 
 def parse_media(values: list[str]) -> list[dict[str, str]]:
@@ -81,19 +83,23 @@ def register(app: typer.Typer) -> None:
     @post.command("new")
     def new(
         ctx: typer.Context,
-        text: Annotated[str, typer.Argument(help="The post's text.")],
+        text: Annotated[str, typer.Argument(help="The post's text.", metavar="TEXT")],
         to: Annotated[
             str | None, typer.Option("--to", help="Channels, comma-separated.", metavar="CH[,CH…]")
         ] = None,
         at: Annotated[
             str | None,
             typer.Option(
-                "--at", help="When to send, ISO 8601 with an offset or Z (used once approved)."
+                "--at",
+                help="When to send, ISO 8601 with an offset or Z (used once approved).",
+                metavar="TIME",
             ),
         ] = None,
         media: Annotated[
             list[str] | None,
-            typer.Option("--media", help="A file to attach, FILE[:ALT TEXT]; repeat."),
+            typer.Option(
+                "--media", help="A file to attach, FILE[:ALT TEXT]; repeat.", metavar="FILE[:ALT]"
+            ),
         ] = None,
         as_json: JsonOpt = False,
     ) -> None:
@@ -115,10 +121,13 @@ def register(app: typer.Typer) -> None:
     def list_(
         ctx: typer.Context,
         state_: Annotated[
-            list[str] | None, typer.Option("--state", help="Only posts in this state; repeat.")
+            list[str] | None,
+            typer.Option("--state", help="Only posts in this state; repeat.", metavar="STATE"),
         ] = None,
-        channel: Annotated[str | None, typer.Option("--channel", help="Only this channel.")] = None,
-        limit: Annotated[int, typer.Option("--limit", min=1)] = 200,
+        channel: Annotated[
+            str | None, typer.Option("--channel", help="Only this channel.", metavar="CH")
+        ] = None,
+        limit: Annotated[int, typer.Option("--limit", min=1, metavar="N")] = 200,
         as_json: JsonOpt = False,
     ) -> None:
         """List posts, soonest first."""
@@ -143,7 +152,7 @@ def register(app: typer.Typer) -> None:
         console.print(table)
 
     @post.command("show")
-    def show_(ctx: typer.Context, post_id: int, as_json: JsonOpt = False) -> None:
+    def show_(ctx: typer.Context, post_id: PostIdArg, as_json: JsonOpt = False) -> None:
         """Show one post with its findings and deliveries."""
         view = service.get_post(state(ctx).open(), post_id)
         if as_json:
@@ -152,7 +161,7 @@ def register(app: typer.Typer) -> None:
             show(view)
 
     @post.command("history")
-    def history(ctx: typer.Context, post_id: int, as_json: JsonOpt = False) -> None:
+    def history(ctx: typer.Context, post_id: PostIdArg, as_json: JsonOpt = False) -> None:
         """The audit log of one post: who did what, when."""
         events = service.post_history(state(ctx).open(), post_id)
         if as_json:
@@ -164,8 +173,8 @@ def register(app: typer.Typer) -> None:
     @post.command("edit")
     def edit(
         ctx: typer.Context,
-        post_id: int,
-        text: str,
+        post_id: PostIdArg,
+        text: TextArg,
         to: Annotated[str | None, typer.Option("--to", metavar="CH[,CH…]")] = None,
     ) -> None:
         """Change a post's text; an approved or scheduled post goes back to review."""
@@ -173,7 +182,7 @@ def register(app: typer.Typer) -> None:
         console.print(f"post {view.id} is {view.state}", highlight=False)
 
     @post.command("submit")
-    def submit(ctx: typer.Context, post_id: int) -> None:
+    def submit(ctx: typer.Context, post_id: PostIdArg) -> None:
         """Send a draft to sign-off (the guideline checks run now)."""
         view = service.submit_post(state(ctx).open(), post_id)
         console.print(f"post {view.id} is {view.state}", highlight=False)
@@ -187,7 +196,7 @@ def register(app: typer.Typer) -> None:
     @post.command("approve")
     def approve(
         ctx: typer.Context,
-        post_id: int,
+        post_id: PostIdArg,
         actor: AsOpt = None,
         override: Annotated[
             str | None,
@@ -205,8 +214,10 @@ def register(app: typer.Typer) -> None:
     @post.command("reject")
     def reject(
         ctx: typer.Context,
-        post_id: int,
-        comment: Annotated[str, typer.Option("--comment", help="Why, for the author.")],
+        post_id: PostIdArg,
+        comment: Annotated[
+            str, typer.Option("--comment", help="Why, for the author.", metavar="TEXT")
+        ],
         actor: AsOpt = None,
     ) -> None:
         """Send a post back to its author with a comment."""
@@ -216,9 +227,9 @@ def register(app: typer.Typer) -> None:
     @post.command("schedule")
     def schedule(
         ctx: typer.Context,
-        post_id: int,
+        post_id: PostIdArg,
         at: Annotated[
-            str | None, typer.Option("--at", help="ISO 8601 with an offset or Z.")
+            str | None, typer.Option("--at", help="ISO 8601 with an offset or Z.", metavar="TIME")
         ] = None,
         next_slot: Annotated[
             bool, typer.Option("--next-slot", help="The earliest free slot of its channels.")
@@ -239,7 +250,7 @@ def register(app: typer.Typer) -> None:
         )
 
     @post.command("cancel")
-    def cancel(ctx: typer.Context, post_id: int) -> None:
+    def cancel(ctx: typer.Context, post_id: PostIdArg) -> None:
         """Cancel a post that has not started sending."""
         view = service.cancel_post(state(ctx).open(), post_id)
         console.print(f"post {view.id} is {view.state}", highlight=False)
@@ -247,7 +258,7 @@ def register(app: typer.Typer) -> None:
     @post.command("retract")
     def retract(
         ctx: typer.Context,
-        post_id: int,
+        post_id: PostIdArg,
         channel: Annotated[
             str | None, typer.Option("--channel", help="Only from this channel.", metavar="CH")
         ] = None,

@@ -28,10 +28,17 @@ def register(app: typer.Typer) -> None:
     @app.command("serve")
     def serve(
         ctx: typer.Context,
-        host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
-        port: Annotated[int, typer.Option("--port", help="Port.", min=1, max=65535)] = 8787,
+        host: Annotated[
+            str, typer.Option("--host", help="Interface to listen on.", metavar="HOST")
+        ] = "127.0.0.1",
+        port: Annotated[
+            int, typer.Option("--port", help="Port.", min=1, max=65535, metavar="PORT")
+        ] = 8787,
         max_body: Annotated[
-            int, typer.Option("--max-body", help="Largest request body, in bytes.", min=256)
+            int,
+            typer.Option(
+                "--max-body", help="Largest request body, in bytes.", min=256, metavar="BYTES"
+            ),
         ] = MAX_BODY,
     ) -> None:
         """Serve POST /v1/tickets (bearer token from $OYEZ_WEBHOOK_TOKEN) and GET /healthz."""

@@ -61,12 +61,20 @@ def _feeds(tickets: typer.Typer) -> None:
     @feeds.command("add")
     def add(
         ctx: typer.Context,
-        url: Annotated[str, typer.Argument(help="http(s):// or file:// URL of the feed.")],
+        url: Annotated[
+            str, typer.Argument(help="http(s):// or file:// URL of the feed.", metavar="URL")
+        ],
         id_pattern: Annotated[
             str,
-            typer.Option("--id-pattern", help="Regex with a group named id, found in titles."),
+            typer.Option(
+                "--id-pattern",
+                help="Regex with a group named id, found in titles.",
+                metavar="REGEX",
+            ),
         ] = ticket_feed.DEFAULT_ID_PATTERN,
-        every: Annotated[int, typer.Option("--every", help="Minutes between polls.")] = 5,
+        every: Annotated[
+            int, typer.Option("--every", help="Minutes between polls.", metavar="MINUTES")
+        ] = 5,
     ) -> None:
         """Subscribe to a ticket feed (its current entries are backlog and never posted)."""
         view = ticket_feed.add_feed(
@@ -117,31 +125,40 @@ def register(app: typer.Typer) -> None:
     def event(
         ctx: typer.Context,
         ticket: Annotated[
-            str | None, typer.Option("--id", help="The ticket's id, e.g. TT-1234.")
+            str | None,
+            typer.Option("--id", help="The ticket's id, e.g. TT-1234.", metavar="TICKET"),
         ] = None,
         status: Annotated[
             str | None,
             typer.Option(
                 "--status",
                 help="open, investigating, identified, monitoring, resolved (or a mapped word).",
+                metavar="STATUS",
             ),
         ] = None,
         title: Annotated[
-            str | None, typer.Option("--title", help="Needed on a ticket's first event.")
+            str | None,
+            typer.Option("--title", help="Needed on a ticket's first event.", metavar="TEXT"),
         ] = None,
-        text: Annotated[str | None, typer.Option("--text", help="What changed.")] = None,
+        text: Annotated[
+            str | None, typer.Option("--text", help="What changed.", metavar="TEXT")
+        ] = None,
         impact: Annotated[
-            str | None, typer.Option("--impact", help="e.g. outage, degraded.")
+            str | None, typer.Option("--impact", help="e.g. outage, degraded.", metavar="IMPACT")
         ] = None,
         service: Annotated[
-            str | None, typer.Option("--service", help="The affected service.")
+            str | None, typer.Option("--service", help="The affected service.", metavar="SERVICE")
         ] = None,
         url: Annotated[
-            str | None, typer.Option("--url", help="Where people follow the ticket.")
+            str | None, typer.Option("--url", help="Where people follow the ticket.", metavar="URL")
         ] = None,
         event_id: Annotated[
             str | None,
-            typer.Option("--event-id", help="An id for this event: a repeat is recorded once."),
+            typer.Option(
+                "--event-id",
+                help="An id for this event: a repeat is recorded once.",
+                metavar="ID",
+            ),
         ] = None,
         as_json: JsonOpt = False,
     ) -> None:
@@ -184,13 +201,15 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--template",
                 help="First post, e.g. '[{id}] {impact}: {title}. Status: {status}.{updates}'.",
+                metavar="TEMPLATE",
             ),
         ] = None,
         update_template: Annotated[
-            str | None, typer.Option("--update-template", help="Replies.")
+            str | None, typer.Option("--update-template", help="Replies.", metavar="TEMPLATE")
         ] = None,
         closing_template: Annotated[
-            str | None, typer.Option("--closing-template", help="The resolved reply.")
+            str | None,
+            typer.Option("--closing-template", help="The resolved reply.", metavar="TEMPLATE"),
         ] = None,
         coalesce: Annotated[
             int | None,
@@ -205,15 +224,23 @@ def register(app: typer.Typer) -> None:
             typer.Option("--urgent/--no-urgent", help="Let ticket posts through a crisis pause."),
         ] = None,
         mode: Annotated[
-            str | None, typer.Option("--mode", help="auto (no sign-off) or review.")
+            str | None, typer.Option("--mode", help="auto (no sign-off) or review.", metavar="MODE")
         ] = None,
         word: Annotated[
             list[str] | None,
-            typer.Option("--map", help="A ticket system's status word, WORD=STATUS; repeat."),
+            typer.Option(
+                "--map",
+                help="A ticket system's status word, WORD=STATUS; repeat.",
+                metavar="WORD=STATUS",
+            ),
         ] = None,
         link: Annotated[
             str | None,
-            typer.Option("--link", help="Ticket link, e.g. https://status.example.net/{id}."),
+            typer.Option(
+                "--link",
+                help="Ticket link, e.g. https://status.example.net/{id}.",
+                metavar="URL",
+            ),
         ] = None,
         as_json: JsonOpt = False,
     ) -> None:

@@ -14,7 +14,10 @@ from publisher.service.times import parse_when
 from publisher.sources.tips import cadences, pools
 
 RELOAD_HINT = "a running `oyez run` picks this up when sent SIGHUP (or restarted)"
-PoolOpt = Annotated[str, typer.Option("--pool", help="The tip pool (created if new).")]
+CadenceArg = Annotated[str, typer.Argument(metavar="NAME")]
+PoolOpt = Annotated[
+    str, typer.Option("--pool", help="The tip pool (created if new).", metavar="POOL")
+]
 ReviewOpt = Annotated[
     bool,
     typer.Option(
@@ -45,7 +48,9 @@ def _tips(app: typer.Typer) -> None:
     @tips.command("import")
     def import_(
         ctx: typer.Context,
-        file: Annotated[Path, typer.Argument(help="A .yaml/.yml or .csv file of tips.")],
+        file: Annotated[
+            Path, typer.Argument(help="A .yaml/.yml or .csv file of tips.", metavar="FILE")
+        ],
         pool: PoolOpt,
         review: ReviewOpt = False,
         as_json: JsonOpt = False,
@@ -76,18 +81,26 @@ def _tips(app: typer.Typer) -> None:
     @tips.command("add")
     def add(
         ctx: typer.Context,
-        text: Annotated[str, typer.Argument(help="The tip's text.")],
+        text: Annotated[str, typer.Argument(help="The tip's text.", metavar="TEXT")],
         pool: PoolOpt,
-        tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag; repeat.")] = None,
+        tag: Annotated[
+            list[str] | None, typer.Option("--tag", help="A tag; repeat.", metavar="TAG")
+        ] = None,
         valid_from: Annotated[
-            str | None, typer.Option("--from", help="Active from (ISO 8601 with offset).")
+            str | None,
+            typer.Option("--from", help="Active from (ISO 8601 with offset).", metavar="TIME"),
         ] = None,
         valid_until: Annotated[
-            str | None, typer.Option("--until", help="Active until (ISO 8601 with offset).")
+            str | None,
+            typer.Option("--until", help="Active until (ISO 8601 with offset).", metavar="TIME"),
         ] = None,
         variant: Annotated[
             list[str] | None,
-            typer.Option("--variant", help="Text for one channel, CHANNEL=TEXT; repeat."),
+            typer.Option(
+                "--variant",
+                help="Text for one channel, CHANNEL=TEXT; repeat.",
+                metavar="CHANNEL=TEXT",
+            ),
         ] = None,
         review: ReviewOpt = False,
         as_json: JsonOpt = False,
@@ -111,7 +124,9 @@ def _tips(app: typer.Typer) -> None:
     @tips.command("list")
     def list_(
         ctx: typer.Context,
-        pool: Annotated[str | None, typer.Option("--pool", help="Only this pool.")] = None,
+        pool: Annotated[
+            str | None, typer.Option("--pool", help="Only this pool.", metavar="POOL")
+        ] = None,
         as_json: JsonOpt = False,
     ) -> None:
         """List tips with their status and how often they went out."""
@@ -144,21 +159,28 @@ def _cadence(app: typer.Typer) -> None:
     @cad.command("add")
     def add(
         ctx: typer.Context,
-        name: Annotated[str, typer.Argument(help="A short name, e.g. daily-tips.")],
-        pool: Annotated[str, typer.Option("--pool", help="The tip pool it posts from.")],
+        name: Annotated[str, typer.Argument(help="A short name, e.g. daily-tips.", metavar="NAME")],
+        pool: Annotated[
+            str, typer.Option("--pool", help="The tip pool it posts from.", metavar="POOL")
+        ],
         cron: Annotated[
             str,
             typer.Option(
-                "--cron", help='Five crontab fields, weekday 0/7 = Sunday: "0 9 * * 1-5".'
+                "--cron",
+                help='Five crontab fields, weekday 0/7 = Sunday: "0 9 * * 1-5".',
+                metavar="CRON",
             ),
         ],
-        tz: Annotated[str, typer.Option("--tz", help="The time zone the cron is read in.")],
+        tz: Annotated[
+            str, typer.Option("--tz", help="The time zone the cron is read in.", metavar="ZONE")
+        ],
         to: ChannelsOpt,
         skip_dates: Annotated[
             Path | None,
             typer.Option(
                 "--skip-dates",
                 help="A file of dates with no posts, one YYYY-MM-DD (or A..B) a line.",
+                metavar="FILE",
             ),
         ] = None,
         as_json: JsonOpt = False,
@@ -209,8 +231,10 @@ def _cadence(app: typer.Typer) -> None:
     @cad.command("preview")
     def preview(
         ctx: typer.Context,
-        name: str,
-        count: Annotated[int, typer.Option("--count", help="How many posts to show.")] = 10,
+        name: CadenceArg,
+        count: Annotated[
+            int, typer.Option("--count", help="How many posts to show.", metavar="N")
+        ] = 10,
         as_json: JsonOpt = False,
     ) -> None:
         """The next posts of a cadence: local time (with offset) and tip."""
@@ -231,13 +255,13 @@ def _cadence(app: typer.Typer) -> None:
         console.print(table)
 
     @cad.command("pause")
-    def pause(ctx: typer.Context, name: str) -> None:
+    def pause(ctx: typer.Context, name: CadenceArg) -> None:
         """Stop a cadence posting until resumed."""
         view = cadences.pause_cadence(state(ctx).open(), name)
         console.print(f"paused cadence {view.name}", highlight=False)
 
     @cad.command("resume")
-    def resume(ctx: typer.Context, name: str) -> None:
+    def resume(ctx: typer.Context, name: CadenceArg) -> None:
         """Let a paused cadence post again."""
         view = cadences.resume_cadence(state(ctx).open(), name)
         nxt = view.next_at.isoformat() if view.next_at else "never"

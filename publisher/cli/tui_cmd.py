@@ -25,10 +25,13 @@ def register(app: typer.Typer) -> None:
         web: Annotated[bool, typer.Option("--web", help=WEB_HELP)] = False,
         host: Annotated[
             str,
-            typer.Option("--host", help="Address --web listens on (no authentication!)."),
+            typer.Option(
+                "--host", help="Address --web listens on (no authentication!).", metavar="HOST"
+            ),
         ] = "127.0.0.1",
         port: Annotated[
-            int, typer.Option("--port", min=1, max=65535, help="Port --web listens on.")
+            int,
+            typer.Option("--port", min=1, max=65535, help="Port --web listens on.", metavar="PORT"),
         ] = 8566,
         light: Annotated[bool, typer.Option("--light", help="Start in the light theme.")] = False,
         dispatch: Annotated[

@@ -46,7 +46,7 @@ def test_oyez_tui_help_loads_no_database_or_guideline_code() -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["post", "show", "abc"], "Invalid value for 'post_id'"),
+        (["post", "show", "abc"], "Invalid value for 'POST_ID'"),
         (["post", "list", "--limit", "0"], "greater than or equal to 1"),
         (["nosuch"], "No such command 'nosuch'"),
         (["post", "new"], "Missing argument"),
