@@ -103,8 +103,16 @@ def register_slots(app: typer.Typer) -> None:
     def quiet(
         ctx: typer.Context,
         channel: ChannelArg,
-        start: Annotated[str | None, typer.Option("--from", help="HH:MM", metavar="HH:MM")] = None,
-        end: Annotated[str | None, typer.Option("--to", help="HH:MM", metavar="HH:MM")] = None,
+        start: Annotated[
+            str | None,
+            typer.Option(
+                "--from", help="When quiet hours start, in the channel's zone.", metavar="HH:MM"
+            ),
+        ] = None,
+        end: Annotated[
+            str | None,
+            typer.Option("--to", help="When they end (may be after midnight).", metavar="HH:MM"),
+        ] = None,
         off: Annotated[bool, typer.Option("--off", help="No quiet hours.")] = False,
     ) -> None:
         """Set the daily quiet hours (nothing but urgent posts goes out)."""
@@ -121,11 +129,11 @@ def register_slots(app: typer.Typer) -> None:
         channel: ChannelArg,
         add: Annotated[
             list[str] | None,
-            typer.Option("--add", help="YYYY-MM-DD; repeat.", metavar="YYYY-MM-DD"),
+            typer.Option("--add", help="A date to add; repeat.", metavar="YYYY-MM-DD"),
         ] = None,
         remove: Annotated[
             list[str] | None,
-            typer.Option("--remove", help="YYYY-MM-DD; repeat.", metavar="YYYY-MM-DD"),
+            typer.Option("--remove", help="A date to remove; repeat.", metavar="YYYY-MM-DD"),
         ] = None,
     ) -> None:
         """Add or remove blackout dates (nothing but urgent posts goes out on them)."""
@@ -208,12 +216,13 @@ def show_status(report: Status) -> None:
             highlight=False,
         )
     console.print(
-        "[bold]posts[/] " + ", ".join(f"{k} {v}" for k, v in sorted(report.posts.items())),
+        "[bold]posts[/] "
+        + (", ".join(f"{k} {v}" for k, v in sorted(report.posts.items())) or "none"),
         highlight=False,
     )
     console.print(
         "[bold]deliveries[/] "
-        + ", ".join(f"{k} {v}" for k, v in sorted(report.deliveries.items())),
+        + (", ".join(f"{k} {v}" for k, v in sorted(report.deliveries.items())) or "none"),
         highlight=False,
     )
     for ch in report.paused:

@@ -42,15 +42,18 @@ def parse_media(values: list[str]) -> list[dict[str, str]]:
 
 
 def when(text: str) -> datetime:
-    """``--at``: parsed strictly; a time in the past is allowed (it goes out at once), but said."""
-    at = parse_when(text)
-    if at < datetime.now(UTC) - timedelta(minutes=1):
+    """``--at``, parsed strictly. A time in the past is allowed (it goes out at once), but said:
+    call :func:`warn_if_past` once the command has succeeded."""
+    return parse_when(text)
+
+
+def warn_if_past(at: datetime | None) -> None:
+    if at is not None and at < datetime.now(UTC) - timedelta(minutes=1):
         err_console.print(
-            f"warning: {text} is in the past; the post goes out as soon as it is approved and "
-            "the daemon runs",
+            f"warning: {at.isoformat()} is in the past; the post goes out as soon as it is "
+            "approved and the daemon runs",
             highlight=False,
         )
-    return at
 
 
 def show(view: PostView) -> None:
@@ -112,6 +115,7 @@ def register(app: typer.Typer) -> None:
             at=when(at) if at else None,
             media=parse_media(media or []),
         )
+        warn_if_past(view.scheduled_at)
         if as_json:
             emit_json(view.to_dict())
         else:
@@ -244,6 +248,7 @@ def register(app: typer.Typer) -> None:
         else:
             assert at is not None
             view = service.schedule_post(context, post_id, when(at))
+            warn_if_past(view.scheduled_at)
         assert view.scheduled_at is not None
         console.print(
             f"post {view.id} scheduled for {view.scheduled_at.isoformat()}", highlight=False

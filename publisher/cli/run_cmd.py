@@ -90,7 +90,8 @@ def register(app: typer.Typer) -> None:
             restore_handlers(previous)
         if not quiet:
             console.print(
-                f"done: sent {total.sent}, failed {total.failed}, expired {total.expired}, "
+                f"done: sent {total.sent}, retrying {total.retried}, waiting {total.deferred}, "
+                f"failed {total.failed}, expired {total.expired}, "
                 f"needs attention {total.attention}",
                 highlight=False,
             )

@@ -23,6 +23,7 @@ def test_post_goes_from_draft_to_the_outbox_folder(db: str, tmp_path: Path) -> N
         db, "post", "new", "Bins on Saturday", "--to", "news", "--at", "2020-01-01T09:00:00Z"
     )
     assert code == 0, err
+    assert "2020-01-01T09:00:00+00:00 is in the past" in " ".join(err.split())
     post_id = out.strip()
     assert oyez(db, "post", "submit", post_id)[0] == 0
     code, out, err = oyez(db, "post", "approve", post_id, actor="sam")
@@ -30,6 +31,7 @@ def test_post_goes_from_draft_to_the_outbox_folder(db: str, tmp_path: Path) -> N
     assert "scheduled" in out
     code, out, err = oyez(db, "run", "--once")
     assert code == 0, err
+    assert "done: sent 1, retrying 0" in out
     code, out, _ = oyez(db, "post", "show", post_id, "--json")
     shown = json.loads(out)
     assert shown["state"] == "sent"
@@ -62,6 +64,7 @@ def test_post_list_json_filters_by_state(db: str) -> None:
     ("args", "message"),
     [
         (["post", "show", "999"], "no post with id 999"),
+        (["post", "schedule", "999", "--at", "2020-01-01T09:00:00Z"], "no post with id 999"),
         (["post", "approve", "1"], "cannot approve post 1: it is draft"),
         (["post", "new", "Hi", "--to", "news", "--at", "2030-01-01T09:00"], "has no offset"),
         (["post", "new", "Hi", "--to", "news", "--at", "tomorrow"], "not an ISO 8601 time"),
@@ -98,6 +101,7 @@ def test_bad_input_is_one_clear_line_and_a_nonzero_exit(
     assert code != 0
     assert message in err
     assert "Traceback" not in err + out
+    assert "warning" not in err  # a refused command warns of nothing
     assert len(err.strip().splitlines()) <= 2  # one line, possibly soft-wrapped
 
 
