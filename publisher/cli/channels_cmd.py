@@ -12,7 +12,7 @@ from publisher.cli.common import JsonOpt, console, emit_json, state
 from publisher.service import channels as service
 
 KINDS_HELP = ", ".join(registry.kinds())
-NameArg = Annotated[str, typer.Argument(metavar="NAME")]
+NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The channel's name.")]
 
 
 def register(app: typer.Typer) -> None:

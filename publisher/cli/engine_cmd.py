@@ -16,7 +16,7 @@ from publisher.service import slots as slotting
 from publisher.service.status import Status, status
 from publisher.service.times import parse_when, zone
 
-ChannelArg = Annotated[str, typer.Argument(metavar="CHANNEL")]
+ChannelArg = Annotated[str, typer.Argument(metavar="CHANNEL", help="The channel's name.")]
 
 
 def _show_table(table: slotting.SlotTable) -> None:

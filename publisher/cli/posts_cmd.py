@@ -19,8 +19,10 @@ from publisher.service.times import parse_when
 from publisher.service.views import PostView
 
 AsOpt = Annotated[str | None, typer.Option("--as", help="Act as this user.", metavar="USER")]
-PostIdArg = Annotated[int, typer.Argument(metavar="POST_ID")]
-TextArg = Annotated[str, typer.Argument(metavar="TEXT")]
+PostIdArg = Annotated[
+    int, typer.Argument(metavar="POST_ID", help="The post's number (see `oyez post list`).")
+]
+TextArg = Annotated[str, typer.Argument(metavar="TEXT", help="The post's text.")]
 
 
 def parse_media(values: list[str]) -> list[dict[str, str]]:

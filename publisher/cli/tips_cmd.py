@@ -14,7 +14,7 @@ from publisher.service.times import parse_when
 from publisher.sources.tips import cadences, pools
 
 RELOAD_HINT = "a running `oyez run` picks this up when sent SIGHUP (or restarted)"
-CadenceArg = Annotated[str, typer.Argument(metavar="NAME")]
+CadenceArg = Annotated[str, typer.Argument(metavar="NAME", help="The cadence's name.")]
 PoolOpt = Annotated[
     str, typer.Option("--pool", help="The tip pool (created if new).", metavar="POOL")
 ]
