@@ -43,6 +43,37 @@ def register(app: typer.Typer) -> None:
         )
         console.print(f"added channel {view.name} ({view.kind})", highlight=False)
 
+    @ch.command("set")
+    def set_(
+        ctx: typer.Context,
+        name: NameArg,
+        settings: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--set",
+                help="A setting as key=value; repeat. Secrets never go here.",
+                metavar="KEY=VALUE",
+            ),
+        ] = None,
+        unset: Annotated[
+            list[str] | None,
+            typer.Option("--unset", help="Back to the default; repeat.", metavar="KEY"),
+        ] = None,
+        timezone: Annotated[
+            str | None, typer.Option("--tz", help="The channel's time zone.", metavar="ZONE")
+        ] = None,
+    ) -> None:
+        """Change a channel's settings or time zone (checked as `add` checks them)."""
+        view = service.change_channel(
+            state(ctx).open(),
+            name,
+            service.parse_settings(settings or []),
+            unset=unset or [],
+            timezone=timezone,
+        )
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(view.settings.items())) or "defaults"
+        console.print(f"channel {view.name}: {shown}; time zone {view.timezone}", highlight=False)
+
     @ch.command("list")
     def list_(
         ctx: typer.Context,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,22 +74,62 @@ def add_channel(
         )
     if kind not in registry.kinds():
         raise InvalidInput(f"unknown channel kind {kind!r} (one of {', '.join(registry.kinds())})")
+    zone(timezone)
+    stored = _checked_settings(kind, settings)
+    with ctx.tx() as tx:
+        row = tx.add(Channel(name=name, kind=kind, settings=stored, timezone=timezone))
+        tx.log(ctx.actor, "channel_added", channel_id=row.id, name=name, kind=kind)
+        return ChannelView.of(row)
+
+
+def _checked_settings(kind: str, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Settings as the channel kind's model reads them (defaults left out), or one clear error."""
     for key in settings:
         if SECRET_LOOKING.search(key) and key != "credentials":
             raise InvalidInput(
                 f"setting {key!r} looks like a secret: secrets are never stored; "
                 "use credentials=env:PREFIX and set PREFIX_… in the environment"
             )
-    zone(timezone)
     try:
         parsed = registry.parse_settings(kind, settings)
     except ConfigError as exc:
         raise InvalidInput(str(exc)) from None
-    stored = parsed.model_dump(exclude_defaults=True)
+    return parsed.model_dump(exclude_defaults=True)
+
+
+def change_channel(
+    ctx: Context,
+    name: str,
+    settings: Mapping[str, str],
+    *,
+    unset: Sequence[str] = (),
+    timezone: str | None = None,
+) -> ChannelView:
+    """Change some of a channel's settings (``unset`` returns them to their defaults).
+
+    The new settings are checked whole, as ``add`` checks them; the daemon's
+    client for the channel is rebuilt on its next delivery.
+    """
+    if not settings and not unset and timezone is None:
+        raise InvalidInput("nothing to change: give --set KEY=VALUE, --unset KEY or --tz ZONE")
+    if timezone is not None:
+        zone(timezone)
     with ctx.tx() as tx:
-        row = tx.add(Channel(name=name, kind=kind, settings=stored, timezone=timezone))
-        tx.log(ctx.actor, "channel_added", channel_id=row.id, name=name, kind=kind)
-        return ChannelView.of(row)
+        row = tx.channel(name)
+        merged: dict[str, Any] = dict(row.settings)
+        for key in unset:
+            if key not in merged:
+                raise InvalidInput(f"channel {name!r} has no setting {key!r} to unset")
+            del merged[key]
+        merged.update(settings)
+        stored = _checked_settings(row.kind, merged)
+        values: dict[str, Any] = {"settings": stored}
+        if timezone is not None:
+            values["timezone"] = timezone
+        tx.update_channel(row.id, **values)
+        changed = sorted({*settings, *unset} | ({"timezone"} if timezone is not None else set()))
+        tx.log(ctx.actor, "channel_changed", channel_id=row.id, name=name, changed=changed)
+    return get_channel(ctx, name)
 
 
 def list_channels(ctx: Context) -> list[ChannelView]:

@@ -166,3 +166,44 @@ def test_check_accepts_configured_channel_names(db: str, tmp_path: Path) -> None
     code, out, err = oyez(db, "check", str(text), "--to", "news,x", "--format", "json")
     assert code == 0, err
     assert set(json.loads(out)["lengths"]) == {"news", "x"}
+
+
+def test_channels_set_changes_settings_checked_as_add_checks_them(db: str, tmp_path: Path) -> None:
+    code, out, err = oyez(
+        db, "channels", "set", "news", "--set", "max_length=280", "--tz", "Europe/London"
+    )
+    assert code == 0, err
+    assert "max_length=280" in out
+    assert "Europe/London" in out
+    code, out, _ = oyez(db, "channels", "list", "--json")
+    (news,) = json.loads(out)
+    assert news["settings"]["max_length"] == 280
+    assert news["timezone"] == "Europe/London"
+    code, out, err = oyez(db, "channels", "set", "news", "--unset", "max_length")
+    assert code == 0, err
+    (news,) = json.loads(oyez(db, "channels", "list", "--json")[1])
+    assert "max_length" not in news["settings"]
+    assert news["settings"]["path"] == str(tmp_path / "out")  # the rest is kept
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["channels", "set", "news"], "nothing to change"),
+        (["channels", "set", "nowhere", "--tz", "UTC"], "no channel named 'nowhere'"),
+        (["channels", "set", "news", "--set", "colour=red"], "bad settings"),
+        (["channels", "set", "news", "--set", "api_token=abc"], "looks like a secret"),
+        (["channels", "set", "news", "--unset", "colour"], "has no setting 'colour'"),
+        (["channels", "set", "news", "--tz", "Mars/Olympus"], "unknown time zone"),
+    ],
+    ids=["nothing", "unknown", "bad-key", "secret", "unset-missing", "zone"],
+)
+def test_channels_set_refuses_bad_input_and_changes_nothing(
+    db: str, args: list[str], message: str
+) -> None:
+    before = oyez(db, "channels", "list", "--json")[1]
+    code, _, err = oyez(db, *args)
+    assert code != 0
+    assert message in " ".join(err.split())
+    assert len(err.strip().splitlines()) <= 2
+    assert oyez(db, "channels", "list", "--json")[1] == before

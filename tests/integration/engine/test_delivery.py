@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import socket
 import subprocess
@@ -23,7 +24,7 @@ from channels.errors import (
 )
 from publisher.engine.delivery import next_wakeup
 from publisher.engine.settle import Settler
-from publisher.service import pause, posts, slots
+from publisher.service import channels, pause, posts, slots
 from publisher.service.status import status
 from queue_db import claims
 from queue_db.models import Delivery
@@ -435,3 +436,16 @@ def test_a_group_of_sent_deliveries_skips_one_whose_lease_another_worker_took(
         "scheduled",
         "sent",
     ]
+
+
+def test_a_running_deliverer_uses_a_channels_changed_settings_from_its_next_post(
+    engine: Engine,
+) -> None:
+    deliverer = engine.deliverer()
+    engine.post("Before the move", ["news"])
+    assert deliverer.run_once().sent == 1
+    moved = engine.folder / "moved"
+    channels.change_channel(engine.ctx, "news", {"path": str(moved)})
+    engine.post("After the move", ["news"])
+    assert deliverer.run_once().sent == 1
+    assert [json.loads(p.read_text())["text"] for p in moved.glob("*.json")] == ["After the move"]
