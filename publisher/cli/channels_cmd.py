@@ -13,6 +13,14 @@ from publisher.service import channels as service
 
 KINDS_HELP = ", ".join(registry.kinds())
 NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The channel's name.")]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="A setting as key=value; repeat. Secrets never go here: use credentials=env:PREFIX.",
+        metavar="KEY=VALUE",
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -23,15 +31,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         name: Annotated[str, typer.Argument(help="A short name, e.g. council-x.", metavar="NAME")],
         kind: Annotated[str, typer.Option("--kind", help=f"One of: {KINDS_HELP}.", metavar="KIND")],
-        settings: Annotated[
-            list[str] | None,
-            typer.Option(
-                "--set",
-                help="A setting as key=value; repeat. Secrets never go here: "
-                "use credentials=env:PREFIX.",
-                metavar="KEY=VALUE",
-            ),
-        ] = None,
+        settings: SetOpt = None,
         timezone: Annotated[
             str, typer.Option("--tz", help="The channel's time zone.", metavar="ZONE")
         ] = "UTC",
@@ -47,14 +47,7 @@ def register(app: typer.Typer) -> None:
     def set_(
         ctx: typer.Context,
         name: NameArg,
-        settings: Annotated[
-            list[str] | None,
-            typer.Option(
-                "--set",
-                help="A setting as key=value; repeat. Secrets never go here.",
-                metavar="KEY=VALUE",
-            ),
-        ] = None,
+        settings: SetOpt = None,
         unset: Annotated[
             list[str] | None,
             typer.Option("--unset", help="Back to the default; repeat.", metavar="KEY"),
