@@ -40,7 +40,10 @@ DELIVERY_STATES = (
     "retracted",
 )
 POST_STATES = STATES
-PAUSED_REASON = "restored from an archive: check its settings, then resume it"
+PAUSED_REASON = (
+    "restored from an archive without its settings: give them with "
+    "`oyez channels set NAME --set KEY=VALUE`, then `oyez resume NAME`"
+)
 
 # field → (type, required). "time" is ISO 8601 with an offset.
 _POST_SPEC: dict[str, tuple[str, bool]] = {
