@@ -79,7 +79,7 @@ class FeedEntry(SQLModel, table=True):
     title: str = ""
     link: str | None = None
     published_at: datetime | None = time_field()
-    #: queued | posted | seen | backlog | too_old | filtered | duplicate | dropped | failed
+    #: queued | posted | seen | too_old | filtered | duplicate | dropped | failed
     status: str = Field(default="seen", max_length=16)
     #: What a post needs and the ledger does not otherwise keep (summary, author,
     #: tags), held only while the entry waits; emptied once it is settled.

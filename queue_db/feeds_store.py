@@ -40,7 +40,6 @@ class LedgerRow:
     title_key: str | None
     title: str
     published_at: datetime | None
-    status: str
     post_id: int | None
     alias_of: int | None
 
@@ -70,7 +69,6 @@ _LEDGER_COLUMNS = (
     col(FeedEntry.title_key),
     col(FeedEntry.title),
     col(FeedEntry.published_at),
-    col(FeedEntry.status),
     col(FeedEntry.post_id),
     col(FeedEntry.alias_of),
 )
@@ -223,16 +221,15 @@ def prune(tx: Tx, feed_id: int, before: datetime) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def waiting_entries(tx: Tx, feed_id: int, limit: int | None = None) -> list[FeedEntry]:
+def waiting_entries(tx: Tx, feed_id: int) -> list[FeedEntry]:
     """Entries that still need a post, oldest first (rows are inserted oldest first)."""
-    query = (
-        select_rows(FeedEntry)
-        .where(col(FeedEntry.feed_id) == feed_id, col(FeedEntry.status).in_(WAITING))
-        .order_by(col(FeedEntry.id))
+    return list(
+        tx.session.exec(
+            select_rows(FeedEntry)
+            .where(col(FeedEntry.feed_id) == feed_id, col(FeedEntry.status).in_(WAITING))
+            .order_by(col(FeedEntry.id))
+        )
     )
-    if limit is not None:
-        query = query.limit(limit)
-    return list(tx.session.exec(query))
 
 
 def settle_entry(
@@ -265,16 +262,4 @@ def posts_since(tx: Tx, feed_id: int, since: datetime) -> int:
                 col(FeedEntry.posted_at) >= since,
             )
         ).scalar_one()
-    )
-
-
-def entries(tx: Tx, feed_id: int, limit: int = 50) -> list[FeedEntry]:
-    """The newest ledger rows of a feed."""
-    return list(
-        tx.session.exec(
-            select_rows(FeedEntry)
-            .where(col(FeedEntry.feed_id) == feed_id)
-            .order_by(col(FeedEntry.id).desc())
-            .limit(limit)
-        )
     )
