@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
-from publisher.sources.feeds.errors import FetchError
+from publisher.sources.feeds.errors import FetchError, first_line
 
 
 def _version() -> str:
@@ -183,11 +183,11 @@ def _get(
     except httpx.DecodingError:
         raise FetchError("the response's compression is corrupt (Content-Encoding)") from None
     except httpx.ConnectError as exc:
-        raise FetchError(f"cannot connect: {_first_line(exc)}") from None
+        raise FetchError(f"cannot connect: {first_line(exc)}") from None
     except httpx.HTTPError as exc:
-        raise FetchError(f"{type(exc).__name__}: {_first_line(exc)}") from None
+        raise FetchError(f"{type(exc).__name__}: {first_line(exc)}") from None
     except (OSError, ValueError) as exc:
-        raise FetchError(f"cannot fetch: {_first_line(exc)}") from None
+        raise FetchError(f"cannot fetch: {first_line(exc)}") from None
 
 
 def _read_file(url: str, last_modified: str | None, limits: FetchLimits) -> Fetched:
@@ -230,8 +230,3 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _first_line(error: object) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

@@ -24,7 +24,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import feedparser
 
-from publisher.sources.feeds.errors import ParseError
+from publisher.sources.feeds.errors import ParseError, first_line
 from publisher.sources.feeds.text import html_to_text, one_line, plain_text
 
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
@@ -101,13 +101,13 @@ def _check_bozo(error: object) -> None:
     if isinstance(
         error, feedparser.CharacterEncodingOverride | feedparser.CharacterEncodingUnknown
     ):
-        raise ParseError(f"wrong encoding: {_first_line(error)}")
+        raise ParseError(f"wrong encoding: {first_line(error)}")
     if isinstance(error, xml.sax.SAXParseException):
         raise ParseError(
             f"not well-formed XML: {error.getMessage()} "
             f"(line {error.getLineNumber()}, column {error.getColumnNumber()})"
         )
-    raise ParseError(f"not a valid feed: {_first_line(error)}")
+    raise ParseError(f"not a valid feed: {first_line(error)}")
 
 
 def _html_message(feed: Mapping[str, Any], url: str) -> str:
@@ -161,8 +161,3 @@ def _when(value: Any) -> datetime | None:
         return datetime.fromtimestamp(calendar.timegm(value), UTC)
     except (TypeError, ValueError, OverflowError, OSError):
         return None
-
-
-def _first_line(error: object) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
