@@ -24,6 +24,7 @@ from publisher.service import checks, slots
 from publisher.service import posts as lifecycle
 from publisher.service.context import Context
 from publisher.service.views import PostView
+from publisher.sources.base import existing_post_id
 from publisher.sources.feeds.template import EntryText, Template
 from publisher.sources.feeds.text import hashtags
 from queue_db import feeds_store
@@ -171,18 +172,10 @@ def _create(ctx: Context, feed: Feed, entry: FeedEntry, text: str) -> PostView:
         return lifecycle.create_post(author, text, feed.channels, source="feed", source_key=key)
     except OyezError:
         # Another worker (or this one, before it died) made it: carry on with that post.
-        existing = _by_source_key(ctx, key)
+        existing = existing_post_id(ctx, key)
         if existing is None:
             raise
-        return existing
-
-
-def _by_source_key(ctx: Context, key: str) -> PostView | None:
-    with ctx.tx() as tx:
-        post = tx.post_by_source_key(key)
-        if post is None or post.id is None:
-            return None
-        return PostView.of(post, tx.deliveries(post.id))
+        return lifecycle.get_post(ctx, existing)
 
 
 def _advance(ctx: Context, feed: Feed, view: PostView) -> PostView:
