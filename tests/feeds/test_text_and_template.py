@@ -8,8 +8,9 @@ import pytest
 
 from publisher.errors import InvalidInput
 from publisher.sources.feeds import keys
-from publisher.sources.feeds.template import EntryText, Template, shorten
+from publisher.sources.feeds.template import EntryText, Template
 from publisher.sources.feeds.text import hashtags, html_to_text, plain_text
+from publisher.sources.templating import shorten
 
 # -- HTML to text ---------------------------------------------------------------------
 

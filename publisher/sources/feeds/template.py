@@ -18,19 +18,6 @@ from publisher.sources import templating
 from publisher.sources.feeds.text import tidy
 from publisher.sources.templating import ELLIPSIS, Field, Part, Problem, Syntax, shorten
 
-# ELLIPSIS, Field and shorten are the shared language's, re-exported for existing callers.
-__all__ = [
-    "DEFAULT",
-    "ELLIPSIS",
-    "FIELDS",
-    "MAX_TEMPLATE",
-    "SYNTAX",
-    "EntryText",
-    "Field",
-    "Template",
-    "shorten",
-]
-
 FIELDS = ("title", "link", "summary", "author", "tags")
 DEFAULT = "{title} {link}"
 MAX_TEMPLATE = 2000
