@@ -182,7 +182,12 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
 
     @feeds.command("remove")
-    def remove(ctx: typer.Context, name: Annotated[str, typer.Argument(metavar="NAME")]) -> None:
+    def remove(
+        ctx: typer.Context,
+        name: Annotated[
+            str, typer.Argument(help="The feed, as `feeds list` names it.", metavar="NAME")
+        ],
+    ) -> None:
         """Unsubscribe; posts already made stay in the queue."""
         dropped = service.remove_feed(state(ctx).open(), name)
         console.print(f"removed feed {name} ({dropped} ledger entries)", highlight=False)
