@@ -11,14 +11,14 @@ A claim is one statement. On PostgreSQL the candidates are locked with
 other's rows; SQLite ignores that clause, so the outer condition on the state
 is what makes it safe there (SQLite runs one writer at a time, and the rows
 returned say who won). Writing outcomes lives in :mod:`queue_db.engine_outcomes`
-(``settle``, ``roll_up``, ``load`` are re-exported here).
+(``settle``, ``roll_up``, ``load_many`` are re-exported here).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Update, and_, bindparam, func, or_, select, update
@@ -33,7 +33,6 @@ from queue_db.engine_outcomes import (
     ClaimedPost,
     LeaseLost,
     Sent,
-    load,
     load_many,
     release,
     roll_up,
@@ -43,7 +42,7 @@ from queue_db.engine_outcomes import (
 )
 from queue_db.models import Channel, Delivery, Post
 from queue_db.store import Tx
-from queue_db.types import UTCDateTime
+from queue_db.types import UTCDateTime, as_utc
 
 __all__ = [
     "FINAL",
@@ -55,7 +54,6 @@ __all__ = [
     "claim_unknown",
     "expire_late",
     "lease_owners",
-    "load",
     "load_many",
     "mark_unknown",
     "next_due",
@@ -322,8 +320,8 @@ def next_due(
         if first is None:
             first = _first_due(tx, channel_id, "pending", urgent_only, urgent_sources)
         if first is not None:
-            if limited is not None and _aware(limited) > first:
-                first = _aware(limited)
+            if limited is not None and as_utc(limited) > first:
+                first = as_utc(limited)
             times.append(first)
     lease = None
     if leases:
@@ -331,7 +329,7 @@ def next_due(
             select(func.min(col(Delivery.lease_expires_at))).where(col(Delivery.state) == "sending")
         ).scalar()
     if lease is not None:
-        times.append(_aware(lease))
+        times.append(as_utc(lease))
     return min(times) if times else None
 
 
@@ -355,11 +353,7 @@ def _first_due(
     if urgent_only:
         query = query.where(col(Delivery.post_id).in_(_urgent_posts(urgent_sources)))
     first = tx.session.execute(query).scalar()
-    return _aware(first) if first is not None else None
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return as_utc(first) if first is not None else None
 
 
 def expire_late(tx: Tx, now: datetime) -> list[int]:

@@ -121,11 +121,6 @@ def _connection(tx: Tx) -> Connection:
     return tx.session.connection()
 
 
-def load(tx: Tx, delivery_id: int) -> tuple[ClaimedDelivery, ClaimedPost, Channel]:
-    """One delivery with its post and channel."""
-    return load_many(tx, [delivery_id])[0]
-
-
 def load_many(
     tx: Tx, delivery_ids: Sequence[int]
 ) -> list[tuple[ClaimedDelivery, ClaimedPost, Channel]]:
@@ -187,8 +182,8 @@ class LeaseLost(Exception):
     """Raised inside a transaction to roll back a group write: not every lease was still held."""
 
 
-def settle_sent(tx: Tx, owner: str, items: Sequence[Sent], now: datetime) -> list[bool]:
-    """Mark deliveries sent, log them and roll their posts up, where ``owner`` still holds them.
+def settle_sent(tx: Tx, owner: str, items: Sequence[Sent], now: datetime) -> None:
+    """Mark deliveries sent, log them and roll their posts up; ``owner`` must hold every one.
 
     One transaction for a group: one statement marks the rows, one insert
     logs them all, one roll-up sets their posts. When some lease was lost
@@ -196,15 +191,13 @@ def settle_sent(tx: Tx, owner: str, items: Sequence[Sent], now: datetime) -> lis
     :class:`LeaseLost` so the caller rolls back and writes the group with
     :func:`settle_sent_each`, which looks at every row on its own.
     """
-    connection = _connection(tx)
     if not items:
-        return []
+        return
     # One executemany: its row count says whether every row was still ours.
-    result = connection.execute(_SENT, [_sent_params(item, owner, now) for item in items])
+    result = _connection(tx).execute(_SENT, [_sent_params(item, owner, now) for item in items])
     if result.rowcount != len(items):
         raise LeaseLost(f"{len(items) - result.rowcount} of {len(items)} leases lost")
     _log_and_roll_up(tx, items, now)
-    return [True] * len(items)
 
 
 def settle_sent_each(tx: Tx, owner: str, items: Sequence[Sent], now: datetime) -> list[bool]:
@@ -246,29 +239,6 @@ def _log_and_roll_up(tx: Tx, done: Sequence[Sent], now: datetime) -> None:
         ],
     )
     roll_up_many(tx, {item.post_id for item in done}, now)
-
-
-def log(
-    tx: Tx,
-    actor: str,
-    action: str,
-    post_id: int | None,
-    channel_id: int | None,
-    detail: dict[str, Any],
-    now: datetime | None = None,
-) -> None:
-    """Append to the audit log in this transaction (a prebuilt :meth:`Tx.log`)."""
-    _connection(tx).execute(
-        _EVENT,
-        {
-            "at": now or utcnow(),
-            "actor": actor,
-            "action": action,
-            "post_id": post_id,
-            "channel_id": channel_id,
-            "detail": detail,
-        },
-    )
 
 
 def roll_up(tx: Tx, post_id: int, now: datetime | None = None) -> str | None:

@@ -14,6 +14,7 @@ from sqlmodel import col
 
 from queue_db.models import Channel, Delivery, Post, Worker
 from queue_db.store import Tx
+from queue_db.types import as_utc
 
 #: The Setting that holds the crisis pause (empty when there is none).
 PAUSE_KEY = "pause"
@@ -77,13 +78,7 @@ def booked(
         )
         .order_by(col(Delivery.due_at))
     )
-    return [(int(c), _aware(d), int(p)) for c, d, p in rows]
-
-
-def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return [(int(c), as_utc(d), int(p)) for c, d, p in rows]
 
 
 # -- status -------------------------------------------------------------------------------

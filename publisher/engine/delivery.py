@@ -125,7 +125,6 @@ class Deliverer:
         self.in_flight: set[int] = set()
 
     def close(self) -> None:
-        self.settler.close()
         self.pool.close()
 
     # -- one round ---------------------------------------------------------------------
@@ -194,14 +193,13 @@ class Deliverer:
             if state == "unknown":
                 ids = claims.claim_unknown(tx, self.owner, now, limit=self.batch, lease=self.lease)
             else:
-                crisis = engine_store.crisis(tx)
                 ids = claims.claim_due(
                     tx,
                     self.owner,
                     now,
                     limit=self.batch,
                     lease=self.lease,
-                    urgent_only=crisis is not None,
+                    urgent_only=engine_store.crisis(tx) is not None,
                     urgent_sources=settings.urgent_sources,
                 )
             batch = [
@@ -212,19 +210,24 @@ class Deliverer:
             return 0
         self.in_flight = set(ids)
         self.settler.blocked.clear()
-        crisis_seen = state == "unknown"  # reconciling only asks: a crisis does not hold it
+        # A crisis pause may begin while a batch is on a slow network. Reconciling
+        # only asks the network, so a crisis does not hold it.
+        watch_crisis, paused = state == "pending", False
         checked = time.monotonic()
         try:
             for index, claimed in enumerate(batch):
                 if stop.is_set():
                     self._release([c.delivery_id for c in batch[index:]], state)
                     break
-                if not crisis_seen and time.monotonic() - checked >= self.crisis_recheck:
-                    # A crisis pause may begin while a batch is on a slow network.
-                    crisis_seen = self._crisis_on()
+                if (
+                    watch_crisis
+                    and not paused
+                    and time.monotonic() - checked >= self.crisis_recheck
+                ):
+                    paused = self._crisis_on()
                     checked = time.monotonic()
                 if claimed.channel.id in self.settler.blocked or (
-                    crisis_seen and state == "pending" and not self._urgent(claimed.post)
+                    paused and not self._urgent(claimed.post)
                 ):
                     # Rate-limited, paused, holding for an unknown outcome, or a
                     # crisis pause began during this batch.

@@ -86,9 +86,6 @@ class Settler:
         items, self._queued = self._queued, []
         return self._write_sent(items) if items else Outcome()
 
-    def close(self) -> None:
-        """Nothing to release; kept so callers need not know how writes are done."""
-
     def _settle(self, tx: Tx, delivery: ClaimedDelivery, **values: Any) -> bool:
         assert delivery.id is not None
         ok = claims.settle(tx, delivery.id, self.owner, **values)
@@ -131,7 +128,8 @@ class Settler:
             try:
                 try:
                     with self.ctx.tx() as tx:
-                        held = claims.settle_sent(tx, self.owner, items, self.ctx.clock())
+                        claims.settle_sent(tx, self.owner, items, self.ctx.clock())
+                    held = [True] * len(items)
                 except claims.LeaseLost:
                     with self.ctx.tx() as tx:
                         held = claims.settle_sent_each(tx, self.owner, items, self.ctx.clock())

@@ -423,12 +423,9 @@ def test_a_group_of_sent_deliveries_skips_one_whose_lease_another_worker_took(
         )
         assert claims.claim_unknown(tx, "worker-b", engine.clock.now) == [loaded[1][0].id]
     settler = Settler(engine.ctx, "worker-a", random.Random(1))
-    try:
-        for delivery, post, _ in loaded:
-            settler.sent(delivery, Receipt(f"r{delivery.id}"), Rendered("k", post.text))
-        outcome = settler.drain()
-    finally:
-        settler.close()
+    for delivery, post, _ in loaded:
+        settler.sent(delivery, Receipt(f"r{delivery.id}"), Rendered("k", post.text))
+    outcome = settler.drain()
     assert outcome.sent == 2
     assert [_delivery(engine, v.id, "net").state for v in views] == ["sent", "sending", "sent"]
     assert [posts.get_post(engine.ctx, v.id).state for v in views] == [
