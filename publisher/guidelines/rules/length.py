@@ -9,6 +9,7 @@ over the limit.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import cache
 from typing import Literal
 
@@ -35,11 +36,6 @@ def length_info(text: str, target: Target) -> LengthInfo:
     limits = limits_for(target)
     length = limits.count(text)
     return LengthInfo(length=length, limit=limits.max_length, valid=length <= limits.max_length)
-
-
-def surely_fits(text: str, limits: Limits) -> bool:
-    """True when ``text`` fits without running an expensive counter; False means 'count it'."""
-    return limits.surely_fits(text)
 
 
 def overflow_start(text: str, limits: Limits) -> int:
@@ -70,12 +66,10 @@ class LengthRule(Rule[LengthOptions]):
             limits = limits_for(target)
             own = self.options.max.get(target.name, self.options.max.get(target.kind))
             if own is not None and own < limits.max_length:
-                limits = Limits(max_length=own, count=limits.count, bounds=limits.bounds)
-            if surely_fits(post.text, limits):
+                limits = replace(limits, max_length=own)
+            if limits.fits(post.text):  # the cheap bounds first, the exact count if need be
                 continue
             length = limits.count(post.text)
-            if length <= limits.max_length:
-                continue
             start = min(overflow_start(post.text, limits), max(len(post.text) - 1, 0))
             yield Hit(
                 start,
