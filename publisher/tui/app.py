@@ -226,9 +226,13 @@ class OyezApp(App[None]):
             self.reload_screen()
 
     def reload_screen(self) -> None:
-        """Reload what the current screen shows (after a change here or elsewhere)."""
+        """Reload what the current screen shows (after a change here or elsewhere).
+
+        A screen just switched to may not have its widgets yet; it loads itself
+        when it is shown (``on_screen_resume`` comes after its ``on_mount``).
+        """
         screen = self.screen
-        if isinstance(screen, OyezScreen):
+        if isinstance(screen, OyezScreen) and screen.is_mounted:
             screen.reload()
 
     def changed(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from textual.widgets import Select, SelectionList
+from textual.widgets import DataTable, Select, SelectionList
 
 from publisher.guidelines import Severity
 from publisher.service import posts
@@ -191,3 +191,22 @@ def test_the_queue_shows_another_users_post_without_a_key_press(
         drive(app, scenario, (80, 24))
     finally:
         other.close()
+
+
+def test_a_change_seen_before_a_section_is_drawn_waits_for_it(tui_ctx: Context) -> None:
+    posts.submit_post(tui_ctx, posts.create_post(tui_ctx, "Waiting for sign-off", ["council"]).id)
+    app = OyezApp(tui_ctx, poll_seconds=0)
+
+    async def scenario(pilot: Any) -> None:
+        for mode in ("signoff", "calendar", "sources", "activity", "channels", "report", "queue"):
+            app.switch_mode(mode)
+            # The poll can see a change before the new screen has its widgets.
+            app.reload_screen()
+            await wait_for(pilot, lambda: app.screen.is_mounted)
+            await pilot.pause()
+            assert app.is_running, mode
+        await pilot.press("2")
+        await pilot.pause()
+        assert "Waiting for sign-off" in str(app.screen.query_one(DataTable).get_row_at(0)[-1])
+
+    drive(app, scenario, (100, 30))

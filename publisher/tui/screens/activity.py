@@ -39,15 +39,12 @@ class ActivityScreen(OyezScreen):
         self.setup_table(
             ("time", 12), ("state", 15), ("channel", 10), ("post", 5), ("link or reason", None)
         )
-        self.reload()
 
     def current(self) -> ActivityRow | None:
         row = self.query_one(DataTable).cursor_row
         return self.rows[row] if self.rows and 0 <= row < len(self.rows) else None
 
     def reload(self) -> None:
-        if not self.table_ready():
-            return
         current = self.current()
         rows = self.oyez.call(tui_queries.activity, self.oyez.ctx, 200)
         if rows is None:

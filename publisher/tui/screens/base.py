@@ -41,19 +41,10 @@ class OyezScreen(Screen[None]):
     def setup_table(self, *columns: tuple[str, int | None]) -> DataTable[object]:
         """Give the screen's table its columns (label, width; None fills) and focus it."""
         table: DataTable[object] = self.query_one(DataTable)
-        if not table.columns:
-            for label, width in columns:
-                table.add_column(label, width=width)
+        for label, width in columns:
+            table.add_column(label, width=width)
         table.focus()
         return table
-
-    def table_ready(self) -> bool:
-        """Whether the screen's table has its columns yet.
-
-        A reload can arrive (a change seen by the poll, a screen resume) before
-        ``on_mount`` has added them; adding rows then would take the app down.
-        """
-        return bool(self.query_one(DataTable).columns)
 
     def reload(self) -> None:
         """Read the data this screen shows again (called when something changed)."""

@@ -80,7 +80,6 @@ class ChannelsScreen(OyezScreen):
         self.setup_table(
             ("channel", 12), ("kind", 9), ("health", 16), ("waiting", 7), ("sent", 7), ("failed", 6)
         )
-        self.reload()
 
     def current(self) -> ChannelHealth | None:
         row = self.query_one(DataTable).cursor_row
@@ -99,8 +98,6 @@ class ChannelsScreen(OyezScreen):
         return Text("ok", style=STATE_COLOURS["sent"])
 
     def reload(self) -> None:
-        if not self.table_ready():
-            return
         keep = self.query_one(DataTable).cursor_row
         rows = self.oyez.call(tui_queries.channel_health, self.oyez.ctx)
         if rows is None:

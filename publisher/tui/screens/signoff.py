@@ -47,7 +47,6 @@ class SignoffScreen(PostActions):
 
     def on_mount(self) -> None:
         self.setup_table(("!", 1), ("id", 5), ("author", 8), ("text", None))
-        self.reload()
 
     def current_post_id(self) -> int | None:
         table = self.query_one(DataTable)
@@ -56,8 +55,6 @@ class SignoffScreen(PostActions):
         return self.waiting[table.cursor_row].id
 
     def reload(self) -> None:
-        if not self.table_ready():
-            return
         keep = self.current_post_id()
         waiting = self.oyez.call(posts.list_posts, self.oyez.ctx, states=["in_review"], limit=500)
         if waiting is None:
