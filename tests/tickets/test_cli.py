@@ -90,6 +90,7 @@ def test_events_from_options_and_from_json_on_stdin(db: str) -> None:
             None,
             "unknown placeholder",
         ),
+        (["tickets", "config", "--to", "ops", "--update-template", ""], None, "template is empty"),
         (["tickets", "config", "--to", "ops", "--map", "nonsense"], None, "WORD=STATUS"),
         (["tickets", "config", "--to", "ops", "--link", "ftp://x/{id}"], None, "http(s) URL"),
         (["tickets", "feed", "add", "ftp://example.net/x"], None, "not configured"),

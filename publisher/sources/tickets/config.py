@@ -102,12 +102,16 @@ def configure(
         raise InvalidInput(f"--mode must be auto or review, not {mode!r}")
     if coalesce_seconds is not None and not 0 <= coalesce_seconds <= MAX_COALESCE:
         raise InvalidInput(f"--coalesce must be between 0 and {MAX_COALESCE} seconds")
+    given = {
+        "template": (template, "template"),
+        "update_template": (update_template, "update template"),
+        "closing_template": (closing_template, "closing template"),
+    }
+    # ``is not None``: an empty template is refused, not silently ignored.
     checked = {
-        "template": template and templates.check_template(template, "template"),
-        "update_template": update_template
-        and templates.check_template(update_template, "update template"),
-        "closing_template": closing_template
-        and templates.check_template(closing_template, "closing template"),
+        key: templates.check_template(value, what)
+        for key, (value, what) in given.items()
+        if value is not None
     }
     if link_template is not None:
         templates.check_link_template(link_template)
@@ -133,8 +137,7 @@ def configure(
                 raise InvalidInput("--to needs at least one channel name")
             row.channels = names
         for key, value in checked.items():
-            if value:
-                setattr(row, key, value)
+            setattr(row, key, value)
         if coalesce_seconds is not None:
             row.coalesce_seconds = coalesce_seconds
         if urgent is not None:
