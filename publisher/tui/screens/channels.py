@@ -71,6 +71,8 @@ class ChannelsScreen(OyezScreen):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[ChannelHealth] = []
+        #: What the engine is doing, read once per reload (not per cursor move).
+        self.engine = ""
 
     def compose_body(self) -> ComposeResult:
         yield DataTable(cursor_type="row", zebra_stripes=True, id="channels-table")
@@ -103,6 +105,7 @@ class ChannelsScreen(OyezScreen):
         if rows is None:
             return
         self.rows = rows
+        self.engine = self._engine_line()
         table = self.query_one(DataTable)
         table.clear()
         for c in rows:
@@ -127,7 +130,7 @@ class ChannelsScreen(OyezScreen):
         if c is None:
             detail.update("No channels yet: add one with `oyez channels add`.")
             return
-        lines = [self._engine_line(), f"{c.name} ({c.kind}, times in {c.timezone})"]
+        lines = [self.engine, f"{c.name} ({c.kind}, times in {c.timezone})"]
         if c.paused:
             lines.append(f"paused: {c.paused_reason or 'no reason given'}")
         if c.rate_limited_until is not None:
