@@ -39,6 +39,8 @@ def _summary(result: PollResult) -> str:
         parts.append(f"{result.held} held for review")
     if result.dropped:
         parts.append(f"{result.dropped} dropped")
+    if result.failed:
+        parts.append(f"{result.failed} with nothing to post (no title, link or summary)")
     if result.waiting:
         parts.append(f"{result.waiting} waiting (daily cap)")
     parts += [f"{count} skipped: {why}" for why, count in result.skipped.items()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from publisher.cli.feeds_cmd import _summary
 from publisher.config import GuidelineSettings
 from publisher.service.channels import add_channel
 from publisher.service.context import Context
@@ -302,3 +303,18 @@ def test_ledger_forgets_only_entries_long_gone_and_never_reposts_them(
 
     assert back.posts == 0
     assert back.skipped == {"too old": 1}
+
+
+def test_an_entry_with_nothing_to_post_is_counted_and_said(
+    ctx: Context, server: FeedServer
+) -> None:
+    entries = items(3)
+    subscribe(ctx, server, rss(entries))
+    empty = Item(guid="urn:empty:1", title="", link=None, summary="")
+    publish(server, rss([*entries, empty, *items(1, start=3)]), '"v2"')
+
+    result = poll(ctx)
+
+    assert [p.text for p in feed_posts(ctx)] == ["Post number 3 https://blog.example.org/posts/3"]
+    assert (result.new, result.posts, result.failed) == (2, 1, 1)
+    assert "1 with nothing to post" in _summary(result)

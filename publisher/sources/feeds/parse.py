@@ -130,9 +130,11 @@ def _entry(raw: Mapping[str, Any], base: str) -> ParsedEntry:
         first = raw["content"][0]
         summary, summary_type = first.get("value", ""), first.get("type")
     terms = tuple(str(t.get("term") or t.get("label") or "") for t in raw.get("tags", []) or [])
+    link = str(raw.get("link", "") or "")
     return ParsedEntry(
         guid=str(raw.get("id", "") or "")[:2048],
-        link=safe_link(urljoin(base, str(raw.get("link", "") or "")) if base else raw.get("link")),
+        # urljoin(base, "") is the feed's own URL: an entry without a link has none.
+        link=safe_link(urljoin(base, link) if base and link else link),
         title=one_line(_text(raw.get("title_detail"), str(raw.get("title", "") or ""))),
         author=one_line(plain_text(str(raw.get("author", "") or ""))),
         tags=tuple(t for t in terms if t),

@@ -52,6 +52,8 @@ class PollResult:
     posts: int = 0
     held: int = 0
     dropped: int = 0
+    #: Entries with nothing to post (no title, link or summary).
+    failed: int = 0
     waiting: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
 
@@ -201,7 +203,7 @@ def finish(ctx: Context, feed: Feed, result: PollResult) -> PollResult:
     assert feed.id is not None
     drained = posting.drain(ctx, feed)
     result.posts, result.held, result.dropped = drained.posts, drained.held, drained.dropped
-    result.waiting = drained.waiting
+    result.failed, result.waiting = drained.failed, drained.waiting
     if drained.error:
         with ctx.tx() as tx:
             feeds_store.update_feed(tx, feed.id, status="error", last_error=drained.error)
