@@ -168,8 +168,9 @@ class OyezApp(App[None]):
     ) -> None:
         """Run a slow service call (a network round trip, a big read) off the UI thread.
 
-        ``done(result)`` runs on the UI thread; a refusal becomes a notification.
-        A newer call in the same ``group`` cancels the wait for an older one.
+        ``done(result)`` runs on the UI thread; a refusal or failure becomes a
+        notification, as in :meth:`call`. A newer call in the same ``group``
+        cancels the wait for an older one.
         """
 
         def work() -> None:
@@ -177,6 +178,11 @@ class OyezApp(App[None]):
                 result = fn(*args)
             except OyezError as exc:
                 self.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+                return
+            except Exception as exc:  # a failed worker would take the whole app down
+                log.exception("background call %s failed", getattr(fn, "__name__", fn))
+                message = f"unexpected {type(exc).__name__}: {exc}"
+                self.call_from_thread(self.notify, message, severity="error", timeout=10)
                 return
             if not get_current_worker().is_cancelled:
                 self.call_from_thread(done, result)

@@ -210,3 +210,21 @@ def test_a_change_seen_before_a_section_is_drawn_waits_for_it(tui_ctx: Context) 
         assert "Waiting for sign-off" in str(app.screen.query_one(DataTable).get_row_at(0)[-1])
 
     drive(app, scenario, (100, 30))
+
+
+def test_a_bug_in_a_background_call_is_a_notification_not_a_crash(tui_ctx: Context) -> None:
+    app = OyezApp(tui_ctx, poll_seconds=0)
+    results: list[object] = []
+
+    def broken() -> object:
+        raise KeyError("remote_url")
+
+    async def scenario(pilot: Any) -> None:
+        app.call_in_background(broken, done=results.append, group="test")
+        await wait_for(pilot, lambda: bool(app._notifications))
+        await pilot.pause()
+        assert app.is_running
+        assert not results
+        assert any("KeyError" in str(n.message) for n in app._notifications)
+
+    drive(app, scenario, (80, 24))
