@@ -169,6 +169,15 @@ def test_add_and_retire_a_tip(ctx: Context) -> None:
         pools.retire_tip(ctx, view.id)
 
 
+def test_a_refused_add_writes_nothing_to_the_audit_log(ctx: Context) -> None:
+    pools.add_tip(ctx, "awareness", "Lock your screen.")
+    with pytest.raises(InvalidInput, match="already has a tip with this text"):
+        pools.add_tip(ctx, "awareness", "Lock your screen.")
+    with ctx.tx() as tx:
+        imported = [e.detail["added"] for e in tx.events() if e.action == "tips_imported"]
+    assert imported == [1]
+
+
 def test_bad_pool_name_is_refused(ctx: Context) -> None:
     with pytest.raises(InvalidInput, match="pool name"):
         pools.add_tip(ctx, "Bad Name", "A tip.")

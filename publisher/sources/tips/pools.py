@@ -100,7 +100,15 @@ def _pool(tx: Tx, ctx: Context, name: str) -> TipPool:
     return row
 
 
-def _store(ctx: Context, pool_name: str, drafts: Sequence[TipDraft], approve: bool) -> ImportResult:
+def _store(
+    ctx: Context,
+    pool_name: str,
+    drafts: Sequence[TipDraft],
+    approve: bool,
+    *,
+    refuse_known: bool = False,
+) -> ImportResult:
+    """Add the drafts whose text the pool lacks; ``refuse_known`` refuses (and writes nothing) instead."""
     approver = ctx.actor if approve else None
     with ctx.tx() as tx:
         pool = _pool(tx, ctx, pool_name)
@@ -109,6 +117,8 @@ def _store(ctx: Context, pool_name: str, drafts: Sequence[TipDraft], approve: bo
         added: list[int] = []
         for d in drafts:
             if d.text in known:
+                if refuse_known:
+                    raise InvalidInput(f"pool {pool_name!r} already has a tip with this text")
                 continue
             row = tx.add(
                 Tip(
@@ -170,9 +180,7 @@ def add_tip(
         },
         Path.cwd(),
     )
-    result = _store(ctx, pool, [checked], approve)
-    if not result.added:
-        raise InvalidInput(f"pool {pool!r} already has a tip with this text")
+    result = _store(ctx, pool, [checked], approve, refuse_known=True)
     return get_tip(ctx, result.added[0])
 
 
