@@ -32,6 +32,7 @@ from publisher.tui.screens.queue import QueueScreen
 from publisher.tui.widgets.nav_bar import SECTIONS, NavBar
 
 if TYPE_CHECKING:
+    from publisher.engine.runner import Dispatcher
     from publisher.guidelines import Checker
 
 log = logging.getLogger("oyez.tui")
@@ -39,25 +40,14 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-class Dispatcher:
-    """The delivery engine in a background thread of this process (``oyez demo``)."""
+def in_process_dispatcher(ctx: Context) -> Dispatcher:
+    """The delivery engine, to run in a background thread of this process (``oyez demo``)."""
+    from publisher.engine.runner import Dispatcher
 
-    def __init__(self, ctx: Context) -> None:
-        from publisher.engine import runner
-
-        # Its own Context: the UI may change who it acts as; the engine acts as itself.
-        self.ctx = Context(store=ctx.store, settings=ctx.settings, actor="oyez", clock=ctx.clock)
-        self._engine = runner.Dispatcher(self.ctx)
-
-    def start(self) -> None:
-        self._engine.start()
-
-    def wake(self) -> None:
-        """Look at the queue now: something was just scheduled or changed."""
-        self._engine.wake()
-
-    def stop(self) -> None:
-        self._engine.stop()
+    # Its own Context: the UI may change who it acts as; the engine acts as itself.
+    return Dispatcher(
+        Context(store=ctx.store, settings=ctx.settings, actor="oyez", clock=ctx.clock)
+    )
 
 
 def _lazy(module: str, name: str) -> Callable[[], Screen[Any]]:
@@ -121,7 +111,7 @@ class OyezApp(App[None]):
         self.tz: ZoneInfo = zone(ctx.settings.timezone or "UTC")
         self.poll_seconds = poll_seconds
         self.exit_after = exit_after
-        self.dispatcher = Dispatcher(ctx) if dispatch else None
+        self.dispatcher = in_process_dispatcher(ctx) if dispatch else None
         self._marker: tuple[Any, ...] | None = None
         self._checker: Checker | None = None
         self.theme = "textual-dark" if dark else "textual-light"
