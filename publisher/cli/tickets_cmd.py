@@ -17,6 +17,7 @@ from publisher.sources.tickets.events import parse_event, parse_status_map
 from publisher.sources.tickets.ingest import list_tickets, record_event
 
 MAX_STDIN = 64 * 1024
+NO_FEEDS = "no ticket feeds yet: oyez tickets feed add URL"
 
 
 def _stdin_event() -> Any:
@@ -56,7 +57,9 @@ def _show_config(view: ticket_config.ConfigView) -> None:
 
 
 def _feeds(tickets: typer.Typer) -> None:
-    feeds = typer.Typer(help="Ticket feeds: RSS/Atom feeds a ticket system publishes.")
+    feeds = typer.Typer(
+        help="Ticket feeds: RSS/Atom feeds a ticket system publishes.", no_args_is_help=True
+    )
 
     @feeds.command("add")
     def add(
@@ -92,6 +95,9 @@ def _feeds(tickets: typer.Typer) -> None:
         if as_json:
             emit_json([v.to_dict() for v in views])
             return
+        if not views:
+            console.print(NO_FEEDS)
+            return
         table = Table("id", "url", "every", "last poll", "error")
         for v in views:
             polled = v.polled_at.isoformat() if v.polled_at else "—"
@@ -106,6 +112,8 @@ def _feeds(tickets: typer.Typer) -> None:
         if as_json:
             emit_json([r.to_dict() for r in results])
             return
+        if not results:
+            console.print(NO_FEEDS)
         for r in results:
             tail = (
                 f"error: {r.error}" if r.error else f"{r.events} event(s), {r.posts_made} post(s)"

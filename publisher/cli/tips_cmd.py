@@ -145,7 +145,12 @@ def _tips(app: typer.Typer) -> None:
         console.print(table)
 
     @tips.command("retire")
-    def retire(ctx: typer.Context, tip_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
+    def retire(
+        ctx: typer.Context,
+        tip_id: Annotated[
+            int, typer.Argument(metavar="ID", help="The tip's number (see `oyez tips list`).")
+        ],
+    ) -> None:
         """Retire a tip: it never goes out again."""
         view = pools.retire_tip(state(ctx).open(), tip_id)
         console.print(f"retired tip {view.id} of pool {view.pool}", highlight=False)

@@ -142,3 +142,11 @@ def test_bad_events_get_one_clear_line_and_record_nothing(
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
     assert json.loads(oyez(db, "tickets", "list", "--json")[1]) == []
+
+
+def test_feed_commands_with_no_feeds_say_how_to_add_one(db: str) -> None:
+    assert oyez(db, "tickets", "config", "--to", "ops")[0] == 0
+    for command in ("list", "poll"):
+        code, out, err = oyez(db, "tickets", "feed", command)
+        assert code == 0, err
+        assert "oyez tickets feed add URL" in out
