@@ -3,8 +3,8 @@
 Every function takes an open :class:`~queue_db.store.Tx`. The streaming
 queries fetch ``batch`` rows at a time (a server-side cursor on PostgreSQL,
 SQLite's own lazy cursor), so reading a million rows keeps memory flat.
-Rows come back as mappings keyed by the archive's field names, with aware UTC
-times and decoded JSON.
+Rows come back as plain tuples in the order of :data:`DELIVERY_FIELDS` or
+:data:`EVENT_FIELDS`, with aware UTC times and decoded JSON.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from sqlmodel import col
 from queue_db.models import Channel, Delivery, Event, Post
 from queue_db.store import Tx
 from queue_db.tickets_models import Ticket, TicketPost
-from queue_db.tips_models import Cadence, TipServed
-from queue_db.types import utcnow
+from queue_db.tips_models import TipServed
+from queue_db.types import UTCDateTime, utcnow
 
 #: Delivery states that mean "it was published" (a retracted post was published first).
 PUBLISHED = ("sent", "retracted")
@@ -58,8 +58,23 @@ _DELIVERY_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("override_reason", Post.override_reason),
     ("thread_parent_id", Post.thread_parent_id),
 )
+# One archive record per audit event, likewise.
+_EVENT_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("at", Event.at),
+    ("actor", Event.actor),
+    ("action", Event.action),
+    ("post_id", Event.post_id),
+    ("channel", Channel.name),
+    ("detail", Event.detail),
+)
 DELIVERY_FIELDS: tuple[str, ...] = tuple(name for name, _ in _DELIVERY_COLUMNS)
-EVENT_FIELDS: tuple[str, ...] = ("at", "actor", "action", "post_id", "channel", "detail")
+EVENT_FIELDS: tuple[str, ...] = tuple(name for name, _ in _EVENT_COLUMNS)
+#: The fields of either record that hold (aware) times.
+TIME_FIELDS = frozenset(
+    name
+    for name, column in (*_DELIVERY_COLUMNS, *_EVENT_COLUMNS)
+    if isinstance(column.type, UTCDateTime)
+)
 
 
 @dataclass(frozen=True)
@@ -87,6 +102,10 @@ def _filtered(query: Any, where: Filter) -> Any:
     return query
 
 
+def _select(columns: tuple[tuple[str, Any], ...]) -> Any:
+    return select(*(col(column).label(name) for name, column in columns))
+
+
 def _stream(tx: Tx, query: Any, batch: int) -> Iterator[Any]:
     # Core, not the ORM: plain rows need no ORM loading, which would double the cost per row.
     # yield_per streams: a server-side cursor on PostgreSQL, lazy fetching on SQLite.
@@ -100,9 +119,7 @@ def count_deliveries(tx: Tx, where: Filter) -> int:
 
 def stream_deliveries(tx: Tx, where: Filter, batch: int = 2000) -> Iterator[Sequence[Any]]:
     """Every delivery matching ``where`` with its post and channel, by post id then channel name."""
-    query = _filtered(
-        select(*(col(column).label(name) for name, column in _DELIVERY_COLUMNS)), where
-    )
+    query = _filtered(_select(_DELIVERY_COLUMNS), where)
     query = query.join(Channel, col(Channel.id) == col(Delivery.channel_id)).order_by(
         col(Delivery.post_id), col(Channel.name)
     )
@@ -120,17 +137,7 @@ def _events_query(query: Any, where: Filter) -> Any:
 
 def stream_events(tx: Tx, where: Filter, batch: int = 2000) -> Iterator[Sequence[Any]]:
     """The audit log of every post that has a delivery matching ``where``, oldest first."""
-    query = _events_query(
-        select(
-            col(Event.at).label("at"),
-            col(Event.actor).label("actor"),
-            col(Event.action).label("action"),
-            col(Event.post_id).label("post_id"),
-            col(Channel.name).label("channel"),
-            col(Event.detail).label("detail"),
-        ),
-        where,
-    )
+    query = _events_query(_select(_EVENT_COLUMNS), where)
     query = query.outerjoin(Channel, col(Channel.id) == col(Event.channel_id)).order_by(
         col(Event.id)
     )
@@ -344,10 +351,6 @@ def ticket_posts(
     if until is not None:
         query = query.where(col(TicketPost.created_at) < until)
     return [(str(e), str(t), int(n), int(p)) for e, t, n, p in tx.session.execute(query)]
-
-
-def cadences(tx: Tx) -> list[Cadence]:
-    return list(tx.session.scalars(select(Cadence).order_by(col(Cadence.name))))
 
 
 def cadence_tips_sent(tx: Tx, since: datetime | None, until: datetime | None) -> dict[int, int]:

@@ -8,7 +8,7 @@ rows, and it only removes drafts that never went anywhere.
 An export is a stream of records, one per delivery (``record: "delivery"``),
 then with ``include_audit`` one per audit event of those posts
 (``record: "event"``). The same records are written as CSV, JSON or JSONL;
-:func:`publisher.service.bulk_import.import_archive` reads JSON and JSONL back.
+:func:`publisher.service.archive_restore.import_archive` reads JSON and JSONL back.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from typing import Any, TextIO
 
 from publisher.errors import InvalidInput
 from publisher.service.context import Context
-from publisher.service.times import check_period, parse_when, zone
+from publisher.service.times import check_period, iso, parse_when, zone
 from queue_db import archive_store as store
-from queue_db.archive_store import DELIVERY_FIELDS, EVENT_FIELDS
+from queue_db.archive_store import DELIVERY_FIELDS, EVENT_FIELDS, TIME_FIELDS
 
 FORMATS = ("csv", "json", "jsonl")
 #: Written first in a JSON export; :func:`import_archive` checks it.
@@ -38,6 +38,7 @@ CSV_COLUMNS: tuple[str, ...] = (
 )
 #: Cells starting with one of these are formulas to a spreadsheet.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA = frozenset(FORMULA_STARTS)
 
 #: Called with (records done, records in all or None) as an export or import goes.
 Progress = Callable[[int, int | None], None]
@@ -54,8 +55,8 @@ class ArchiveQuery:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "since": _iso(self.since),
-            "until": _iso(self.until),
+            "since": iso(self.since),
+            "until": iso(self.until),
             "channel": self.channel,
             "include_audit": self.include_audit,
         }
@@ -78,10 +79,6 @@ def parse_bound(ctx: Context, text: str, *, end: bool = False) -> datetime:
     return parse_when(start.isoformat())
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def _filter(ctx: Context, query: ArchiveQuery) -> store.Filter:
     check_period(query.since, query.until)
     channel_id = None
@@ -89,10 +86,6 @@ def _filter(ctx: Context, query: ArchiveQuery) -> store.Filter:
         with ctx.tx() as tx:
             channel_id = tx.channel(query.channel).id
     return store.Filter(since=query.since, until=query.until, channel_id=channel_id)
-
-
-#: Fields that hold times: written as ISO 8601 with their UTC offset.
-TIME_FIELDS = frozenset({"due_at", "sent_at", "created_at", "scheduled_at", "at"})
 
 
 def _records(
@@ -133,9 +126,6 @@ def count_records(ctx: Context, query: ArchiveQuery) -> int:
 def neutralise(cell: str) -> str:
     """A cell a spreadsheet shows as text, never runs: formula starts get a leading ``'``."""
     return "'" + cell if cell[:1] in _FORMULA else cell
-
-
-_FORMULA = frozenset(FORMULA_STARTS)
 
 
 def _cell(value: Any) -> str:

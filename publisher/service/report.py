@@ -1,8 +1,9 @@
 """The report a manager reads: what went out, on time or not, what failed and why.
 
 Plain frozen dataclasses, so the CLI (text, HTML, PNG) and the TUI draw the
-same numbers, and :func:`charts` turns them into the same five bar charts. Days are counted in the configured time zone. "On time" means
-sent within a minute of its due time.
+same numbers, and :func:`charts` turns them into the same five bar charts.
+Days are counted in the configured time zone. "On time" means sent within a
+minute of its due time.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from publisher.service.context import Context
 from publisher.service.times import check_period, iso, zone
 from publisher.sources.tips.cadences import upcoming
 from queue_db import archive_store as store
+from queue_db import tips_store
 from queue_db.store import Tx
 
 ON_TIME = timedelta(minutes=1)
@@ -176,7 +178,7 @@ def _cadences(
     tx: Tx, since: datetime | None, until: datetime | None, now: datetime
 ) -> tuple[Cadence, ...] | None:
     """Each cadence's firings due in range (skip dates left out) against tips published."""
-    rows = store.cadences(tx)
+    rows = [cadence for cadence, _ in tips_store.cadences(tx)]
     if not rows:
         return None
     sent = store.cadence_tips_sent(tx, since, until)
