@@ -39,7 +39,6 @@ DELIVERY_STATES = (
     "cancelled",
     "retracted",
 )
-POST_STATES = STATES
 PAUSED_REASON = (
     "restored from an archive without its settings: give them with "
     "`oyez channels set NAME --set KEY=VALUE`, then `oyez resume NAME`"
@@ -112,7 +111,9 @@ def _read(path: Path) -> tuple[str, Iterator[tuple[int, Any]]]:
     if not isinstance(document, dict) or document.get("format") != ARCHIVE_FORMAT:
         raise InvalidInput(f"{path.name} is not an oyez export (no format {ARCHIVE_FORMAT!r})")
     if document.get("version") != ARCHIVE_VERSION:
-        raise InvalidInput(f"{path.name} is archive version {document.get('version')!r}, not 1")
+        raise InvalidInput(
+            f"{path.name} is archive version {document.get('version')!r}, not {ARCHIVE_VERSION}"
+        )
     records = document.get("records")
     if not isinstance(records, list):
         raise InvalidInput(f"{path.name} has no list of records")
@@ -197,7 +198,7 @@ def _check_values(delivery: dict[str, Any], post: dict[str, Any], kinds: set[str
         problems.append(f"unknown channel kind {delivery['channel_kind']!r}")
     if delivery["state"] is not None and delivery["state"] not in DELIVERY_STATES:
         problems.append(f"unknown delivery state {delivery['state']!r}")
-    if post["post_state"] is not None and post["post_state"] not in POST_STATES:
+    if post["post_state"] is not None and post["post_state"] not in STATES:
         problems.append(f"unknown post state {post['post_state']!r}")
     if post["source"] is not None and post["source"] not in SOURCES:
         problems.append(f"unknown source {post['source']!r}")
