@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from channels.length import default_limits
 from publisher.errors import InvalidInput
@@ -100,13 +100,16 @@ def parse_map(pairs: Iterable[str]) -> dict[str, str]:
     return mapping
 
 
-def _lines(path: Path) -> Iterator[str]:
-    """The file's lines, decoded as UTF-8 (a byte order mark is dropped); bad bytes are refused."""
+def _open(path: Path) -> BinaryIO:
     try:
-        handle = path.open("rb")
+        return path.open("rb")
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
-    with handle:
+
+
+def _lines(path: Path) -> Iterator[str]:
+    """The file's lines, decoded as UTF-8 (a byte order mark is dropped); bad bytes are refused."""
+    with _open(path) as handle:
         for number, raw in enumerate(handle, start=1):
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
@@ -267,7 +270,7 @@ class _Validator:
 
 
 def _estimate_rows(path: Path) -> int:
-    with path.open("rb") as handle:
+    with _open(path) as handle:
         return max(0, sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")))
 
 
@@ -286,8 +289,7 @@ def import_csv(
     paths are relative to the file's folder. Raises :class:`InvalidInput` for a
     file that cannot be read as a whole (not UTF-8, empty, no rows, bad header).
     """
-    if not path.is_file():
-        raise InvalidInput(f"cannot read {path}: no such file")
+    _open(path).close()  # refuse a missing file or a folder before loading the guidelines
     total = 2 * _estimate_rows(path) if progress is not None else None
     validator = _Validator(ctx, path.parent, tz)
     planned: list[_Row] = []

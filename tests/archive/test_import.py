@@ -286,6 +286,14 @@ def test_bad_import_files_are_one_clear_line(
     assert needle in err
 
 
+def test_a_folder_given_as_the_file_is_refused_as_a_folder(
+    ctx: Context, db_url: str, tmp_path: Path
+) -> None:
+    code, out, err = oyez(db_url, "import", str(tmp_path))
+    assert_one_line_error(code, out, err)
+    assert "Is a directory" in err
+
+
 def test_bad_rows_through_the_cli_exit_non_zero_with_every_line(
     ctx: Context, db_url: str, tmp_path: Path
 ) -> None:
