@@ -132,6 +132,22 @@ def register(app: typer.Typer) -> None:
         )
 
 
+@contextmanager
+def replacing(output: Path) -> Iterator[Path]:
+    """A file beside ``output`` to write; it becomes ``output`` only if the block succeeds.
+
+    So a failed write never leaves half a file, nor spoils the one already there.
+    """
+    partial = output.with_name(output.name + ".partial")
+    try:
+        yield partial
+        os.replace(partial, output)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {output}: {exc.strerror}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def _to_file(
     context: Context,
     output: Path,
@@ -140,16 +156,5 @@ def _to_file(
     bom: bool,
     progress: ProgressFn | None,
 ) -> int:
-    # Write beside the target and rename, so a failed export never leaves half a file.
-    partial = output.with_name(output.name + ".partial")
-    try:
-        handle = partial.open("w", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise InvalidInput(f"cannot write {output}: {exc.strerror}") from None
-    try:
-        with handle:
-            count = archive.export_archive(context, handle, query, fmt, bom=bom, progress=progress)
-        os.replace(partial, output)
-    finally:
-        partial.unlink(missing_ok=True)
-    return count
+    with replacing(output) as partial, partial.open("w", encoding="utf-8", newline="") as handle:
+        return archive.export_archive(context, handle, query, fmt, bom=bom, progress=progress)

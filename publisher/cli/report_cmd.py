@@ -16,7 +16,7 @@ import typer
 from rich.text import Text
 
 from publisher.cli.common import console, emit_json, state
-from publisher.cli.export_cmd import SinceOpt, UntilOpt, parse_period
+from publisher.cli.export_cmd import SinceOpt, UntilOpt, parse_period, replacing
 from publisher.errors import InvalidInput
 from publisher.service.report import Chart, Report, build_report, charts, period
 
@@ -166,11 +166,9 @@ def register(app: typer.Typer) -> None:
             typer.echo(to_html(data), nl=False)
         else:
             assert output is not None
-            try:
+            with replacing(output) as partial:
                 if fmt == "html":
-                    output.write_text(to_html(data), encoding="utf-8")
+                    partial.write_text(to_html(data), encoding="utf-8")
                 else:
-                    to_png(data, output)
-            except OSError as exc:
-                raise InvalidInput(f"cannot write {output}: {exc.strerror}") from None
+                    to_png(data, partial)
             console.print(f"wrote the report to {output}", highlight=False)

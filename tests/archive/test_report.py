@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from PIL import Image
 from sqlalchemy import select, update
 from sqlmodel import col
 
+from publisher.cli import report_cmd
 from publisher.service import posts
 from publisher.service.context import Context
 from publisher.service.report import OnTime, Reason, build_report, charts
@@ -192,6 +194,24 @@ def test_bad_report_input_is_one_clear_line(
     code, out, err = oyez(db_url, *args)
     assert_one_line_error(code, out, err)
     assert needle in err
+
+
+def test_a_failed_report_write_leaves_the_file_that_was_there(
+    ctx: Context, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    picture = tmp_path / "report.png"
+    picture.write_bytes(b"last week's report")
+
+    def disk_fills_up(report: object, path: Path) -> None:
+        path.write_bytes(b"\x89PNG half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(report_cmd, "to_png", disk_fills_up)
+    code, out, err = oyez(db_url, "report", "--format", "png", "-o", str(picture))
+    assert_one_line_error(code, out, err)
+    assert "cannot write" in err
+    assert picture.read_bytes() == b"last week's report"
+    assert not list(tmp_path.glob("*.partial"))
 
 
 def test_cadence_adherence_counts_tips_due_against_tips_published(ctx: Context) -> None:
