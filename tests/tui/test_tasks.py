@@ -228,3 +228,21 @@ def test_a_bug_in_a_background_call_is_a_notification_not_a_crash(tui_ctx: Conte
         assert any("KeyError" in str(n.message) for n in app._notifications)
 
     drive(app, scenario, (80, 24))
+
+
+def test_the_report_keeps_its_charts_while_a_change_is_read(tui_ctx: Context) -> None:
+    app = OyezApp(tui_ctx, poll_seconds=0)
+
+    async def scenario(pilot: Any) -> None:
+        await pilot.press("7")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Last 7 days" in _text(app, "#report")
+        app.reload_screen()  # as when the poll sees a change
+        assert "Last 7 days" in _text(app, "#report")
+        await pilot.press("d")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Last 30 days" in _text(app, "#report")
+
+    drive(app, scenario, (100, 30))

@@ -35,15 +35,20 @@ class ReportScreen(OyezScreen):
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="report-body"):
-            yield Static("", id="report")
+            yield Static(self._reading(), id="report")
+
+    def _reading(self) -> str:
+        return f"Reading the last {self.days} days…"
 
     def reload(self) -> None:
-        self.query_one("#report", Static).update(f"Reading the last {self.days} days…")
+        # The charts shown stay until the new ones are drawn: a change seen by
+        # the poll (every send, with the dispatcher running) must not blank them.
         self._build(self.days)
 
     def action_period(self) -> None:
         self.days = PERIODS[(PERIODS.index(self.days) + 1) % len(PERIODS)]
-        self.reload()
+        self.query_one("#report", Static).update(self._reading())
+        self._build(self.days)
 
     def _build(self, days: int) -> None:
         # The report reads every delivery in the period: off the UI thread.
