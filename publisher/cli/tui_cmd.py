@@ -41,7 +41,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = False,
     ) -> None:
-        """The queue, compose, sign-off, calendar, sources, activity and channels screens."""
+        """The queue, compose, sign-off, calendar, sources, activity, channels and report screens."""
         st = state(ctx)
         if web:
             _serve(st.db, st.actor, host, port, light)
