@@ -107,3 +107,12 @@ def test_unsafe_or_unknown_placeholders_are_refused(template: str, message: str)
 def test_render_refuses_a_template_that_was_never_checked() -> None:
     with pytest.raises(InvalidInput, match="unknown placeholder"):
         templates.render("{id.__class__}", {"id": "TT-1"})
+
+
+def test_a_text_too_long_for_the_post_is_cut_at_a_word_boundary() -> None:
+    text = "Engineers are replacing the damaged fibre near Osnabrück today. " * 10
+    post = templates.render(templates.UPDATE, {"id": "TT-1", "status": "identified", "text": text})
+    assert len(post) <= templates.MAX_LENGTH
+    assert post.endswith("…")
+    last_word = post.removesuffix("…").split()[-1]
+    assert last_word in text.replace(".", "").split()

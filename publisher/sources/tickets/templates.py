@@ -72,11 +72,6 @@ def _clean(text: str) -> str:
     return "\n".join(lines).strip()
 
 
-def _shorten(value: str, by: int) -> str:
-    keep = max(0, len(value) - by - 1)
-    return (value[:keep].rstrip() + "…") if keep else ""
-
-
 def render(template: str, values: dict[str, str], limit: int = MAX_LENGTH) -> str:
     """Fill ``template``; shorten ``text`` then ``title`` until the post fits ``limit``.
 
@@ -92,6 +87,6 @@ def render(template: str, values: dict[str, str], limit: int = MAX_LENGTH) -> st
         if over <= 0:
             break
         if filled[name]:
-            filled[name] = _shorten(filled[name], over)
+            filled[name] = templating.shorten(filled[name], max(0, len(filled[name]) - over))
             text = _clean(templating.render(parts, filled))
     return text if len(text) <= limit else text[: limit - 1] + "…"
