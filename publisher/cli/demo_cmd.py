@@ -17,31 +17,9 @@ import typer
 from publisher.cli.common import console
 from publisher.cli.run_cmd import install_stop_handlers
 from publisher.engine.runner import RunOptions, run
-from publisher.errors import OyezError
-from publisher.service import posts, slots
+from publisher.service import posts
 from publisher.service.context import Context
-from publisher.service.demo import create_sandbox
-
-#: Something for the sign-off and compose screens to show beside the due posts.
-REVIEW_TEXT = (
-    "Council tax bills go out next week. Questions? Call the team on 020 7946 0018 "
-    "or read https://example.org/counciltax ^CB"
-)
-DRAFT_TEXT = "Our new website is live!!! Have a look at http://example.org/new"
-
-
-def _extras(ctx: Context) -> None:
-    """Posting slots for the calendar, a post waiting for sign-off and a draft."""
-    for name in ("council", "csirt"):
-        try:
-            slots.set_slots(ctx, name, "mon-sun", "09:00,12:30,17:00")
-        except OyezError:
-            continue
-    existing = {p.text for p in posts.list_posts(ctx, states=["draft", "in_review"])}
-    if REVIEW_TEXT not in existing:
-        posts.submit_post(ctx, posts.create_post(ctx, REVIEW_TEXT, ["council"]).id)
-    if DRAFT_TEXT not in existing:
-        posts.create_post(ctx, DRAFT_TEXT, ["council", "csirt"])
+from publisher.service.demo import add_screen_extras, create_sandbox
 
 
 def _headless(ctx: Context, ids: list[int], duration: float | None) -> None:
@@ -104,7 +82,7 @@ def register(app: typer.Typer) -> None:
             else:
                 from publisher.tui.app import OyezApp
 
-                _extras(ctx)
+                add_screen_extras(ctx)
                 OyezApp(ctx, dispatch=True, exit_after=duration).run()
         finally:
             ctx.close()

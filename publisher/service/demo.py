@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from publisher.config import Settings
-from publisher.service import channels, posts
+from publisher.service import channels, posts, slots
 from publisher.service.context import Context, open_context
 
 DEMO_POSTS = [
@@ -37,6 +37,13 @@ DEMO_POSTS = [
         "you already know. #CyberSafe",
     ),
 ]
+
+#: Something for the sign-off and compose screens to show beside the due posts.
+REVIEW_TEXT = (
+    "Council tax bills go out next week. Questions? Call the team on 020 7946 0018 "
+    "or read https://example.org/counciltax ^CB"
+)
+DRAFT_TEXT = "Our new website is live!!! Have a look at http://example.org/new"
 
 
 @dataclass
@@ -73,3 +80,15 @@ def create_sandbox(
         ids.append(view.id)
     ctx.actor = "alex"
     return ctx, Sandbox(folder=folder, url=url, outboxes=outboxes), ids
+
+
+def add_screen_extras(ctx: Context) -> None:
+    """What the TUI's other screens show in a sandbox: posting slots for the calendar,
+    a post waiting for sign-off and a draft (once, however often the sandbox is reused)."""
+    for name in ("council", "csirt"):
+        slots.set_slots(ctx, name, "mon-sun", "09:00,12:30,17:00")
+    existing = {p.text for p in posts.list_posts(ctx, states=["draft", "in_review"])}
+    if REVIEW_TEXT not in existing:
+        posts.submit_post(ctx, posts.create_post(ctx, REVIEW_TEXT, ["council"]).id)
+    if DRAFT_TEXT not in existing:
+        posts.create_post(ctx, DRAFT_TEXT, ["council", "csirt"])

@@ -73,3 +73,24 @@ def test_demo_opens_the_tui_with_the_dispatcher_running(
     result = runner.invoke(app, ["demo", "--dir", str(tmp_path / "sandbox"), "--for", "3"])
     assert result.exit_code == 0, result.output
     assert seen == {"dispatch": True, "exit_after": 3.0}
+
+
+def test_demo_gives_sign_off_and_compose_something_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from publisher.service import channels, posts
+    from publisher.service.context import open_context
+    from publisher.tui.app import OyezApp
+
+    monkeypatch.setattr(OyezApp, "run", lambda self: None)
+    folder = tmp_path / "sandbox"
+    for _ in range(2):  # a reused sandbox gets no second copy
+        result = runner.invoke(app, ["demo", "--dir", str(folder)])
+        assert result.exit_code == 0, result.output
+    ctx = open_context(f"sqlite:///{folder / 'oyez-demo.db'}", "alex")
+    try:
+        waiting = posts.list_posts(ctx, states=["draft", "in_review"])
+        assert sorted(p.state for p in waiting) == ["draft", "in_review"]
+        assert all(c.slots for c in channels.list_channels(ctx))
+    finally:
+        ctx.close()
