@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 
 from queue_db.errors import NotFound
+from queue_db.models import Post
 from queue_db.store import Tx
 from queue_db.tickets_models import Ticket, TicketConfig, TicketEvent, TicketFeed, TicketPost
 
@@ -96,6 +97,28 @@ def next_event_seq(tx: Tx, ticket_id: int) -> int:
         select(func.max(col(TicketEvent.seq))).where(TicketEvent.ticket_id == ticket_id)
     ).one()
     return int(last or 0) + 1
+
+
+def event_counts(tx: Tx, ticket_ids: Sequence[int]) -> dict[int, int]:
+    """How many events each ticket has (0 for none), in one query."""
+    out = dict.fromkeys(ticket_ids, 0)
+    if not ticket_ids:
+        return out
+    rows = tx.session.exec(
+        select(TicketEvent.ticket_id, func.count())
+        .where(col(TicketEvent.ticket_id).in_(ticket_ids))
+        .group_by(col(TicketEvent.ticket_id))
+    ).all()
+    out.update((int(ticket_id), int(count)) for ticket_id, count in rows)
+    return out
+
+
+def post_states(tx: Tx, post_ids: Sequence[int]) -> dict[int, str]:
+    """The state of each post, in one query."""
+    if not post_ids:
+        return {}
+    rows = tx.session.exec(select(Post.id, Post.state).where(col(Post.id).in_(post_ids))).all()
+    return {int(post_id): state for post_id, state in rows if post_id is not None}
 
 
 def unassigned_events(tx: Tx, ticket_id: int) -> list[TicketEvent]:

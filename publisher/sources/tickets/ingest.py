@@ -232,8 +232,8 @@ def list_tickets(ctx: Context, *, limit: int = 200) -> list[TicketView]:
         threads = tickets_store.threads(tx, ids)
         post_ids = [c.post_id for cs in threads.values() for c in cs if c.post_id is not None]
         deliveries = tx.deliveries_for_posts(post_ids)
-        post_states = {pid: tx.post(pid).state for pid in post_ids}
-        counts = {tid: tickets_store.next_event_seq(tx, tid) - 1 for tid in ids}
+        post_states = tickets_store.post_states(tx, post_ids)
+        counts = tickets_store.event_counts(tx, ids)
     out: list[TicketView] = []
     for t in rows:
         assert t.id is not None
