@@ -19,7 +19,13 @@ from typing import Any
 from publisher.errors import IllegalTransition, InvalidInput
 from publisher.service.context import Context
 from publisher.service.times import iso, zone
-from publisher.sources.tips.cron import CadenceTrigger, check_fires, iter_fire_times, parse_cron
+from publisher.sources.tips.cron import (
+    CadenceTrigger,
+    check_fires,
+    iter_fire_times,
+    parse_cron,
+    trigger,
+)
 from publisher.sources.tips.pools import check_name, is_active
 from publisher.sources.tips.rotation import from_ledger
 from queue_db import tips_store
@@ -117,7 +123,7 @@ def read_skip_dates(path: Path) -> list[str]:
 
 
 def trigger_for(cadence: Cadence) -> CadenceTrigger:
-    return CadenceTrigger(parse_cron(cadence.cron), zone(cadence.timezone))
+    return trigger(cadence.cron, zone(cadence.timezone))
 
 
 def upcoming(cadence: Cadence, after: datetime) -> Iterator[datetime]:
