@@ -16,7 +16,7 @@ import typer
 
 from publisher.cli.common import console
 from publisher.cli.run_cmd import install_stop_handlers
-from publisher.engine.runner import RunOptions, run
+from publisher.engine.runner import Dispatcher
 from publisher.service import posts
 from publisher.service.context import Context
 from publisher.service.demo import add_screen_extras, create_sandbox
@@ -26,8 +26,8 @@ def _headless(ctx: Context, ids: list[int], duration: float | None) -> None:
     stop = threading.Event()
     install_stop_handlers(stop)
     deadline = time.monotonic() + (duration or 120)
-    worker = threading.Thread(target=run, args=(ctx, RunOptions(max_sleep=1.0), stop), daemon=True)
-    worker.start()
+    dispatcher = Dispatcher(ctx)
+    dispatcher.start()
 
     def all_done() -> bool:
         return all(posts.get_post(ctx, i).state in ("sent", "failed", "partly_sent") for i in ids)
@@ -44,7 +44,7 @@ def _headless(ctx: Context, ids: list[int], duration: float | None) -> None:
             break
         stop.wait(0.5)
     stop.set()
-    worker.join(timeout=30)
+    dispatcher.stop()
     sent = sum(1 for i in ids if posts.get_post(ctx, i).state == "sent")
     console.print(f"{sent} of {len(ids)} demo posts sent", highlight=False)
 

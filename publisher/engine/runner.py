@@ -21,7 +21,6 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from publisher.engine.calendar import next_fire
@@ -35,7 +34,7 @@ from publisher.service.context import Context
 from publisher.sources.base import SOURCE_MODULES, Producer
 from queue_db import claims, engine_store
 
-__all__ = ["Dispatcher", "Outcome", "RunOptions", "run", "worker_name"]
+__all__ = ["Dispatcher", "Outcome", "worker_name"]
 
 log = logging.getLogger("oyez.engine")
 
@@ -275,32 +274,3 @@ class Dispatcher:
     def scheduled(self) -> dict[str, datetime | None]:
         """What the clock waits for: job id → next run time (for status and tests)."""
         return self._clock.jobs()
-
-
-@dataclass
-class RunOptions:
-    once: bool = False
-    duration: float | None = None
-    #: Kept for callers written for the first engine; the dispatcher no longer polls.
-    max_sleep: float = SAFETY_SLEEP
-
-
-def run(
-    ctx: Context,
-    options: RunOptions,
-    stop: threading.Event | None = None,
-    on_round: Callable[[Outcome], None] | None = None,
-) -> Outcome:
-    """Run a dispatcher in this thread until ``stop`` is set (or ``options`` say otherwise)."""
-    dispatcher = Dispatcher(ctx, on_round=on_round)
-    watcher: threading.Thread | None = None
-    if stop is not None:
-        stop_event = stop
-
-        def relay() -> None:
-            stop_event.wait()
-            dispatcher.stop(timeout=0)
-
-        watcher = threading.Thread(target=relay, name="oyez-stop-relay", daemon=True)
-        watcher.start()
-    return dispatcher.run(once=options.once, duration=options.duration)
