@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, update
@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from queue_db.errors import NotFound
 from queue_db.store import Tx
 from queue_db.tips_models import Cadence, Tip, TipPool, TipServed
+from queue_db.types import as_utc
 
 # -- pools and tips ------------------------------------------------------------------
 
@@ -139,7 +140,7 @@ def served_stats(tx: Tx, tip_ids: Sequence[int]) -> dict[int, tuple[int, datetim
     ).all()
     out: dict[int, tuple[int, datetime | None]] = {}
     for tip_id, count, last in rows:
-        out[int(tip_id)] = (int(count), _aware(last))
+        out[int(tip_id)] = (int(count), _maybe_utc(last))
     return out
 
 
@@ -151,17 +152,10 @@ def cadence_counts(tx: Tx) -> dict[int, dict[str, Any]]:
         )
     ).all()
     return {
-        int(cid): {"served": int(count), "last": _aware(last)}
+        int(cid): {"served": int(count), "last": _maybe_utc(last)}
         for cid, count, last in rows
         if cid is not None
     }
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    # In case an aggregate bypasses the column type: SQLite hands back naive UTC.
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 def release_claim(tx: Tx, served_id: int) -> None:
@@ -170,3 +164,8 @@ def release_claim(tx: Tx, served_id: int) -> None:
     if row is not None and row.post_id is None:
         tx.session.delete(row)
         tx.session.flush()
+
+
+def _maybe_utc(value: datetime | None) -> datetime | None:
+    # In case an aggregate bypasses the column type: SQLite hands back naive UTC.
+    return None if value is None else as_utc(value)
