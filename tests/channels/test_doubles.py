@@ -68,7 +68,7 @@ def test_a_channel_in_another_process_posts_to_a_double_in_this_one() -> None:
             "print(channel.publish(Rendered('sub-1', 'From a subprocess.')).remote_id)\n"
         )
         env = {**os.environ, **double.environ("OYEZ_SUB"), "PYTHONPATH": str(REPO)}
-        settings = json.dumps(double.channel_settings(prefix="OYEZ_SUB", timeout=2))
+        settings = json.dumps(double.channel_settings(prefix="OYEZ_SUB"))
         result = subprocess.run(
             [sys.executable, "-c", script, settings],
             env=env,

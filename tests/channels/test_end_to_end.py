@@ -27,7 +27,7 @@ def double(request: pytest.FixtureRequest) -> Iterator[FakeAPI]:
 def add_channel(db: str, double: FakeAPI, monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in double.environ(PREFIX).items():
         monkeypatch.setenv(key, value)
-    settings = double.channel_settings(prefix=PREFIX, timeout=2.0)
+    settings = double.channel_settings(prefix=PREFIX)
     args = [arg for key, value in settings.items() for arg in ("--set", f"{key}={value}")]
     code, _, err = oyez(db, "channels", "add", "net", "--kind", double.kind, *args)
     assert code == 0, err

@@ -10,7 +10,7 @@ import pytest
 from channels.base import Channel, Media, Rendered
 from channels.errors import OutcomeUnknown, RateLimited
 from channels.mastodon import idempotency_key
-from tests.fakes.fixtures import build_channel
+from tests.fakes.fixtures import build_channel, impatient
 from tests.fakes.mastodon import MastodonDouble
 
 
@@ -19,8 +19,8 @@ def test_a_retry_of_the_same_delivery_never_posts_twice(
 ) -> None:
     rendered = Rendered("delivery-42", "Once only.")
     mastodon_double.faults.push("hang_after", path=mastodon_double.post_path)
-    with pytest.raises(OutcomeUnknown):
-        mastodon_channel.publish(rendered)
+    with impatient(mastodon_double) as channel, pytest.raises(OutcomeUnknown):
+        channel.publish(rendered)
 
     receipt = mastodon_channel.publish(rendered)
 

@@ -9,7 +9,7 @@ import pytest
 
 from channels.base import Channel, Media, Rendered
 from channels.errors import OutcomeUnknown, PermanentError
-from tests.fakes.fixtures import build_channel, start_double
+from tests.fakes.fixtures import build_channel, impatient, start_double
 from tests.fakes.webhook import WebhookDouble
 
 STYLES = ["slack", "teams", "matrix", "discord", "json"]
@@ -63,8 +63,8 @@ def test_a_receiver_that_dedupes_lets_a_retry_go_ahead_without_a_duplicate() -> 
         channel = build_channel(double)
         rendered = Rendered("delivery-1", "Exactly once.")
         double.faults.push("hang_after")
-        with pytest.raises(OutcomeUnknown):
-            channel.publish(rendered)
+        with impatient(double) as hasty, pytest.raises(OutcomeUnknown):
+            hasty.publish(rendered)
 
         assert channel.find_existing(rendered) is None
         channel.publish(rendered)

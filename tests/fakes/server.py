@@ -329,7 +329,7 @@ class FakeAPI:
     # -- channel wiring ----------------------------------------------------
 
     def channel_settings(
-        self, *, prefix: str | None = None, timeout: float = 0.5
+        self, *, prefix: str | None = None, timeout: float = 10.0
     ) -> dict[str, Any]:
         """Settings for ``channels.registry.build`` (or ``oyez channels add --set``)."""
         return {

@@ -49,7 +49,7 @@ class WebhookDouble(FakeAPI):
         return {"URL": self.url + self.hook_path}
 
     def channel_settings(
-        self, *, prefix: str | None = None, timeout: float = 0.5
+        self, *, prefix: str | None = None, timeout: float = 10.0
     ) -> dict[str, Any]:
         settings = super().channel_settings(prefix=prefix, timeout=timeout)
         settings.pop("api_base_url")

@@ -11,7 +11,7 @@ from publisher.sources.feeds.errors import FetchError, ParseError
 from publisher.sources.feeds.fetch import USER_AGENT, check_url, fetch
 from publisher.sources.feeds.ledger import chronological
 from publisher.sources.feeds.parse import parse
-from tests.feeds.conftest import LIMITS
+from tests.feeds.conftest import IMPATIENT, LIMITS
 from tests.feeds.feedgen import Item, atom, items, rss
 from tests.feeds.server import FeedServer, Route
 
@@ -31,7 +31,7 @@ def test_fetch_sends_validators_and_reads_a_304_as_not_modified(server: FeedServ
 def test_a_slow_trickle_is_stopped_at_the_time_limit(server: FeedServer) -> None:
     server.serve("/slow", Route(stream_bytes=100 * 1024, drip=0.2))
     with pytest.raises(FetchError, match="took longer than 1 s"):
-        fetch(server.url("/slow"), limits=LIMITS)
+        fetch(server.url("/slow"), limits=IMPATIENT)
 
 
 def test_local_file_is_read_and_an_unchanged_file_costs_nothing(tmp_path: Path) -> None:

@@ -54,7 +54,7 @@ def db(db_url: str, x: XDouble) -> str:
         "--set",
         f"credentials=env:{PREFIX}",
         "--set",
-        "timeout=2",
+        "timeout=10",
     )
     oyez_ok(db_url, "tickets", "config", "--to", "noc-x", "--coalesce", "0")
     return db_url
