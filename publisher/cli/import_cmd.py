@@ -88,3 +88,9 @@ def register(app: typer.Typer) -> None:
         states = ", ".join(f"{n} {s}" for s, n in sorted(result.states.items()))
         verb = "restored" if from_export else "queued"
         console.print(f"{verb} {len(result.post_ids)} posts: {states}", highlight=False)
+        if result.paused:
+            console.print(
+                f"paused {', '.join(result.paused)}: the restore brought deliveries that had "
+                "not gone out; check them with `oyez status`, then `oyez resume NAME`",
+                highlight=False,
+            )

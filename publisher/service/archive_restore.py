@@ -6,7 +6,11 @@ Posts keep their ids, states, authors and times; deliveries keep their final
 text, remote id, URL and time sent; audit events keep who did what when. So an
 export of the restored database equals the export it was restored from.
 Channels the database lacks are created *paused* with empty settings: a
-restored archive must never start publishing by itself.
+restored archive must never start publishing by itself. For the same reason a
+channel the database already has is paused when the archive brings it
+deliveries that have not gone out. A delivery that was being sent when the
+export was made comes back ``unknown``: once resumed, the engine asks the
+network whether it went out before any retry.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from publisher.service.archive import ARCHIVE_FORMAT, ARCHIVE_VERSION, Progress
 from publisher.service.bulk_import import ImportResult, RowProblem
 from publisher.service.channels import NAME
 from publisher.service.context import Context
+from publisher.service.pause import pause_in
 from publisher.service.posts import SOURCES, STATES
 from publisher.service.times import parse_when
 from queue_db import archive_store as store
@@ -32,6 +37,7 @@ DELIVERY_STATES = (
     "pending",
     "held",
     "sending",
+    "unknown",
     "sent",
     "failed",
     "needs_attention",
@@ -43,6 +49,18 @@ PAUSED_REASON = (
     "restored from an archive without its settings: give them with "
     "`oyez channels set NAME --set KEY=VALUE`, then `oyez resume NAME`"
 )
+#: States of a delivery that has yet to go out (or may have): they would publish.
+LIVE = ("pending", "sending", "unknown")
+IN_FLIGHT = ("sending", "unknown")
+IN_FLIGHT_ERROR = "restored from an archive mid-send: checking whether it went out before a retry"
+
+
+def _waiting_reason(count: int) -> str:
+    return (
+        f"an archive restore brought {count} deliveries that had not gone out: "
+        "check them with `oyez status`, then `oyez resume NAME`"
+    )
+
 
 # field → (type, required). "time" is ISO 8601 with an offset.
 _POST_SPEC: dict[str, tuple[str, bool]] = {
@@ -247,15 +265,29 @@ def import_archive(
     problems.sort(key=lambda p: p.line)
     if problems or dry_run:
         return ImportResult(plan.records, tuple(problems), dry_run=dry_run)
-    states = _write(ctx, plan, have, path.name)
+    states, paused = _write(ctx, plan, have, path.name)
     if progress is not None:
         progress(plan.records, plan.records)
-    return ImportResult(plan.records, post_ids=tuple(sorted(plan.posts)), states=states)
+    return ImportResult(
+        plan.records, post_ids=tuple(sorted(plan.posts)), states=states, paused=paused
+    )
 
 
-def _write(ctx: Context, plan: _Plan, have: dict[str, Channel], filename: str) -> dict[str, int]:
+def _live_counts(plan: _Plan) -> dict[str, int]:
+    """Per channel, how many restored deliveries would publish if it ran."""
+    counts: dict[str, int] = {}
+    for d in plan.deliveries:
+        if d["state"] in IN_FLIGHT or (d["state"] == "pending" and d["due_at"] is not None):
+            counts[d["channel"]] = counts.get(d["channel"], 0) + 1
+    return counts
+
+
+def _write(
+    ctx: Context, plan: _Plan, have: dict[str, Channel], filename: str
+) -> tuple[dict[str, int], tuple[str, ...]]:
     now = utcnow()
     states: dict[str, int] = {}
+    paused: list[str] = []
     with ctx.tx() as tx:
         ids: dict[str, int | None] = {name: c.id for name, c in have.items()}
         for name, kind in plan.channels.items():
@@ -265,6 +297,12 @@ def _write(ctx: Context, plan: _Plan, have: dict[str, Channel], filename: str) -
                 )
                 tx.log(ctx.actor, "channel_added", channel_id=row.id, name=name, kind=kind)
                 ids[name] = row.id
+        for name, count in sorted(_live_counts(plan).items()):
+            channel = have.get(name)
+            if channel is None or channel.paused:
+                continue
+            pause_in(tx, ctx.actor, channel, _waiting_reason(count))
+            paused.append(name)
         known = set(plan.posts) | store.existing_post_ids(
             tx,
             sorted({p["thread_parent_id"] for p in plan.posts.values() if p["thread_parent_id"]}),
@@ -288,7 +326,7 @@ def _write(ctx: Context, plan: _Plan, have: dict[str, Channel], filename: str) -
         tx.log(
             ctx.actor, "archive_imported", file=filename, posts=len(plan.posts), events=len(events)
         )
-    return states
+    return states, tuple(paused)
 
 
 def _post_row(post_id: int, p: dict[str, Any], known: set[int], now: Any) -> dict[str, Any]:
@@ -317,16 +355,23 @@ def _post_row(post_id: int, p: dict[str, Any], known: set[int], now: Any) -> dic
 
 
 def _delivery(d: dict[str, Any], ids: dict[str, int | None], now: Any) -> dict[str, Any]:
+    in_flight = d["state"] in IN_FLIGHT
+    if in_flight:
+        # No lease survives a restore: without this a "sending" row would wait forever.
+        state, next_at, kind, error = "unknown", now, "unknown", IN_FLIGHT_ERROR
+    else:
+        state, kind, error = d["state"], d["error_kind"], d["last_error"]
+        next_at = d["due_at"] if state == "pending" else None
     return store.delivery_row(
         d["post_id"],
         ids[d["channel"]],
         d["due_at"],
         now,
-        state=d["state"],
-        next_attempt_at=d["due_at"] if d["state"] == "pending" else None,
+        state=state,
+        next_attempt_at=next_at,
         attempts=d["attempts"],
-        last_error=d["last_error"],
-        error_kind=d["error_kind"],
+        last_error=error,
+        error_kind=kind,
         final_text=d["final_text"],
         remote_id=d["remote_id"],
         remote_url=d["remote_url"],

@@ -56,6 +56,8 @@ class ImportResult:
     post_ids: tuple[int, ...] = ()
     states: dict[str, int] = field(default_factory=dict)
     dry_run: bool = False
+    #: Channels paused because the restore brought them deliveries yet to go out.
+    paused: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -69,6 +71,7 @@ class ImportResult:
             "queued": len(self.post_ids),
             "states": self.states,
             "post_ids": list(self.post_ids),
+            "paused": list(self.paused),
             "problems": [{p.unit: p.line, "messages": list(p.messages)} for p in self.problems],
         }
 

@@ -17,6 +17,8 @@ from publisher.errors import InvalidInput
 from publisher.service.context import Context
 from publisher.service.times import iso
 from queue_db import engine_store
+from queue_db.models import Channel
+from queue_db.store import Tx
 
 MAX_REASON = 500
 
@@ -102,9 +104,15 @@ def pause_channel(ctx: Context, name: str, reason: str | None = None) -> None:
     """Stop one channel; deliveries to it wait (and may expire) until it is resumed."""
     text = _reason(reason, f"paused by {ctx.actor}")
     with ctx.tx() as tx:
-        channel = tx.channel(name)
-        tx.update_channel(channel.id, paused=True, paused_reason=text)
-        tx.log(ctx.actor, "paused", scope="channel", channel_id=channel.id, name=name, reason=text)
+        pause_in(tx, ctx.actor, tx.channel(name), text)
+
+
+def pause_in(tx: Tx, actor: str, channel: Channel, reason: str) -> None:
+    """Pause ``channel`` inside a transaction the caller holds, and log why."""
+    tx.update_channel(channel.id, paused=True, paused_reason=reason)
+    tx.log(
+        actor, "paused", scope="channel", channel_id=channel.id, name=channel.name, reason=reason
+    )
 
 
 def resume_channel(ctx: Context, name: str) -> Resumed:

@@ -7,17 +7,19 @@ from pathlib import Path
 
 import pytest
 
+from publisher.engine.delivery import Deliverer
 from publisher.errors import InvalidInput
 from publisher.service import archive_restore, channels, posts
 from publisher.service.context import Context
+from publisher.service.pause import resume_channel
 from publisher.service.retract import retract_post
 from queue_db import archive_store
 from queue_db.database import make_engine
 from queue_db.migrate import upgrade
 from queue_db.models import Delivery
-from tests.archive.conftest import assert_one_line_error, oyez, publish
+from tests.archive.conftest import PAST, assert_one_line_error, oyez, publish
 from tests.conftest import new_pg_database
-from tests.helpers import make_context
+from tests.helpers import add_outbox, make_context
 
 
 @pytest.fixture
@@ -71,6 +73,65 @@ def test_export_restore_export_gives_the_same_archive(
         # The restored ids continue: a new post does not collide with a restored one.
         view = posts.create_post(restored, "After the restore", ["news"])
         assert view.id > 4
+    finally:
+        restored.close()
+
+
+def _approve(ctx: Context, text: str, channel: str) -> int:
+    view = posts.create_post(ctx, text, [channel], at=PAST)
+    posts.submit_post(ctx, view.id)
+    posts.approve_post(ctx, view.id)
+    return view.id
+
+
+def run_once(ctx: Context) -> None:
+    deliverer = Deliverer(ctx, "restore-worker")
+    try:
+        deliverer.run_once()
+    finally:
+        deliverer.close()
+
+
+def _outbox_texts(folder: Path) -> list[str]:
+    return [json.loads(p.read_text(encoding="utf-8"))["text"] for p in folder.glob("*.json")]
+
+
+def test_a_restore_never_publishes_by_itself_and_a_mid_send_delivery_is_checked_first(
+    ctx: Context, db_url: str, empty_db: str, tmp_path: Path
+) -> None:
+    _approve(ctx, "Due, not yet sent", "news")
+    mid_send = _approve(ctx, "Was going out when exported", "tips")
+    with ctx.tx() as tx:
+        tx.session.execute(
+            Delivery.__table__.update()  # type: ignore[attr-defined]
+            .where(Delivery.post_id == mid_send)
+            .values(state="sending", lease_owner="gone-worker", lease_expires_at=PAST)
+        )
+    dump = tmp_path / "a.jsonl"
+    assert oyez(db_url, "export", "-f", "jsonl", "-o", str(dump))[0] == 0
+    restored = make_context(empty_db)
+    try:
+        add_outbox(restored, "news", tmp_path / "new-news")  # exists and runs before the restore
+        code, out, err = oyez(empty_db, "import", "--from-export", str(dump))
+        assert code == 0, err
+        assert "paused news" in out
+
+        run_once(restored)
+        assert _outbox_texts(tmp_path / "new-news") == []
+        news = channels.get_channel(restored, "news")
+        assert news.paused
+        assert "oyez resume" in (news.paused_reason or "")
+        with restored.tx() as tx:
+            ((unknown, _),) = tx.deliveries(mid_send)
+            assert (unknown.state, unknown.lease_owner) == ("unknown", None)
+            assert "went out" in (unknown.last_error or "")
+
+        channels.change_channel(restored, "tips", {"path": str(tmp_path / "new-tips")})
+        resume_channel(restored, "news")
+        resume_channel(restored, "tips")
+        run_once(restored)
+        assert _outbox_texts(tmp_path / "new-news") == ["Due, not yet sent"]
+        assert _outbox_texts(tmp_path / "new-tips") == ["Was going out when exported"]
     finally:
         restored.close()
 
