@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from typing import Annotated
@@ -44,7 +45,7 @@ def register(app: typer.Typer) -> None:
         """The queue, compose, sign-off, calendar, sources, activity, channels and report screens."""
         st = state(ctx)
         if web:
-            _serve(st.db, st.actor, host, port, light)
+            _serve(st.db, st.actor, host, port, light=light, dispatch=dispatch)
             return
         context = st.open()
         from publisher.tui.app import OyezApp
@@ -52,17 +53,21 @@ def register(app: typer.Typer) -> None:
         OyezApp(context, dispatch=dispatch, dark=not light).run()
 
 
-def _serve(db: str | None, actor: str | None, host: str, port: int, light: bool) -> None:
+def _serve(
+    db: str | None, actor: str | None, host: str, port: int, *, light: bool, dispatch: bool
+) -> None:
     if not host.strip():
         raise InvalidInput("--host is empty")
     from textual_serve.server import Server
 
     args = [sys.executable, "-c", "from publisher.cli import main; main()"]
     if db:
-        args += ["--db", db]
+        # Through the environment, which the app's process inherits: a database
+        # URL may hold a password, and a command line is visible to every user.
+        os.environ["OYEZ_DATABASE_URL"] = db
     if actor:
         args += ["--as", actor]
-    args += ["tui"] + (["--light"] if light else [])
+    args += ["tui"] + (["--light"] if light else []) + (["--dispatch"] if dispatch else [])
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.print(
             f"[bold red]warning:[/] serving on {host}: textual-serve has no authentication",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -40,23 +41,48 @@ def test_a_port_out_of_range_is_refused() -> None:
     assert "65535" in result.output
 
 
-def test_web_serves_the_same_app_on_loopback_by_default(
-    monkeypatch: pytest.MonkeyPatch, db_url: str
-) -> None:
+def _serve_web(monkeypatch: pytest.MonkeyPatch, *argv: str) -> dict[str, Any]:
+    """Run ``oyez … tui --web …`` with textual-serve's server replaced: what it was given."""
     served: dict[str, Any] = {}
+    monkeypatch.delenv("OYEZ_DATABASE_URL", raising=False)
 
     class FakeServer:
         def __init__(self, command: str, host: str, port: int, title: str) -> None:
             served.update(command=command, host=host, port=port)
 
         def serve(self) -> None:
-            served["served"] = True
+            # What the app's processes will inherit.
+            served["database_url"] = os.environ.get("OYEZ_DATABASE_URL")
 
     monkeypatch.setattr("textual_serve.server.Server", FakeServer)
-    result = runner.invoke(app, ["--db", db_url, "--as", "sam", "tui", "--web", "--port", "9123"])
+    result = runner.invoke(app, list(argv))
     assert result.exit_code == 0, result.output
-    assert (served["host"], served["port"], served["served"]) == ("127.0.0.1", 9123, True)
-    assert served["command"].endswith(f"--db {db_url} --as sam tui")
+    return served
+
+
+def test_web_serves_the_same_app_on_loopback_by_default(
+    monkeypatch: pytest.MonkeyPatch, db_url: str
+) -> None:
+    served = _serve_web(
+        monkeypatch, "--db", db_url, "--as", "sam", "tui", "--web", "--port", "9123"
+    )
+    assert (served["host"], served["port"]) == ("127.0.0.1", 9123)
+    assert served["command"].endswith("--as sam tui")
+    assert served["database_url"] == db_url
+
+
+def test_web_keeps_the_database_url_off_the_command_line_where_every_user_can_read_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = "postgresql+psycopg://oyez:s3cret-pw@db.internal/oyez"
+    served = _serve_web(monkeypatch, "--db", url, "tui", "--web")
+    assert "s3cret-pw" not in served["command"]
+    assert served["database_url"] == url
+
+
+def test_web_passes_dispatch_and_light_on_to_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    served = _serve_web(monkeypatch, "tui", "--web", "--dispatch", "--light")
+    assert served["command"].endswith("tui --light --dispatch")
 
 
 def test_demo_opens_the_tui_with_the_dispatcher_running(
