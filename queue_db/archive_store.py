@@ -371,3 +371,18 @@ def cadence_tips_sent(tx: Tx, since: datetime | None, until: datetime | None) ->
     if until is not None:
         query = query.where(col(TipServed.fire_at) < until)
     return {int(c): int(n) for c, n in tx.session.execute(query)}
+
+
+def cadence_pauses(tx: Tx) -> dict[str, list[tuple[datetime, bool]]]:
+    """Cadence name → its pauses (True) and resumes (False), oldest first, from the audit log."""
+    query = (
+        select(col(Event.at), col(Event.action), col(Event.detail))
+        .where(col(Event.action).in_(("cadence_paused", "cadence_resumed")))
+        .order_by(col(Event.at), col(Event.id))
+    )
+    out: dict[str, list[tuple[datetime, bool]]] = {}
+    for at, action, detail in tx.session.execute(query):
+        name = (detail or {}).get("cadence")
+        if isinstance(name, str):
+            out.setdefault(name, []).append((at, action == "cadence_paused"))
+    return out

@@ -67,8 +67,13 @@ def current_state() -> State:
     return _current or State()
 
 
+def json_text(data: Any) -> str:
+    """The JSON every ``--json`` prints: indented, UTF-8 as is, ending in a newline."""
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
 def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.write(json_text(data))
 
 
 def say_error(message: str) -> None:

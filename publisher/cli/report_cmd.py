@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.text import Text
 
-from publisher.cli.common import console, emit_json, state
+from publisher.cli.common import console, emit_json, json_text, state
 from publisher.cli.export_cmd import SinceOpt, UntilOpt, parse_period, replacing
 from publisher.errors import InvalidInput
 from publisher.service.report import Chart, Report, build_report, charts, period
@@ -27,24 +28,30 @@ WIDTH, LABEL_W, NOTE_W, ROW_H, TITLE_H = 820, 170, 150, 22, 34
 # -- terminal ------------------------------------------------------------------------------
 
 
-def print_text(report: Report) -> None:
-    width = max(20, min(console.width, 120) - 24 - 18)
-    console.print(Text("oyez report", style="bold"), Text(period(report), style="dim"))
+def print_text(report: Report, out: Console = console) -> None:
+    width = max(20, min(out.width, 120) - 24 - 18)
+    out.print(Text("oyez report", style="bold"), Text(period(report), style="dim"))
     for chart in charts(report):
-        console.print()
-        console.print(Text(chart.title, style="bold underline"))
+        out.print()
+        out.print(Text(chart.title, style="bold underline"))
         if chart.legend:
             legend = Text("  ")
             for name, colour in chart.legend:
                 legend.append("■ ", style=colour).append(name + "  ")
-            console.print(legend)
+            out.print(legend)
         if not chart.bars:
-            console.print(Text(f"  {chart.empty}", style="dim"))
+            out.print(Text(f"  {chart.empty}", style="dim"))
         for bar in chart.bars:
             line = Text(f"  {bar.label[:22]:<22} ")
             for value, colour in bar.segments:
                 line.append("█" * round(width * value / (chart.scale or 1)), style=colour)
-            console.print(line.append(f" {bar.note}"), soft_wrap=True)
+            out.print(line.append(f" {bar.note}"), soft_wrap=True)
+
+
+def write_text(report: Report, path: Path) -> None:
+    """The terminal report as plain text (no colour codes), 100 columns wide."""
+    with path.open("w", encoding="utf-8") as fh:
+        print_text(report, Console(file=fh, width=100, no_color=True, highlight=False))
 
 
 # -- pixels: one layout, drawn as SVG or PNG ---------------------------------------------
@@ -149,26 +156,35 @@ def register(app: typer.Typer) -> None:
         output: Annotated[
             Path | None, typer.Option("--output", "-o", help="The file to write.", metavar="FILE")
         ] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the numbers as JSON.")] = False,
+        as_json: Annotated[
+            bool,
+            typer.Option("--json", help="The numbers as JSON (to --output FILE if given)."),
+        ] = False,
     ) -> None:
         """Posts per channel per day, on-time rate, failures, cadences and ticket posts."""
         if fmt not in FORMATS:
             raise InvalidInput(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+        if as_json and fmt != "text":
+            raise InvalidInput(f"--json gives the numbers, --format {fmt} the charts: pick one")
         if fmt == "png" and output is None:
             raise InvalidInput("--format png needs --output FILE")
         context = state(ctx).open()
         data = build_report(context, *parse_period(context, since, until))
-        if as_json:
-            emit_json(data.to_dict())
-        elif fmt == "text":
-            print_text(data)
-        elif fmt == "html" and output is None:
-            typer.echo(to_html(data), nl=False)
-        else:
-            assert output is not None
-            with replacing(output) as partial:
-                if fmt == "html":
-                    partial.write_text(to_html(data), encoding="utf-8")
-                else:
-                    to_png(data, partial)
-            console.print(f"wrote the report to {output}", highlight=False)
+        if output is None:
+            if as_json:
+                emit_json(data.to_dict())
+            elif fmt == "text":
+                print_text(data)
+            else:
+                typer.echo(to_html(data), nl=False)
+            return
+        with replacing(output) as partial:
+            if as_json:
+                partial.write_text(json_text(data.to_dict()), encoding="utf-8")
+            elif fmt == "text":
+                write_text(data, partial)
+            elif fmt == "html":
+                partial.write_text(to_html(data), encoding="utf-8")
+            else:
+                to_png(data, partial)
+        console.print(f"wrote the report to {output}", highlight=False)

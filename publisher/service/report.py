@@ -52,8 +52,11 @@ class Cadence:
     """Tips a cadence was due to post against tips it sent."""
 
     cadence: str
+    #: Firings in range while the cadence was running (paused spells do not count).
     due: int
     sent: int
+    #: Paused now.
+    paused: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,10 @@ class Report:
             ],
             "cadences": None
             if self.cadences is None
-            else [{"cadence": c.cadence, "due": c.due, "sent": c.sent} for c in self.cadences],
+            else [
+                {"cadence": c.cadence, "due": c.due, "sent": c.sent, "paused": c.paused}
+                for c in self.cadences
+            ],
             "tickets": [
                 {"ticket": t.ticket, "posts": t.posts, "published": t.published}
                 for t in self.tickets
@@ -177,24 +183,51 @@ def _tickets(tx: Tx, since: datetime | None, until: datetime | None) -> tuple[Ti
 def _cadences(
     tx: Tx, since: datetime | None, until: datetime | None, now: datetime
 ) -> tuple[Cadence, ...] | None:
-    """Each cadence's firings due in range (skip dates left out) against tips published."""
+    """Each cadence's firings due in range against tips published.
+
+    Skip dates and the spells it was paused (from the audit log) are not due.
+    """
     rows = [cadence for cadence, _ in tips_store.cadences(tx)]
     if not rows:
         return None
     sent = store.cadence_tips_sent(tx, since, until)
+    pauses = store.cadence_pauses(tx)
     end = min(until, now) if until is not None else now
     out = []
     for row in rows:
         start = max(since, row.created_at) if since is not None else row.created_at
+        spells = paused_spells(pauses.get(row.name, []), row.paused, row.created_at, now)
         due = 0
         # upcoming() yields times strictly after its argument: step back to include ``start``.
         for moment in upcoming(row, start - timedelta(microseconds=1)):
             if moment >= end:
                 break
-            due += 1
+            if not any(a <= moment < b for a, b in spells):
+                due += 1
         assert row.id is not None
-        out.append(Cadence(row.name, due, sent.get(row.id, 0)))
+        out.append(Cadence(row.name, due, sent.get(row.id, 0), paused=row.paused))
     return tuple(out)
+
+
+def paused_spells(
+    changes: list[tuple[datetime, bool]], paused_now: bool, created: datetime, now: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The [start, end) spells a cadence was paused, from its pauses and resumes in order.
+
+    A cadence paused now with no pause on record (an older database) counts as
+    paused since it was created: better to claim nothing was due than a miss.
+    """
+    spells: list[tuple[datetime, datetime]] = []
+    since: datetime | None = None
+    for at, paused in changes:
+        if paused and since is None:
+            since = at
+        elif not paused and since is not None:
+            spells.append((since, at))
+            since = None
+    if paused_now:
+        spells.append((since if since is not None else created, now))
+    return spells
 
 
 # -- charts: what every interface draws ------------------------------------------------
@@ -243,7 +276,7 @@ def charts(report: Report) -> list[Chart]:
         Bar(
             c.cadence,
             ((min(c.sent / c.due, 1.0) if c.due else 1.0, PALETTE[4]),),
-            f"{c.sent}/{c.due}",
+            f"{c.sent}/{c.due}" + (" (paused)" if c.paused else ""),
         )
         for c in report.cadences or ()
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -15,11 +16,11 @@ from publisher.cli import report_cmd
 from publisher.service import posts
 from publisher.service.context import Context
 from publisher.service.report import OnTime, Reason, build_report, charts
-from publisher.sources.tips.cadences import add_cadence
+from publisher.sources.tips.cadences import add_cadence, pause_cadence, resume_cadence
 from publisher.sources.tips.firing import fire_cadence
 from publisher.sources.tips.pools import add_tip
 from queue_db import archive_store
-from queue_db.models import Delivery, Post
+from queue_db.models import Delivery, Event, Post
 from queue_db.tickets_models import Ticket, TicketPost
 from queue_db.tips_models import Cadence
 from tests.archive.conftest import assert_one_line_error, oyez
@@ -168,6 +169,27 @@ def test_report_text_html_and_png_through_the_cli(
         assert image.height > 400
 
 
+def test_report_text_and_json_go_to_the_output_file_when_one_is_given(
+    ctx: Context, db_url: str, tmp_path: Path
+) -> None:
+    seed(ctx)
+    text, numbers = tmp_path / "report.txt", tmp_path / "report.json"
+
+    code, out, err = oyez(db_url, "report", "-o", str(text))
+    assert code == 0, err
+    code, out_json, err = oyez(db_url, "report", "--json", "-o", str(numbers))
+    assert code == 0, err
+
+    written = text.read_text(encoding="utf-8")
+    assert "Posts per channel per day" in written
+    assert "\x1b[" not in written
+    assert "Posts per channel per day" not in out
+    assert json.loads(numbers.read_text(encoding="utf-8")) == json.loads(
+        oyez(db_url, "report", "--json")[1]
+    )
+    assert "wrote the report" in out_json
+
+
 def test_an_empty_archive_still_gives_a_report(ctx: Context, db_url: str) -> None:
     code, out, err = oyez(db_url, "report", "--since", "2026-01-01", "--until", "2026-01-31")
     assert code == 0, err
@@ -181,12 +203,13 @@ def test_an_empty_archive_still_gives_a_report(ctx: Context, db_url: str) -> Non
     ("args", "needle"),
     [
         (["report", "--format", "pdf"], "unknown format"),
+        (["report", "--json", "--format", "html"], "pick one"),
         (["report", "--format", "png"], "needs --output"),
         (["report", "--since", "soon"], "ISO 8601"),
         (["report", "--format", "html", "-o", "/nonexistent-folder/r.html"], "cannot write"),
         (["report", "--since", "2026-02-01", "--until", "2026-01-01"], "before --until"),
     ],
-    ids=["format", "png-without-file", "since", "output", "backwards"],
+    ids=["format", "json-and-html", "png-without-file", "since", "output", "backwards"],
 )
 def test_bad_report_input_is_one_clear_line(
     ctx: Context, db_url: str, args: list[str], needle: str
@@ -247,6 +270,36 @@ def test_cadence_adherence_counts_tips_due_against_tips_published(ctx: Context) 
     march_2 = build_report(ctx, datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 3, tzinfo=UTC))
     assert march_2.cadences is not None
     assert [(c.due, c.sent) for c in march_2.cadences] == [(1, 0)]
+
+
+def test_a_cadence_owes_nothing_for_the_spells_it_was_paused(ctx: Context) -> None:
+    add_tip(ctx, "security", "Lock your screen when you step away.")
+    add_cadence(
+        ctx, "morning", pool="security", cron="0 9 * * *", timezone="UTC", channels=["news"]
+    )
+    pause_cadence(ctx, "morning")
+    resume_cadence(ctx, "morning")
+    pause_cadence(ctx, "morning")
+    spells = [(2, 0), (3, 12), (4, 20)]  # paused, resumed, paused again (March, hour)
+    with ctx.tx() as tx:
+        tx.session.execute(update(Cadence).values(created_at=datetime(2026, 3, 1, tzinfo=UTC)))
+        ids = tx.session.scalars(
+            select(Event.id).where(col(Event.action).like("cadence_%")).order_by(col(Event.id))
+        ).all()
+        for event_id, (day, hour) in zip(ids[-3:], spells, strict=True):
+            tx.session.execute(
+                update(Event)
+                .where(col(Event.id) == event_id)
+                .values(at=datetime(2026, 3, day, hour, tzinfo=UTC))
+            )
+    ctx.clock = lambda: datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+
+    report = build_report(ctx)
+
+    # Running at 09:00 on the 1st and the 4th only; paused now.
+    assert report.cadences is not None
+    assert [(c.due, c.paused) for c in report.cadences] == [(2, True)]
+    assert charts(report)[3].bars[0].note == "0/2 (paused)"
 
 
 def test_every_interface_gets_the_same_five_charts(ctx: Context) -> None:
