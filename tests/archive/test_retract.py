@@ -26,7 +26,7 @@ def archive_rows(ctx: Context) -> list[dict[str, str]]:
 def connect(ctx: Context, double: FakeAPI) -> str:
     """Add a channel named after the double's kind, talking to the double."""
     ctx.environ = double.environ()
-    settings = {k: str(v) for k, v in double.channel_settings(timeout=2.0).items()}
+    settings = {k: str(v) for k, v in double.channel_settings().items()}
     channels.add_channel(ctx, double.kind, double.kind, settings)
     return double.kind
 
