@@ -111,7 +111,12 @@ def test_compose_screen_with_a_thread_preview(
 def test_section_screen(
     seeded: Context, snap_compare: Any, size: tuple[int, int], section: str
 ) -> None:
-    assert snap_compare(app_for(seeded), terminal_size=size, press=[section, "_"])
+    async def open_section(pilot: Any) -> None:
+        await pilot.press(section)
+        await pilot.app.workers.wait_for_complete()  # screens that read in the background
+        await pilot.pause()
+
+    assert snap_compare(app_for(seeded), terminal_size=size, run_before=open_section)
 
 
 @pytest.mark.parametrize("size", SIZES)
