@@ -246,3 +246,28 @@ def test_the_report_keeps_its_charts_while_a_change_is_read(tui_ctx: Context) ->
         assert "Last 30 days" in _text(app, "#report")
 
     drive(app, scenario, (100, 30))
+
+
+def test_sign_off_cuts_each_text_to_the_new_width_when_the_terminal_is_resized(
+    tui_ctx: Context,
+) -> None:
+    long_text = "The library on Mill Lane reopens on Monday after the roof repairs. " * 3
+    post = posts.create_post(tui_ctx, long_text, ["council"])
+    posts.submit_post(tui_ctx, post.id)
+    app = OyezApp(tui_ctx, poll_seconds=0)
+
+    def shown() -> str:
+        return str(app.screen.query_one(DataTable).get_row_at(0)[3])
+
+    async def scenario(pilot: Any) -> None:
+        await pilot.press("2")
+        await pilot.pause()
+        narrow = shown()
+        await pilot.resize_terminal(160, 40)
+        await wait_for(pilot, lambda: len(shown()) > len(narrow))
+        wide = shown()
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: len(shown()) < len(wide))
+        assert long_text.startswith(wide.rstrip("…"))
+
+    drive(app, scenario, (80, 24))

@@ -37,6 +37,8 @@ class SignoffScreen(PostActions):
     def __init__(self) -> None:
         super().__init__()
         self.waiting: list[PostView] = []
+        #: The table width the text column was last cut to.
+        self._cut_to = 0
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="signoff-main"):
@@ -60,20 +62,33 @@ class SignoffScreen(PostActions):
         if waiting is None:
             return
         self.waiting = waiting
+        self._fill(keep)
+
+    def _fill(self, keep: int | None) -> None:
         table = self.query_one(DataTable)
+        self._cut_to = table.size.width
         table.clear()
-        for post in waiting:
+        for post in self.waiting:
             table.add_row(
                 mark_text(post.worst_finding),
                 str(post.id),
                 post.author[:8],
-                first_line(post.text, max(10, table.size.width - 26)),
+                first_line(post.text, max(10, self._cut_to - 26)),
                 key=str(post.id),
             )
-        if waiting:
-            index = next((i for i, p in enumerate(waiting) if p.id == keep), 0)
+        if self.waiting:
+            index = next((i for i, p in enumerate(self.waiting) if p.id == keep), 0)
             table.move_cursor(row=index, animate=False)
         self._detail()
+
+    def on_resize(self) -> None:
+        # The text column is cut to the table's width: a new width needs new cells,
+        # once the table has its new size.
+        self.call_after_refresh(self._recut)
+
+    def _recut(self) -> None:
+        if self.waiting and self.query_one(DataTable).size.width != self._cut_to:
+            self._fill(self.current_post_id())
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self) -> None:
