@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 
 from queue_db.errors import NotFound
@@ -72,8 +72,9 @@ def cadence_named(tx: Tx, name: str) -> Cadence:
     return row
 
 
-def cadence_by_id(tx: Tx, cadence_id: int) -> Cadence:
-    return tx.by_id(Cadence, cadence_id, "cadence")
+def cadence_by_id(tx: Tx, cadence_id: int) -> Cadence | None:
+    """The cadence, or None once it is removed (a daemon may still hold its job)."""
+    return tx.session.get(Cadence, cadence_id)
 
 
 def cadences(
@@ -95,6 +96,19 @@ def set_paused(tx: Tx, cadence_id: int, paused: bool) -> bool:
         .values(paused=paused)
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def delete_cadence(tx: Tx, cadence_id: int) -> int:
+    """Delete a cadence; its ledger rows stay, detached from it. Returns how many there are.
+
+    The rows stay because the rotation reads them: a tip the cadence served
+    still counts as served in its round.
+    """
+    result = tx.session.execute(
+        update(TipServed).where(col(TipServed.cadence_id) == cadence_id).values(cadence_id=None)
+    )
+    tx.session.execute(delete(Cadence).where(col(Cadence.id) == cadence_id))
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 # -- the rotation ledger ---------------------------------------------------------------

@@ -273,6 +273,18 @@ def _cadence(app: typer.Typer) -> None:
         console.print(f"resumed cadence {view.name}; next post {nxt}", highlight=False)
         console.print(RELOAD_HINT, highlight=False)
 
+    @cad.command("remove")
+    def remove(ctx: typer.Context, name: CadenceArg, as_json: JsonOpt = False) -> None:
+        """Delete a cadence; its posts stay, and the pool's rotation still counts its firings."""
+        kept = cadences.remove_cadence(state(ctx).open(), name)
+        if as_json:
+            emit_json({"name": name, "firings_kept": kept})
+            return
+        console.print(
+            f"removed cadence {name}; {kept} firing(s) kept in the tip ledger without it",
+            highlight=False,
+        )
+
     app.add_typer(cad, name="cadence")
 
 

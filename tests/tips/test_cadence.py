@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -222,6 +223,51 @@ def test_a_claim_left_by_a_dead_worker_is_finished_by_the_next_firing(
     (post,) = tip_posts(ctx)
     assert post.text == claim.text
     assert post.state == "scheduled"
+
+
+def test_removing_a_cadence_keeps_its_posts_and_its_firings_in_the_rotation(
+    ctx: Context, pool: str
+) -> None:
+    add(ctx)
+    fired = cadences.preview(ctx, "daily", count=2)
+    for item in fired:
+        assert fire_cadence(ctx, cadence_id(ctx), item.at) == 1
+    assert cadences.remove_cadence(ctx, "daily") == 2
+    assert cadences.list_cadences(ctx) == []
+    assert sorted(p.text for p in tip_posts(ctx)) == sorted(i.text or "" for i in fired)
+    assert sum(v.served for v in pools.list_tips(ctx)) == 2
+    # A new cadence on the pool goes on with the rotation rather than start it again.
+    add(ctx, "again")
+    coming = {i.tip_id for i in cadences.preview(ctx, "again", count=3)}
+    assert coming.isdisjoint(i.tip_id for i in fired)
+    with ctx.tx() as tx:
+        (logged,) = [e for e in tx.events() if e.action == "cadence_removed"]
+    assert (logged.actor, logged.detail["cadence"], logged.detail["firings"]) == ("ana", "daily", 2)
+
+
+def test_removing_an_unknown_cadence_is_not_found(ctx: Context, pool: str) -> None:
+    with pytest.raises(NotFoundError, match="no cadence named 'nope'"):
+        cadences.remove_cadence(ctx, "nope")
+
+
+def test_a_daemon_job_of_a_removed_cadence_fires_nothing_and_logs_at_info(
+    ctx: Context, pool: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from publisher.sources.tips import firing
+
+    add(ctx)
+    cid = cadence_id(ctx)
+    (job,) = producers(ctx)  # what a running daemon holds until it reloads
+    cadences.remove_cadence(ctx, "daily")
+    at = datetime(2026, 3, 27, 8, 0, tzinfo=UTC)
+    with caplog.at_level(logging.INFO, logger="oyez.tips"):
+        assert job.fire(ctx, at) == 0
+        # A firing that read the cadence just before the removal claims no tip.
+        assert firing._claim(ctx, cid, 1, firing.source_key(cid, at), at) is None
+    assert [r.levelno for r in caplog.records] == [logging.INFO, logging.INFO]
+    assert "was removed" in caplog.records[0].getMessage()
+    assert tip_posts(ctx) == []
+    assert all(v.served == 0 for v in pools.list_tips(ctx))
 
 
 def test_a_due_tip_post_is_delivered_by_the_engine(ctx: Context, pool: str, tmp_path: Path) -> None:

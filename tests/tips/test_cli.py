@@ -98,6 +98,21 @@ def test_a_bad_tip_file_lists_every_bad_row_and_exits_non_zero(db: str, write: W
     assert "Traceback" not in err
 
 
+def test_cadence_remove_says_what_stays_and_list_no_longer_shows_it(db: str) -> None:
+    assert oyez(db, *cadence_add(name="daily"))[0] == 0
+    assert oyez(db, *cadence_add(name="weekly", cron="0 9 * * 1"))[0] == 0
+    code, out, err = oyez(db, "cadence", "remove", "daily")
+    assert code == 0, err
+    assert out.strip() == "removed cadence daily; 0 firing(s) kept in the tip ledger without it"
+    code, out, err = oyez(db, "cadence", "remove", "weekly", "--json")
+    assert code == 0, err
+    assert json.loads(out) == {"name": "weekly", "firings_kept": 0}
+    code, out, _ = oyez(db, "cadence", "list", "--json")
+    assert json.loads(out) == []
+    code, out, _ = oyez(db, "cadence", "list")
+    assert "no cadences yet" in out
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -114,6 +129,7 @@ def test_a_bad_tip_file_lists_every_bad_row_and_exits_non_zero(db: str, write: W
         (cadence_add("--skip-dates", "missing.txt"), "no such file"),
         (["cadence", "preview", "nope"], "no cadence named 'nope'"),
         (["cadence", "resume", "nope"], "no cadence named 'nope'"),
+        (["cadence", "remove", "nope"], "no cadence named 'nope'"),
     ],
 )
 def test_bad_input_gets_one_clear_line_and_a_non_zero_exit(

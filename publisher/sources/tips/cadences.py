@@ -235,6 +235,23 @@ def resume_cadence(ctx: Context, name: str) -> CadenceView:
     return _set_paused(ctx, name, False)
 
 
+def remove_cadence(ctx: Context, name: str) -> int:
+    """Delete a cadence; the posts it made stay. Returns how many firings the ledger keeps.
+
+    Its ledger rows stay, detached from it, because the pool's rotation reads
+    them. A daemon that still holds the cadence's job fires nothing for it.
+    """
+    with ctx.tx() as tx:
+        row = tips_store.cadence_named(tx, name)
+        assert row.id is not None
+        # The pool row first, as a firing takes it: a firing under way finishes
+        # before the removal, and a later one finds no cadence.
+        tips_store.lock_pool(tx, row.pool_id, ctx.clock())
+        kept = tips_store.delete_cadence(tx, row.id)
+        tx.log(ctx.actor, "cadence_removed", cadence=name, firings=kept)
+        return kept
+
+
 # -- preview ---------------------------------------------------------------------------
 
 

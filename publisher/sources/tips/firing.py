@@ -60,6 +60,9 @@ def _claim(ctx: Context, cadence_id: int, pool_id: int, key: str, at: datetime) 
                 tips_store.lock_pool(tx, pool_id, ctx.clock())
                 served = tips_store.served_by_key(tx, key)
                 if served is None:
+                    if tips_store.cadence_by_id(tx, cadence_id) is None:
+                        _gone(cadence_id, at)  # removed since this firing read it
+                        return None
                     tips = tips_store.tips(tx, pool_id)
                     rotation = from_ledger(
                         pool_id, *tips_store.ledger_state(tx, pool_id, history_size(tips))
@@ -155,16 +158,24 @@ def _on_errors(bot: Context, post_id: int, key: str) -> None:
     log.warning("tip post %s (%s): %s", post_id, key, reason)
 
 
+def _gone(cadence_id: int, at: datetime) -> None:
+    log.info("cadence %d was removed: nothing to post for %s", cadence_id, at.isoformat())
+
+
 def fire_cadence(ctx: Context, cadence_id: int, fire_time: datetime) -> int:
     """Make the post of one firing; return 1 if this call made it, 0 otherwise.
 
     Idempotent by (cadence, fire time): a paused cadence, a skip date, an empty
-    pool or a firing already made all return 0.
+    pool or a firing already made all return 0, and so does a cadence removed
+    since the daemon read the cadences.
     """
     at = fire_time.astimezone(UTC)
     key = source_key(cadence_id, at)
     with ctx.tx() as tx:
         cadence = tips_store.cadence_by_id(tx, cadence_id)
+        if cadence is None:
+            _gone(cadence_id, at)
+            return 0
         if cadence.paused:
             return 0
         if at.astimezone(zone(cadence.timezone)).date().isoformat() in cadence.skip_dates:
