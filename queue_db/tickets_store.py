@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import delete, func, or_, update
 from sqlmodel import col, select
 
 from queue_db.errors import NotFound
@@ -90,6 +90,17 @@ def needing_work(tx: Tx) -> list[int]:
 
 def event_by_key(tx: Tx, event_key: str) -> TicketEvent | None:
     return tx.session.exec(select(TicketEvent).where(TicketEvent.event_key == event_key)).first()
+
+
+def count_events_keyed(tx: Tx, prefix: str) -> int:
+    """How many events have a key that starts with ``prefix`` (a feed's: ``feed:<id>:``)."""
+    return int(
+        tx.session.exec(
+            select(func.count()).where(
+                col(TicketEvent.event_key).startswith(prefix, autoescape=True)
+            )
+        ).one()
+    )
 
 
 def next_event_seq(tx: Tx, ticket_id: int) -> int:
@@ -203,3 +214,8 @@ def feed_by_url(tx: Tx, url: str) -> TicketFeed | None:
 
 def update_feed(tx: Tx, feed_id: int, **values: Any) -> None:
     tx.session.execute(update(TicketFeed).where(col(TicketFeed.id) == feed_id).values(**values))
+
+
+def delete_feed(tx: Tx, feed_id: int) -> None:
+    """Delete a ticket feed and its backlog (kept on the row); the events it brought stay."""
+    tx.session.execute(delete(TicketFeed).where(col(TicketFeed.id) == feed_id))

@@ -120,6 +120,30 @@ def _feeds(tickets: typer.Typer) -> None:
             )
             console.print(f"{r.feed}: {tail}", highlight=False, markup=False)
 
+    @feeds.command("remove")
+    def remove(
+        ctx: typer.Context,
+        feed: Annotated[
+            str,
+            typer.Argument(
+                help="The feed's id or URL, as `oyez tickets feed list` shows them.",
+                metavar="ID|URL",
+            ),
+        ],
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Unsubscribe from a ticket feed; the events it brought, and their posts, stay."""
+        view, events = ticket_feed.remove_feed(state(ctx).open(), feed)
+        if as_json:
+            emit_json({**view.to_dict(), "events_kept": events})
+            return
+        console.print(
+            f"removed ticket feed {view.id} ({view.url}); "
+            f"its {events} event(s) and their posts stay",
+            highlight=False,
+            markup=False,
+        )
+
     tickets.add_typer(feeds, name="feed")
 
 

@@ -150,3 +150,32 @@ def test_feed_commands_with_no_feeds_say_how_to_add_one(db: str) -> None:
         code, out, err = oyez(db, "tickets", "feed", command)
         assert code == 0, err
         assert "oyez tickets feed add URL" in out
+
+
+def test_feed_remove_says_what_stays_and_an_unknown_feed_is_one_line(
+    db: str, tmp_path: Path
+) -> None:
+    assert oyez(db, "tickets", "config", "--to", "ops")[0] == 0
+    path = tmp_path / "t.atom"
+    path.write_text(
+        '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>'
+        "<id>urn:t</id><updated>2026-11-25T09:00:00Z</updated></feed>",
+        encoding="utf-8",
+    )
+    assert oyez(db, "tickets", "feed", "add", path.as_uri())[0] == 0
+    assert oyez(db, "tickets", "feed", "add", path.as_uri() + "?2")[0] == 0
+    code, out, err = oyez(db, "tickets", "feed", "remove", path.as_uri())
+    assert code == 0, err
+    assert " ".join(out.split()) == (
+        f"removed ticket feed 1 ({path.as_uri()}); its 0 event(s) and their posts stay"
+    )
+    code, out, err = oyez(db, "tickets", "feed", "remove", "2", "--json")
+    assert code == 0, err
+    assert (json.loads(out)["url"], json.loads(out)["events_kept"]) == (path.as_uri() + "?2", 0)
+    assert "oyez tickets feed add URL" in oyez(db, "tickets", "feed", "list")[1]
+    for given, message in (("2", "no ticket feed with id 2"), ("https://x.example/f", "with URL")):
+        code, _, err = oyez(db, "tickets", "feed", "remove", given)
+        assert code != 0
+        assert message in err
+        assert "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1

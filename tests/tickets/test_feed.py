@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from html import escape
 from pathlib import Path
 
 import pytest
 
-from publisher.errors import InvalidInput
+from publisher.errors import InvalidInput, NotFoundError
 from publisher.service import posts
 from publisher.service.context import Context
 from publisher.sources.tickets import feed, producers
 from publisher.sources.tickets.ingest import list_tickets
+from tests.tickets.conftest import START
 
 
 def atom(entries: list[tuple[str, str, str, str, str]]) -> str:
@@ -95,6 +97,75 @@ def test_each_ticket_feed_gets_a_producer(ctx: Context, feed_file: Path) -> None
     found = {p.id: p for p in producers(ctx)}
     assert sorted(found) == [f"ticket-feed:{view.id}", "tickets:pump"]
     assert found[f"ticket-feed:{view.id}"].trigger.interval.total_seconds() == 180
+
+
+def test_removing_a_ticket_feed_keeps_its_events_tickets_and_posts(
+    ctx: Context, feed_file: Path
+) -> None:
+    view = feed.add_feed(ctx, feed_file.as_uri())
+    feed_file.write_text(atom([RESOLVED, OPEN, OLD]), encoding="utf-8")
+    assert feed.poll_feed(ctx, view.id).posts_made == 2
+    removed, events = feed.remove_feed(ctx, f"  {feed_file.as_uri()} ")
+    assert (removed.id, removed.url, events) == (view.id, feed_file.as_uri(), 2)
+    assert feed.list_feeds(ctx) == []
+    assert [p.id for p in producers(ctx)] == ["tickets:pump"]
+    (ticket,) = list_tickets(ctx)
+    assert (ticket.id, ticket.events, ticket.status) == ("TT-100", 2, "resolved")
+    assert len(posts.list_posts(ctx, source="ticket")) == 2
+    with ctx.tx() as tx:
+        (logged,) = [e for e in tx.events() if e.action == "ticket_feed_removed"]
+    assert (logged.actor, logged.detail["url"], logged.detail["events"]) == (
+        "olga",
+        feed_file.as_uri(),
+        2,
+    )
+
+
+def test_a_ticket_feed_is_removed_by_its_id_too(ctx: Context, feed_file: Path) -> None:
+    view = feed.add_feed(ctx, feed_file.as_uri())
+    assert feed.remove_feed(ctx, str(view.id)) == (view, 0)
+    assert feed.list_feeds(ctx) == []
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [("999", "no ticket feed with id 999"), ("file:///nowhere.atom", "no ticket feed with URL")],
+)
+def test_removing_an_unknown_ticket_feed_is_not_found(
+    ctx: Context, feed_file: Path, given: str, message: str
+) -> None:
+    feed.add_feed(ctx, feed_file.as_uri())
+    with pytest.raises(NotFoundError, match=message):
+        feed.remove_feed(ctx, given)
+    assert len(feed.list_feeds(ctx)) == 1
+
+
+def test_a_daemon_poll_of_a_removed_ticket_feed_does_nothing_and_logs_at_info(
+    ctx: Context, feed_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    view = feed.add_feed(ctx, feed_file.as_uri())
+    poller = next(p for p in producers(ctx) if p.id == f"ticket-feed:{view.id}")
+    feed.remove_feed(ctx, str(view.id))
+    feed_file.write_text(atom([OPEN, OLD]), encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="oyez.tickets"):
+        assert poller.fire(ctx, START) == 0
+    (record,) = caplog.records
+    assert record.levelno == logging.INFO
+    assert "was removed" in record.getMessage()
+    assert list_tickets(ctx) == []
+
+
+def test_a_ticket_feed_added_again_after_removal_posts_nothing_twice(
+    ctx: Context, feed_file: Path
+) -> None:
+    view = feed.add_feed(ctx, feed_file.as_uri())
+    feed_file.write_text(atom([OPEN, OLD]), encoding="utf-8")
+    assert feed.poll_feed(ctx, view.id).posts_made == 1
+    feed.remove_feed(ctx, feed_file.as_uri())
+    again = feed.add_feed(ctx, feed_file.as_uri())
+    polled = feed.poll_feed(ctx, again.id)
+    assert (polled.events, polled.posts_made) == (0, 0)
+    assert len(posts.list_posts(ctx, source="ticket")) == 1
 
 
 @pytest.mark.parametrize(

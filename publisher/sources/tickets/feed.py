@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from publisher.errors import InvalidInput, OyezError
+from publisher.errors import InvalidInput, NotFoundError, OyezError
 from publisher.service.context import Context
 from publisher.service.times import iso
 from publisher.sources.feeds.errors import FeedProblem
@@ -34,6 +34,7 @@ from publisher.sources.feeds.parse import ParsedEntry, parse
 from publisher.sources.tickets.events import EventIn, map_status, parse_event
 from publisher.sources.tickets.ingest import record_event, require_config
 from queue_db import tickets_store
+from queue_db.store import Tx
 from queue_db.tickets_models import TicketConfig, TicketFeed
 
 log = logging.getLogger("oyez.tickets")
@@ -133,10 +134,14 @@ def entry_event(entry: ParsedEntry, pattern: re.Pattern[str], cfg: TicketConfig)
         return None
 
 
+def _key_prefix(feed_id: int) -> str:
+    return f"feed:{feed_id}:"
+
+
 def entry_key(feed_id: int, entry: ParsedEntry, event: EventIn) -> str:
     ident = entry.guid or entry.link or entry.title
     digest = hashlib.sha256(f"{ident}\n{event.status}\n{event.text or ''}".encode()).hexdigest()
-    return f"feed:{feed_id}:{digest[:40]}"
+    return f"{_key_prefix(feed_id)}{digest[:40]}"
 
 
 def _entries(
@@ -199,11 +204,43 @@ def list_feeds(ctx: Context) -> list[TicketFeedView]:
         return [TicketFeedView.of(f) for f in tickets_store.feeds(tx)]
 
 
-def poll_feed(ctx: Context, feed_id: int) -> FeedPoll:
-    """Poll one ticket feed: each new entry is recorded as an event (and may post)."""
-    cfg = require_config(ctx)
+def _find(tx: Tx, url_or_id: str) -> TicketFeed:
+    text = url_or_id.strip()
+    if text.isascii() and text.isdigit():
+        return tickets_store.feed(tx, int(text))
+    row = tickets_store.feed_by_url(tx, text)
+    if row is None:
+        raise NotFoundError(f"no ticket feed with URL {text!r} (see oyez tickets feed list)")
+    return row
+
+
+def remove_feed(ctx: Context, url_or_id: str) -> tuple[TicketFeedView, int]:
+    """Unsubscribe from a ticket feed, by id or URL; its backlog goes with it.
+
+    The events it brought, their tickets and posts stay. Returns the feed as it
+    was and how many events it brought.
+    """
     with ctx.tx() as tx:
-        row = tickets_store.feed(tx, feed_id)
+        row = _find(tx, url_or_id)
+        view = TicketFeedView.of(row)
+        events = tickets_store.count_events_keyed(tx, _key_prefix(view.id))
+        tickets_store.delete_feed(tx, view.id)
+        tx.log(ctx.actor, "ticket_feed_removed", url=view.url, feed_id=view.id, events=events)
+        return view, events
+
+
+def poll_feed(ctx: Context, feed_id: int) -> FeedPoll:
+    """Poll one ticket feed: each new entry is recorded as an event (and may post).
+
+    A feed removed since the daemon read the feeds polls nothing.
+    """
+    cfg = require_config(ctx)
+    try:
+        with ctx.tx() as tx:
+            row = tickets_store.feed(tx, feed_id)
+    except NotFoundError:
+        log.info("ticket feed %d was removed: nothing to poll", feed_id)
+        return FeedPoll(f"ticket feed {feed_id}", 0, 0, 0, None)
     events = made = skipped = 0
     error: str | None = None
     try:
