@@ -62,7 +62,8 @@ def register(app: typer.Typer) -> None:
         """Deliver due posts until stopped (SIGTERM or Ctrl-C finish the call in flight).
 
         Run as many as you like against one PostgreSQL database: each post goes
-        out once. SIGHUP reloads the feeds and cadences.
+        out once. Cadences and feeds added, changed or removed are picked up within 30 s;
+        SIGHUP picks them up at once.
         """
         logging.basicConfig(
             level=logging.INFO if verbose else logging.WARNING,

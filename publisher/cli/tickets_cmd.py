@@ -85,7 +85,8 @@ def _feeds(tickets: typer.Typer) -> None:
         )
         console.print(f"added ticket feed {view.id}: {view.url}", highlight=False)
         console.print(
-            "a running `oyez run` polls it once sent SIGHUP (or restarted)", highlight=False
+            "a running `oyez run` starts polling it within 30 s (at once if sent SIGHUP)",
+            highlight=False,
         )
 
     @feeds.command("list")

@@ -13,7 +13,7 @@ from publisher.errors import InvalidInput
 from publisher.service.times import parse_when
 from publisher.sources.tips import cadences, pools
 
-RELOAD_HINT = "a running `oyez run` picks this up when sent SIGHUP (or restarted)"
+RELOAD_HINT = "a running `oyez run` picks this up within 30 s (at once if sent SIGHUP)"
 CadenceArg = Annotated[str, typer.Argument(metavar="NAME", help="The cadence's name.")]
 PoolOpt = Annotated[
     str, typer.Option("--pool", help="The tip pool (created if new).", metavar="POOL")

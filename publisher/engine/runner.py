@@ -13,7 +13,6 @@ database: claims are atomic, so each (post, channel) goes out once.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import os
 import queue
@@ -28,10 +27,11 @@ from publisher.engine.clock import Clock
 from publisher.engine.delivery import BATCH, Deliverer, next_wakeup, worker_name
 from publisher.engine.outcome import Outcome
 from publisher.engine.pool import Builder
+from publisher.engine.producers import SYNC_SECONDS, load_producers, sync
 from publisher.engine.wakeup import Watcher
 from publisher.errors import OyezError, StorageProblem
 from publisher.service.context import Context
-from publisher.sources.base import SOURCE_MODULES, Producer
+from publisher.sources.base import Producer
 from queue_db import claims, engine_store
 
 __all__ = ["Dispatcher", "Outcome", "worker_name"]
@@ -46,22 +46,11 @@ MAX_DB_BACKOFF = 30.0
 FORGET_AFTER = timedelta(days=1)
 
 
-def load_producers(ctx: Context, modules: Sequence[str] = ()) -> list[Producer]:
-    """Every producer of every source module; a module that fails is logged and skipped."""
-    found: list[Producer] = []
-    for name in modules or SOURCE_MODULES:
-        try:
-            module = importlib.import_module(name)
-            found.extend(module.producers(ctx))
-        except Exception:
-            log.exception("source module %s could not list its producers; skipping it", name)
-    return found
-
-
 class Dispatcher:
     """Delivers due posts until stopped. Use :meth:`run` in a thread you own, or :meth:`start`.
 
-    ``producers``: None loads them from :data:`publisher.sources.base.SOURCE_MODULES`.
+    ``producers``: None loads them from :data:`publisher.sources.base.SOURCE_MODULES`,
+    and looks again every ``sync_seconds`` for ones added, changed or removed.
     """
 
     def __init__(
@@ -75,6 +64,7 @@ class Dispatcher:
         safety_sleep: float = SAFETY_SLEEP,
         on_round: Callable[[Outcome], None] | None = None,
         build: Builder | None = None,
+        sync_seconds: float = SYNC_SECONDS,
     ) -> None:
         self.ctx = ctx
         self.build = build
@@ -82,6 +72,7 @@ class Dispatcher:
         self.batch = batch
         self.watch = watch
         self.safety_sleep = safety_sleep
+        self.sync_seconds = sync_seconds
         self.on_round = on_round
         self.total = Outcome()
         #: When the dispatcher will next look at the queue (None: nothing waits).
@@ -117,7 +108,7 @@ class Dispatcher:
             self._thread = None
 
     def reload(self) -> None:
-        """Ask the source modules for their producers again (the configuration changed)."""
+        """Look for added, changed or removed producers now (SIGHUP), not at the next sync."""
         self._reload.set()
         self._wake.set()
 
@@ -203,7 +194,9 @@ class Dispatcher:
         self._clock.every("heartbeat", self.beat_seconds, self._heartbeat)
         self._clock.start()
         if producers:
-            self._arm_producers()
+            self._sync_producers()
+            if self._given_producers is None:
+                self._clock.every("producers", self.sync_seconds, self.reload)
         if self.watch:
             self._watcher.start()
 
@@ -235,20 +228,28 @@ class Dispatcher:
     def _producer_chores(self) -> None:
         if self._reload.is_set():
             self._reload.clear()
-            self._arm_producers()
+            self._sync_producers()
         while not self._rearm.empty():
             producer, after = self._rearm.get()
             if any(p is producer for p in self._producers):
                 self._arm(producer, after)
 
-    def _arm_producers(self) -> None:
-        for producer in self._producers:
-            self._clock.cancel(f"producer:{producer.id}")
+    def _sync_producers(self) -> None:
         given = self._given_producers
-        self._producers = list(given) if given is not None else load_producers(self.ctx)
+        fresh, complete = (list(given), True) if given is not None else load_producers(self.ctx)
+        plan = sync(self._producers, fresh, complete=complete)
+        for job in plan.cancel:
+            self._clock.cancel(f"producer:{job}")
         now = self.ctx.clock()
-        for producer in self._producers:
+        for producer in plan.arm:
             self._arm(producer, now)
+        if self._producers and (plan.arm or plan.cancel):
+            log.info(
+                "producers changed: armed %s; dropped %s",
+                ", ".join(p.id for p in plan.arm) or "none",
+                ", ".join(j for j in plan.cancel if j not in {p.id for p in plan.arm}) or "none",
+            )
+        self._producers = plan.keep
 
     def _arm(self, producer: Producer, after: datetime) -> None:
         try:

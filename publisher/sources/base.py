@@ -33,6 +33,9 @@ class Producer:
     trigger: Any
     #: Called with the scheduled fire time (UTC); returns how many posts it made.
     fire: Callable[[Context, datetime], int]
+    #: Changes when the producer must be armed afresh (a new schedule, a new row).
+    #: A running daemon keeps the armed job of a producer whose version is the same.
+    version: str = ""
 
 
 def existing_post_id(ctx: Context, source_key: str) -> int | None:

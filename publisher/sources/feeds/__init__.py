@@ -40,6 +40,7 @@ def producers(ctx: Context) -> list[Producer]:
                 timezone=UTC,
             ),
             fire=_firer(row.id),
+            version=f"{row.id}:{row.every_minutes}",
         )
         for row in rows
         if row.id is not None

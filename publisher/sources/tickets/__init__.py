@@ -35,14 +35,19 @@ def _poller(feed_id: int) -> Callable[[Context, datetime], int]:
 def producers(ctx: Context) -> list[Producer]:
     """The ticket pump and one poll per ticket feed.
 
-    The pump is there even before posting is configured (it then does nothing),
-    so configuring tickets needs no daemon reload; a new feed does (SIGHUP).
+    The pump is there even before posting is configured (it then does nothing).
+    A running daemon picks up a new feed at its next look (or at once on SIGHUP).
     """
     with ctx.tx() as tx:
         feeds = [(f.id, f.every_minutes) for f in tickets_store.feeds(tx) if f.id is not None]
     out = [Producer("tickets:pump", IntervalTrigger(seconds=PUMP_SECONDS), pump_all)]
     for feed_id, minutes in feeds:
         out.append(
-            Producer(f"ticket-feed:{feed_id}", IntervalTrigger(minutes=minutes), _poller(feed_id))
+            Producer(
+                f"ticket-feed:{feed_id}",
+                IntervalTrigger(minutes=minutes),
+                _poller(feed_id),
+                version=f"{feed_id}:{minutes}",
+            )
         )
     return out

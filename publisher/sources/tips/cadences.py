@@ -227,7 +227,7 @@ def _set_paused(ctx: Context, name: str, paused: bool) -> CadenceView:
 
 
 def pause_cadence(ctx: Context, name: str) -> CadenceView:
-    """Stop a cadence posting (the daemon picks the change up at its next reload)."""
+    """Stop a cadence posting (a running daemon drops its job within 30 s, at once on SIGHUP)."""
     return _set_paused(ctx, name, True)
 
 

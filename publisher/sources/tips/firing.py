@@ -224,6 +224,7 @@ def producers(ctx: Context) -> list[Producer]:
                 id=f"cadence:{cadence.name}",
                 trigger=trig,
                 fire=_firer(cadence.id),
+                version=f"{cadence.id}:{cadence.cron}:{cadence.timezone}",
             )
         )
     return out

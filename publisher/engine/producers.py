@@ -1,0 +1,75 @@
+"""The producers a dispatcher keeps armed, kept in step with the database.
+
+A running daemon looks again every :data:`SYNC_SECONDS` (and at once on
+SIGHUP): a cadence or feed added, resumed, changed, paused or removed since is
+armed or dropped. A producer whose ``version`` is unchanged keeps the job it
+has, so looking again never moves a firing or restarts a feed's interval.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from publisher.service.context import Context
+from publisher.sources.base import SOURCE_MODULES, Producer
+
+log = logging.getLogger("oyez.engine")
+
+#: How often a running dispatcher looks for added, changed or removed producers.
+SYNC_SECONDS = 30.0
+
+
+def load_producers(ctx: Context, modules: Sequence[str] = ()) -> tuple[list[Producer], bool]:
+    """Every producer of every source module, and whether every module answered.
+
+    A module that fails is logged and skipped.
+    """
+    found: list[Producer] = []
+    complete = True
+    for name in modules or SOURCE_MODULES:
+        try:
+            module = importlib.import_module(name)
+            found.extend(module.producers(ctx))
+        except Exception:
+            log.exception("source module %s could not list its producers; skipping it", name)
+            complete = False
+    return found, complete
+
+
+@dataclass(frozen=True)
+class Sync:
+    """What to do to go from the producers armed now to the ones just loaded."""
+
+    #: The producers to hold from now on.
+    keep: list[Producer]
+    #: New or changed: arm these from now.
+    arm: list[Producer]
+    #: Ids of the jobs to drop: removed or changed producers.
+    cancel: list[str]
+
+
+def sync(current: Sequence[Producer], fresh: Sequence[Producer], *, complete: bool) -> Sync:
+    """Compare by id and version. When a module failed to answer (``complete``
+    is false), producers missing from ``fresh`` stay: a database hiccup must
+    not cancel a cadence's next firing."""
+    old = {p.id: p for p in current}
+    keep: list[Producer] = []
+    arm: list[Producer] = []
+    cancel: list[str] = []
+    for producer in fresh:
+        was = old.pop(producer.id, None)
+        if was is not None and was.version == producer.version:
+            keep.append(was)
+            continue
+        if was is not None:
+            cancel.append(was.id)
+        keep.append(producer)
+        arm.append(producer)
+    if complete:
+        cancel.extend(old)
+    else:
+        keep.extend(old.values())
+    return Sync(keep, arm, cancel)
