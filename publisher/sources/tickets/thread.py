@@ -26,10 +26,11 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from publisher.errors import IllegalTransition, NotFoundError, OyezError, StorageProblem
+from publisher.errors import IllegalTransition, NotFoundError, StorageProblem
 from publisher.service import checks, posts
 from publisher.service.context import Context
-from publisher.sources.base import existing_post_id
+from publisher.service.views import PostView
+from publisher.sources.base import BOT, create_once, hold_or_drop, submit_draft
 from publisher.sources.tickets import templates
 from queue_db import tickets_store
 from queue_db.errors import Conflict, NotFound, StoreError
@@ -37,7 +38,6 @@ from queue_db.store import Tx
 from queue_db.tickets_models import Ticket, TicketConfig, TicketEvent, TicketPost
 
 log = logging.getLogger("oyez.tickets")
-BOT = "oyez"
 #: Post states after which the next post of the thread may go.
 FINISHED = ("sent", "partly_sent", "failed", "expired", "cancelled")
 
@@ -151,41 +151,30 @@ def _create(
     ctx: Context, cfg: TicketConfig, claim: TicketPost, text: str, parent: int | None
 ) -> tuple[int, bool]:
     bot = _bot(ctx, cfg)
-    post_id = existing_post_id(ctx, claim.source_key)
-    made = post_id is None
-    if post_id is None:
-        try:
-            post_id = posts.create_post(
-                bot,
-                text,
-                cfg.channels,
-                source="ticket",
-                source_key=claim.source_key,
-                urgent=cfg.urgent,
-                thread_parent_id=parent,
-            ).id
-        except OyezError:
-            post_id = existing_post_id(ctx, claim.source_key)
-            if post_id is None:
-                raise
-            return post_id, False  # another process made it first
-    try:
-        if posts.get_post(bot, post_id).state == "draft":
-            view = posts.submit_post(bot, post_id)
-            if view.state == "in_review":
-                _review(ctx, bot, cfg, view.id, checks.has_errors(view.findings))
-    except IllegalTransition:
-        pass  # another process is taking the same post through its lifecycle
+
+    def make() -> int:
+        return posts.create_post(
+            bot,
+            text,
+            cfg.channels,
+            source="ticket",
+            source_key=claim.source_key,
+            urgent=cfg.urgent,
+            thread_parent_id=parent,
+        ).id
+
+    post_id, made = create_once(ctx, claim.source_key, make)
+
+    def in_review(view: PostView) -> None:
+        _review(ctx, bot, cfg, view.id, checks.has_errors(view.findings))
+
+    submit_draft(bot, post_id, in_review)
     return post_id, made
 
 
 def _review(ctx: Context, bot: Context, cfg: TicketConfig, post_id: int, errors: bool) -> None:
     if errors:
-        if ctx.settings.guidelines.automated_errors == "drop":
-            posts.cancel_post(bot, post_id)
-            action = "ticket_post_dropped"
-        else:
-            action = "ticket_post_held"
+        action = hold_or_drop(bot, post_id, "ticket_post")
         with ctx.tx() as tx:
             tx.log(BOT, action, post_id=post_id, reason="error findings")
         log.warning("ticket post %s has error findings: %s", post_id, action)

@@ -20,11 +20,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from publisher.errors import IllegalTransition, OyezError
+from publisher.errors import OyezError
 from publisher.service import checks, posts
 from publisher.service.context import Context
 from publisher.service.times import zone
-from publisher.sources.base import Producer, existing_post_id
+from publisher.service.views import PostView
+from publisher.sources.base import (
+    BOT,
+    Producer,
+    create_once,
+    existing_post_id,
+    hold_or_drop,
+    submit_draft,
+)
 from publisher.sources.tips.cadences import history_size, trigger_for
 from publisher.sources.tips.pools import is_active
 from publisher.sources.tips.rotation import from_ledger
@@ -33,7 +41,6 @@ from queue_db.errors import Conflict
 from queue_db.tips_models import TipServed
 
 log = logging.getLogger("oyez.tips")
-BOT = "oyez"
 #: Claims retried when two firings on one pool collide.
 _ATTEMPTS = 3
 
@@ -106,53 +113,41 @@ def _claim(ctx: Context, cadence_id: int, pool_id: int, key: str, at: datetime) 
 def _make_post(
     ctx: Context, claim: _Claim, key: str, channels: list[str], at: datetime
 ) -> tuple[int, bool]:
-    """Create, submit and (if signed off) approve the tip's post: (post id, made by this call).
-
-    A post left a draft by a worker that died is taken on from where it stopped.
-    """
+    """Create, submit and (if signed off) approve the tip's post: (post id, made by this call)."""
     bot = replace(ctx, actor=BOT)
-    post_id = existing_post_id(ctx, key)
-    made = post_id is None
-    if post_id is None:
-        try:
-            post_id = posts.create_post(
-                bot,
-                claim.text,
-                channels,
-                at=at,
-                media=claim.media,
-                source="tip",
-                source_key=key,
-                variants=claim.variants,
-            ).id
-        except OyezError:
-            post_id = existing_post_id(ctx, key)
-            if post_id is None:
-                raise
-            return post_id, False  # another worker made it first
-    try:
-        if posts.get_post(bot, post_id).state != "draft":
-            return post_id, made
-        view = posts.submit_post(bot, post_id)
-        if view.state != "in_review":
-            return post_id, made
+
+    def make() -> int:
+        return posts.create_post(
+            bot,
+            claim.text,
+            channels,
+            at=at,
+            media=claim.media,
+            source="tip",
+            source_key=key,
+            variants=claim.variants,
+        ).id
+
+    post_id, made = create_once(ctx, key, make)
+
+    def in_review(view: PostView) -> None:
         if checks.has_errors(view.findings):
             _on_errors(bot, post_id, key)
         elif claim.approved_by:
             posts.approve_post(replace(ctx, actor=claim.approved_by), post_id)
             with ctx.tx() as tx:
                 tx.log(claim.approved_by, "tip_signoff", post_id=post_id, tip=claim.tip_id)
-    except IllegalTransition:
-        pass  # another worker is taking the same post through its lifecycle
+
+    submit_draft(bot, post_id, in_review)
     return post_id, made
 
 
 def _on_errors(bot: Context, post_id: int, key: str) -> None:
-    if bot.settings.guidelines.automated_errors == "drop":
-        posts.cancel_post(bot, post_id)
-        action, reason = "tip_dropped", "error findings (guidelines.automated_errors = drop)"
+    action = hold_or_drop(bot, post_id, "tip")
+    if action == "tip_dropped":
+        reason = "error findings (guidelines.automated_errors = drop)"
     else:
-        action, reason = "tip_held", "error findings: waits in review for a person"
+        reason = "error findings: waits in review for a person"
     with bot.tx() as tx:
         tx.log(BOT, action, post_id=post_id, reason=reason)
     log.warning("tip post %s (%s): %s", post_id, key, reason)
