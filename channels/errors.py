@@ -60,3 +60,8 @@ class OutcomeUnknown(Retryable):
     A subclass of :class:`Retryable` (timeouts and resets are transient), but the
     engine must never retry it blindly: it asks the channel first.
     """
+
+
+def os_reason(exc: OSError) -> str:
+    """An OS error's reason in a few words ("Permission denied"), never "None"."""
+    return exc.strerror or str(exc) or type(exc).__name__

@@ -22,7 +22,7 @@ from pydantic import Field
 
 from channels.base import ChannelSettings, Limits, Receipt, Rendered
 from channels.credentials import resolve
-from channels.errors import ConfigError, PermanentError, Retryable
+from channels.errors import ConfigError, PermanentError, Retryable, os_reason
 from channels.facebook_graph import GraphSession, MissingObject
 from channels.length import char_length
 from channels.matching import same_text
@@ -113,7 +113,7 @@ class FacebookChannel:
                 image = stack.enter_context(item.path.open("rb"))
             except OSError as exc:
                 raise PermanentError(
-                    f"cannot read media {item.path.name}: {exc.strerror}"
+                    f"cannot read media {item.path.name}: {os_reason(exc)}"
                 ) from None
             if item.alt:
                 fields["alt_text_custom"] = item.alt

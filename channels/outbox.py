@@ -18,7 +18,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from channels.base import ChannelSettings, Limits, Receipt, Rendered
-from channels.errors import ConfigError, PermanentError, Retryable
+from channels.errors import ConfigError, PermanentError, Retryable, os_reason
 from channels.length import char_length
 
 
@@ -73,7 +73,7 @@ class OutboxChannel:
                 json.dump(document, handle, ensure_ascii=False, indent=2)
             os.replace(tmp, target)
         except OSError as exc:
-            raise Retryable(f"cannot write to outbox {self.folder}: {exc.strerror}") from None
+            raise Retryable(f"cannot write to outbox {self.folder}: {os_reason(exc)}") from None
         return Receipt(remote_id=target.stem, remote_url=target.resolve().as_uri())
 
     def find_existing(self, rendered: Rendered) -> Receipt | None:
@@ -87,14 +87,14 @@ class OutboxChannel:
         try:
             target.unlink(missing_ok=True)
         except OSError as exc:
-            raise Retryable(f"cannot delete {target}: {exc.strerror}") from None
+            raise Retryable(f"cannot delete {target}: {os_reason(exc)}") from None
 
     def check_credentials(self) -> str:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError(
-                f"cannot create outbox folder {self.folder}: {exc.strerror}"
+                f"cannot create outbox folder {self.folder}: {os_reason(exc)}"
             ) from None
         if not os.access(self.folder, os.W_OK):
             raise ConfigError(f"outbox folder {self.folder} is not writable")

@@ -23,7 +23,7 @@ import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from channels.base import Media
-from channels.errors import ChannelError, OutcomeUnknown, PermanentError, Retryable
+from channels.errors import ChannelError, OutcomeUnknown, PermanentError, Retryable, os_reason
 
 
 def _connect_failed_requests(exc: BaseException) -> bool:
@@ -108,7 +108,7 @@ def read_media(media: Media) -> tuple[bytes, str]:
     try:
         content = media.path.read_bytes()
     except OSError as exc:
-        raise PermanentError(f"cannot read media {media.path.name}: {exc.strerror}") from None
+        raise PermanentError(f"cannot read media {media.path.name}: {os_reason(exc)}") from None
     return content, mimetypes.guess_type(media.path.name)[0] or "application/octet-stream"
 
 

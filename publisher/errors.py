@@ -6,6 +6,9 @@ the HTTP API answers with a 4xx. None of them is a UI concern here.
 
 from __future__ import annotations
 
+# One wording for OS errors in every layer (re-exported for the service layer).
+from channels.errors import os_reason as os_reason
+
 
 class OyezError(Exception):
     """Base of every error oyez shows to a person."""

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from publisher.cli.common import emit_json, fail
+from publisher.errors import os_reason
 from publisher.guidelines import (
     SOURCES,
     Checker,
@@ -50,7 +51,7 @@ def read_text(file: str) -> str:
         try:
             text = Path(file).read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            reason = os_reason(exc) if isinstance(exc, OSError) else str(exc)
             fail(f"cannot read {file}: {reason}", BAD_INPUT)
     text = text.rstrip("\r\n")
     if not text.strip():

@@ -14,7 +14,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from publisher.cli.common import JsonOpt, console, emit_json, err_console, state
-from publisher.errors import InvalidInput
+from publisher.errors import InvalidInput, os_reason
 from publisher.service import archive
 from publisher.service.archive import Progress as ProgressFn
 from publisher.service.context import Context
@@ -143,7 +143,7 @@ def replacing(output: Path) -> Iterator[Path]:
         yield partial
         os.replace(partial, output)
     except OSError as exc:
-        raise InvalidInput(f"cannot write {output}: {exc.strerror}") from None
+        raise InvalidInput(f"cannot write {output}: {os_reason(exc)}") from None
     finally:
         partial.unlink(missing_ok=True)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from channels import registry
-from publisher.errors import InvalidInput
+from publisher.errors import InvalidInput, os_reason
 from publisher.service.archive import ARCHIVE_FORMAT, ARCHIVE_VERSION, Progress
 from publisher.service.bulk_import import ImportResult, RowProblem
 from publisher.service.channels import NAME
@@ -109,7 +109,7 @@ def _read(path: Path) -> tuple[str, Iterator[tuple[int, Any]]]:
     except UnicodeDecodeError:
         raise InvalidInput(f"{path.name} is not UTF-8 text: not an oyez export") from None
     except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+        raise InvalidInput(f"cannot read {path}: {os_reason(exc)}") from None
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), None)
     if first is None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from channels.length import default_limits
-from publisher.errors import InvalidInput
+from publisher.errors import InvalidInput, os_reason
 from publisher.guidelines import Checker, RecentIndex, Target
 from publisher.service import checks
 from publisher.service.archive import Progress
@@ -107,7 +107,7 @@ def _open(path: Path) -> BinaryIO:
     try:
         return path.open("rb")
     except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+        raise InvalidInput(f"cannot read {path}: {os_reason(exc)}") from None
 
 
 def _lines(path: Path) -> Iterator[str]:

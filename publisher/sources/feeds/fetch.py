@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
+from publisher.errors import os_reason
 from publisher.sources.feeds.errors import FetchError, first_line
 
 
@@ -211,7 +212,7 @@ def _read_file(url: str, last_modified: str | None, limits: FetchLimits) -> Fetc
     except IsADirectoryError:
         raise FetchError(f"{path} is a folder, not a feed file") from None
     except OSError as exc:
-        raise FetchError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise FetchError(f"cannot read {path}: {os_reason(exc)}") from None
     if len(body) > limits.max_bytes:
         raise FetchError(f"the feed is larger than the {_mb(limits.max_bytes)} limit; not read")
     return Fetched(False, body, last_modified=version, url=url)

@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from publisher.errors import InvalidInput
+from publisher.errors import InvalidInput, os_reason
 from publisher.service.times import parse_when
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -268,7 +268,7 @@ def read_tips(path: Path) -> list[TipDraft]:
     except UnicodeDecodeError:
         raise InvalidInput(f"{source} is not UTF-8 text") from None
     except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+        raise InvalidInput(f"cannot read {path}: {os_reason(exc)}") from None
     rows = _csv_rows(text, source) if suffix == ".csv" else _yaml_rows(text, source)
     drafts: list[TipDraft] = []
     problems: list[tuple[int, str]] = []
