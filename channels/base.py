@@ -125,6 +125,16 @@ class Channel(Protocol):
         """
         ...
 
+    @property
+    def lookback(self) -> int | None:
+        """How many of the account's newest posts :meth:`find_existing` reads.
+
+        ``None`` when it finds a post however old (by file, by key) or never
+        answers "not found". The engine does not trust "not found" when more
+        posts than this went out on the channel since the delivery was due.
+        """
+        ...
+
     def delete(self, receipt: Receipt) -> None: ...
 
     def check_credentials(self) -> str:

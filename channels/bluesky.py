@@ -210,10 +210,14 @@ class BlueskyChannel:
         )
         return Receipt(remote_id=str(created.uri), remote_url=self._url(str(created.uri)))
 
+    @property
+    def lookback(self) -> int:
+        return min(self.settings.lookback, 100)
+
     def find_existing(self, rendered: Rendered) -> Receipt | None:
         did = self._login()
         feed = self._call(
-            lambda: self._client.get_author_feed(did, limit=min(self.settings.lookback, 100)).feed,
+            lambda: self._client.get_author_feed(did, limit=self.lookback).feed,
             mutating=False,
         )
         for item in feed:

@@ -119,6 +119,10 @@ class FacebookChannel:
                 fields["alt_text_custom"] = item.alt
             return self._graph.put_photo(image=image, album_path=f"{self.page_id}/photos", **fields)
 
+    @property
+    def lookback(self) -> int:
+        return min(self.settings.lookback, 100)
+
     def find_existing(self, rendered: Rendered) -> Receipt | None:
         parent, edge = (
             (rendered.reply_to, "comments")
@@ -127,7 +131,7 @@ class FacebookChannel:
         )
         with self._errors():
             page = self._graph.get_connections(
-                parent, edge, fields="id,message,created_time", limit=self.settings.lookback
+                parent, edge, fields="id,message,created_time", limit=self.lookback
             )
             for item in page.get("data") or []:
                 if same_text(str(item.get("message") or ""), rendered.text):

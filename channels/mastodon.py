@@ -177,10 +177,14 @@ class MastodonChannel:
                 content, mime_type=mime, file_name=item.path.name, description=item.alt or None
             )
 
+    @property
+    def lookback(self) -> int:
+        return min(self.settings.lookback, 40)
+
     def find_existing(self, rendered: Rendered) -> Receipt | None:
         account = self._account()
         with self._errors(mutating=False):
-            statuses = self._api.account_statuses(account, limit=self.settings.lookback)
+            statuses = self._api.account_statuses(account, limit=self.lookback)
             for status in statuses:
                 if same_text(html_to_text(str(status.get("content") or "")), rendered.text):
                     return Receipt(remote_id=str(status["id"]), remote_url=status.get("url"))

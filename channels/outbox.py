@@ -76,6 +76,10 @@ class OutboxChannel:
             raise Retryable(f"cannot write to outbox {self.folder}: {os_reason(exc)}") from None
         return Receipt(remote_id=target.stem, remote_url=target.resolve().as_uri())
 
+    @property
+    def lookback(self) -> int | None:
+        return None  # finds a post by its file, however old
+
     def find_existing(self, rendered: Rendered) -> Receipt | None:
         target = self._file(rendered.delivery_key)
         if not target.exists():

@@ -184,6 +184,10 @@ class WebhookChannel:
                 remote_id = str(body["id"])
         return Receipt(remote_id=remote_id, remote_url=None)
 
+    @property
+    def lookback(self) -> int | None:
+        return None  # never answers "not found" unless the receiver dedupes
+
     def find_existing(self, rendered: Rendered) -> Receipt | None:
         if self.settings.style == "json" and self.settings.receiver_dedupes:
             return None

@@ -115,12 +115,16 @@ class XChannel:
             tweet_id = str(body["data"]["id"])
         return Receipt(remote_id=tweet_id, remote_url=self._url(tweet_id))
 
+    @property
+    def lookback(self) -> int:
+        return min(self.settings.lookback, 100)
+
     def find_existing(self, rendered: Rendered) -> Receipt | None:
         user_id, _ = self._account()
         with self._errors(mutating=False):
             body = self._client.get_users_tweets(
                 user_id,
-                max_results=max(5, min(self.settings.lookback, 100)),
+                max_results=max(5, self.lookback),
                 tweet_fields=["created_at", "referenced_tweets"],
                 user_auth=True,
             )

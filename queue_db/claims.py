@@ -139,16 +139,20 @@ def _claim_statement(state: str, urgent_only: bool, postgres: bool) -> Update:
         )
     if postgres:
         candidates = candidates.with_for_update(skip_locked=True, of=Delivery)
+    values: dict[str, Any] = {
+        "state": "sending",
+        "lease_owner": bindparam("owner"),
+        "lease_expires_at": bindparam("until"),
+        "attempts": col(Delivery.attempts) + 1,
+        "updated_at": now,
+    }
+    if state == "pending":
+        # A publish attempt (reconciling an unknown one keeps the time of the attempt).
+        values["attempted_at"] = now
     return (
         update(Delivery)
         .where(col(Delivery.id).in_(candidates.scalar_subquery()), _state_is(state))
-        .values(
-            state="sending",
-            lease_owner=bindparam("owner"),
-            lease_expires_at=bindparam("until"),
-            attempts=col(Delivery.attempts) + 1,
-            updated_at=now,
-        )
+        .values(**values)
         .returning(col(Delivery.id))
     )
 

@@ -160,3 +160,34 @@ def overdue(tx: Tx, now: datetime, channel_id: int | None = None) -> tuple[int, 
         query = query.where(col(Delivery.channel_id) == channel_id)
     late, expiring = tx.session.execute(query).one()
     return int(late), int(expiring)
+
+
+def sent_since_attempt(tx: Tx, delivery_id: int) -> int | None:
+    """How many posts went out (or may have) on this delivery's channel since its last attempt.
+
+    Counted from the attempt's claim (from the due time for rows older than
+    that column, which only counts more): sent and retracted posts since then,
+    and every other outcome still open. ``None`` when neither time is known.
+    """
+    channel_id, attempted, due = tx.session.execute(
+        select(col(Delivery.channel_id), col(Delivery.attempted_at), col(Delivery.due_at)).where(
+            col(Delivery.id) == delivery_id
+        )
+    ).one()
+    since = attempted or due
+    if since is None:
+        return None
+    count = tx.session.execute(
+        select(func.count()).where(
+            col(Delivery.channel_id) == channel_id,
+            col(Delivery.id) != delivery_id,
+            or_(
+                and_(
+                    col(Delivery.state).in_(("sent", "retracted")),
+                    col(Delivery.sent_at) >= since,
+                ),
+                col(Delivery.state).in_(("sending", "unknown")),
+            ),
+        )
+    ).scalar_one()
+    return int(count)

@@ -98,6 +98,8 @@ class Delivery(SQLModel, table=True):
     sent_at: datetime | None = time_field()
     lease_owner: str | None = Field(default=None, max_length=128)
     lease_expires_at: datetime | None = time_field()
+    #: When the last publish attempt was claimed (reconciliation counts what went out since).
+    attempted_at: datetime | None = time_field()
     updated_at: datetime = now_field()
 
 

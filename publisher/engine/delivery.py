@@ -295,7 +295,8 @@ class Deliverer:
 
     def check(self, delivery: ClaimedDelivery, channel_row: Channel, rendered: Rendered) -> Outcome:
         try:
-            found = self.pool.get(channel_row).find_existing(rendered)
+            channel = self.pool.get(channel_row)
+            found = channel.find_existing(rendered)
         except ConfigError as exc:
             return self.settler.error(delivery, channel_row, exc, reconciling=True)
         except ChannelError as exc:
@@ -307,7 +308,29 @@ class Deliverer:
             )
         if found is not None:
             return self.settler.sent(delivery, found, rendered, reconciled=True)
+        outrun = self._outrun(delivery, channel_row, channel.lookback)
+        if outrun is not None:
+            return self.settler.attention(delivery, outrun)
         return self.settler.not_found(delivery)
+
+    def _outrun(self, delivery: ClaimedDelivery, row: Channel, reach: int | None) -> str | None:
+        """Why "not found" cannot be trusted, if more posts went out since than the look-back reads.
+
+        With several workers, others may post to the channel while a crashed
+        worker's lease runs out; its post, if it was made, is then older than
+        the newest ``reach`` the channel looks through. Never guess: a person looks.
+        """
+        if reach is None:
+            return None
+        with self.ctx.tx() as tx:
+            newer = engine_store.sent_since_attempt(tx, delivery.id)
+        if newer is None or newer < reach:
+            return None
+        return (
+            f"cannot tell whether it was published: {newer} posts went out on {row.name} "
+            f"since the attempt, and the check reads only the newest {reach}; look at the "
+            f"account (a larger look-back: oyez channels set {row.name} --set lookback=N)"
+        )
 
 
 def next_wakeup(ctx: Context) -> datetime | None:

@@ -32,6 +32,8 @@ class ScriptedNetwork:
     lock: threading.Lock = field(default_factory=threading.Lock)
     #: Called inside publish, before anything happens (e.g. to block).
     on_publish: Callable[[Rendered], None] | None = None
+    #: What the channel says its look-back is (None: it finds any post).
+    lookback: int | None = None
 
     def fail(self, error: ChannelError, *, after_publishing: bool = False, times: int = 1) -> None:
         for _ in range(times):
@@ -67,6 +69,10 @@ class ScriptedChannel:
         if step[0] == "after" and step[1] is not None:
             raise step[1]
         return Receipt(remote_id=remote, remote_url=f"https://scripted.test/{remote}")
+
+    @property
+    def lookback(self) -> int | None:
+        return self.network.lookback
 
     def find_existing(self, rendered: Rendered) -> Receipt | None:
         net = self.network

@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import update
 from sqlmodel import col
 
@@ -446,3 +447,35 @@ def test_a_running_deliverer_uses_a_channels_changed_settings_from_its_next_post
     engine.post("After the move", ["news"])
     assert deliverer.run_once().sent == 1
     assert [json.loads(p.read_text())["text"] for p in moved.glob("*.json")] == ["After the move"]
+
+
+@pytest.mark.parametrize(("lookback", "state"), [(2, "needs_attention"), (3, "sent")])
+def test_not_found_is_not_trusted_when_more_posts_went_out_since_than_the_check_reads(
+    engine: Engine, lookback: int, state: str
+) -> None:
+    net = engine.scripted("net")
+    net.lookback = lookback
+    net.fail(OutcomeUnknown("read timeout"))
+    view = engine.post("Lost, or buried under newer posts?", ["net"])
+    engine.deliverer().run_once()
+    # Meanwhile another worker posted twice to the same account.
+    others = [engine.post(f"Posted meanwhile {n}", ["net"]).id for n in (1, 2)]
+    with engine.ctx.tx() as tx:
+        tx.session.execute(
+            update(Delivery)
+            .where(col(Delivery.post_id).in_(others))
+            .values(state="sent", sent_at=engine.clock.now, remote_id="elsewhere")
+        )
+
+    # Reconciled a while later: what counts is what went out since the attempt.
+    engine.clock.now = _due(_delivery(engine, view.id, "net")) + timedelta(minutes=5)
+    engine.deliverer().run_once()
+
+    row = _delivery(engine, view.id, "net")
+    assert row.state == state
+    assert net.calls[:2] == ["publish", "find"]
+    if state == "needs_attention":
+        assert net.calls == ["publish", "find"]  # never sent again on a guess
+        assert row.error is not None
+        assert "2 posts went out on net" in row.error
+        assert "lookback" in row.error
