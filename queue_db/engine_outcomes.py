@@ -308,3 +308,28 @@ def release(
         )
     )
     return result.rowcount
+
+
+def resolve_attention(tx: Tx, delivery_id: int, now: datetime, **values: Any) -> bool:
+    """A person settles a delivery that needs attention; False if it no longer does.
+
+    Put back to ``pending``, its post is ``scheduled`` again until it rolls up.
+    """
+    result = _connection(tx).execute(
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id, col(Delivery.state) == "needs_attention")
+        .values(updated_at=now, **values)
+    )
+    if result.rowcount != 1:
+        return False
+    post_id = select(col(Delivery.post_id)).where(col(Delivery.id) == delivery_id)
+    if values.get("state") == "pending":
+        _connection(tx).execute(
+            update(Post)
+            .where(col(Post.id) == post_id.scalar_subquery())
+            .values(state="scheduled", updated_at=now)
+        )
+    else:
+        (owner,) = _connection(tx).execute(post_id).one()
+        roll_up(tx, int(owner), now)
+    return True

@@ -247,6 +247,13 @@ def show_status(report: Status) -> None:
             f"[red]needs attention[/] post {item.post_id} → {item.channel}: {escape(item.reason)}",
             highlight=False,
         )
+    if report.attention:
+        console.print(
+            "  look at the account, then: oyez post resolve POST_ID --channel CH "
+            "--published --url URL (or --not-published)",
+            highlight=False,
+            markup=False,
+        )
 
 
 def register_status(app: typer.Typer) -> None:

@@ -284,4 +284,56 @@ def register(app: typer.Typer) -> None:
         if not all(o.retracted for o in outcomes):
             raise typer.Exit(1)
 
+    @post.command("resolve")
+    def resolve(
+        ctx: typer.Context,
+        post_id: PostIdArg,
+        channel: Annotated[
+            str,
+            typer.Option(
+                "--channel", help="The channel whose delivery needs attention.", metavar="CH"
+            ),
+        ],
+        published: Annotated[
+            bool | None,
+            typer.Option(
+                "--published/--not-published",
+                help="What you found on the account: it went out (give --id or --url), "
+                "or it did not (it is sent again, now).",
+                show_default=False,
+            ),
+        ] = None,
+        remote_id: Annotated[
+            str | None,
+            typer.Option("--id", help="The post's id on the network.", metavar="REMOTE_ID"),
+        ] = None,
+        remote_url: Annotated[
+            str | None, typer.Option("--url", help="The post's address.", metavar="URL")
+        ] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Settle a delivery that needs attention, after looking at the account yourself."""
+        from publisher.service.attention import resolve_delivery
+
+        if published is None:
+            raise InvalidInput(
+                "say what you found: --published (with --id or --url) or --not-published"
+            )
+        done = resolve_delivery(
+            state(ctx).open(),
+            post_id,
+            channel,
+            published=published,
+            remote_id=remote_id,
+            remote_url=remote_url,
+        )
+        if as_json:
+            emit_json(done.to_dict())
+            return
+        what = "recorded as sent" if done.state == "sent" else "back on the queue, due now"
+        console.print(
+            f"post {done.post_id} on {done.channel}: {what} (post {done.post_state})",
+            highlight=False,
+        )
+
     app.add_typer(post, name="post")
