@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import update
+from sqlmodel import col
 from textual.widgets import DataTable, Select, SelectionList
 
 from publisher.guidelines import Severity
@@ -19,6 +21,7 @@ from publisher.tui.widgets.crisis_banner import CrisisBanner
 from publisher.tui.widgets.findings_list import FindingsList
 from publisher.tui.widgets.post_editor import PostEditor
 from publisher.tui.widgets.queue_table import QueueTable
+from queue_db.models import Delivery
 from tests.tui.conftest import Clock, drive, keys, wait_for
 
 
@@ -271,3 +274,35 @@ def test_sign_off_cuts_each_text_to_the_new_width_when_the_terminal_is_resized(
         assert long_text.startswith(wide.rstrip("…"))
 
     drive(app, scenario, (80, 24))
+
+
+def test_a_delivery_that_needs_attention_is_resolved_from_the_post_screen(
+    tui_ctx: Context,
+) -> None:
+    post = posts.create_post(tui_ctx, "Did this reach the council page?", ["council"])
+    with tui_ctx.tx() as tx:  # as the engine leaves it when it cannot tell
+        tx.session.execute(
+            update(Delivery)
+            .where(col(Delivery.post_id) == post.id)
+            .values(state="needs_attention", last_error="cannot tell whether it was published")
+        )
+    app = OyezApp(tui_ctx, poll_seconds=0)
+
+    def delivery_state() -> str:
+        return posts.get_post(tui_ctx, post.id).deliveries[0].state
+
+    async def scenario(pilot: Any) -> None:
+        app.push_screen(PostScreen(post.id))
+        await pilot.pause()
+        await pilot.press("v")
+        await pilot.pause()
+        assert "cannot tell whether it was published" in _text(app, ".dialog-label")
+        await pilot.press(*keys("https://council.example/posts/9"), "enter")
+        await wait_for(pilot, lambda: delivery_state() == "sent")
+        await pilot.press("v")  # nothing needs attention any more
+        await pilot.pause()
+        assert not app.screen.query(".dialog-label")
+
+    drive(app, scenario, (100, 30))
+    delivery = posts.get_post(tui_ctx, post.id).deliveries[0]
+    assert delivery.remote_url == "https://council.example/posts/9"

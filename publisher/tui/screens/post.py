@@ -12,16 +12,22 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from publisher.service import posts
+from publisher.service.attention import resolve_delivery
 from publisher.service.views import PostView
 from publisher.tui.format import COLOURS, SEVERITY_COLOURS, SEVERITY_MARKS, STATE_COLOURS, when
 from publisher.tui.screens.post_actions import POST_BINDINGS, PostActions
+from publisher.tui.screens.prompt import Prompt
 
 
 class PostScreen(PostActions):
     """Pushed over a section; escape goes back."""
 
     SECTION = "queue"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back"), *POST_BINDINGS]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        *POST_BINDINGS,
+        Binding("v", "resolve", "Resolve"),
+    ]
 
     def __init__(self, post_id: int) -> None:
         super().__init__()
@@ -41,6 +47,48 @@ class PostScreen(PostActions):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_resolve(self) -> None:
+        """Settle a delivery that needs attention, once the person has looked at the account."""
+        post = self._post()
+        if post is None:
+            return
+        waiting = [d for d in post.deliveries if d.state == "needs_attention"]
+        if not waiting:
+            self.notify(f"no delivery of post {post.id} needs attention", severity="warning")
+            return
+        delivery = waiting[0]
+
+        def done(answer: str | None) -> None:
+            if not answer:
+                return
+            answer = answer.strip()
+            published = answer.lower() not in ("no", "n")
+            url = answer if published and answer.startswith(("http://", "https://")) else None
+            remote_id = answer if published and url is None else None
+            resolved = self.oyez.call(
+                resolve_delivery,
+                self.oyez.ctx,
+                post.id,
+                delivery.channel,
+                published=published,
+                remote_id=remote_id,
+                remote_url=url,
+            )
+            if resolved is not None:
+                what = "recorded as sent" if resolved.state == "sent" else "sent again, now"
+                self._done(f"post {post.id} on {delivery.channel}: {what}")
+
+        self.app.push_screen(
+            Prompt(
+                f"Post {post.id} on {delivery.channel} needs attention",
+                f"{delivery.last_error or 'oyez could not tell whether it went out'}. "
+                "Look at the account. If it is there, give its address or id; "
+                "if it is not, type no (it is sent again):",
+                placeholder="https://… or an id, or no",
+            ),
+            done,
+        )
 
     def reload(self) -> None:
         ctx = self.oyez.ctx
