@@ -313,7 +313,8 @@ def release(
 def resolve_attention(tx: Tx, delivery_id: int, now: datetime, **values: Any) -> bool:
     """A person settles a delivery that needs attention; False if it no longer does.
 
-    Put back to ``pending``, its post is ``scheduled`` again until it rolls up.
+    Put back to ``pending``, a ``failed`` or ``partly_sent`` post is
+    ``scheduled`` again until it rolls up (the caller checks it was signed off).
     """
     result = _connection(tx).execute(
         update(Delivery)
@@ -326,7 +327,10 @@ def resolve_attention(tx: Tx, delivery_id: int, now: datetime, **values: Any) ->
     if values.get("state") == "pending":
         _connection(tx).execute(
             update(Post)
-            .where(col(Post.id) == post_id.scalar_subquery())
+            .where(
+                col(Post.id) == post_id.scalar_subquery(),
+                col(Post.state).in_(("failed", "partly_sent")),
+            )
             .values(state="scheduled", updated_at=now)
         )
     else:

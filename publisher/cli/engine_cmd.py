@@ -250,7 +250,7 @@ def show_status(report: Status) -> None:
     if report.attention:
         console.print(
             "  look at the account, then: oyez post resolve POST_ID --channel CH "
-            "--published --url URL (or --not-published)",
+            "--published --id REMOTE_ID (or --not-published)",
             highlight=False,
             markup=False,
         )

@@ -298,14 +298,18 @@ def register(app: typer.Typer) -> None:
             bool | None,
             typer.Option(
                 "--published/--not-published",
-                help="What you found on the account: it went out (give --id or --url), "
+                help="What you found on the account: it went out (give its --id), "
                 "or it did not (it is sent again, now).",
                 show_default=False,
             ),
         ] = None,
         remote_id: Annotated[
             str | None,
-            typer.Option("--id", help="The post's id on the network.", metavar="REMOTE_ID"),
+            typer.Option(
+                "--id",
+                help="The post's id on the network (replies and retraction use it).",
+                metavar="REMOTE_ID",
+            ),
         ] = None,
         remote_url: Annotated[
             str | None, typer.Option("--url", help="The post's address.", metavar="URL")

@@ -17,6 +17,9 @@ from publisher.errors import IllegalTransition, InvalidInput, NotFoundError
 from publisher.service.context import Context
 from queue_db import engine_outcomes
 
+#: Post states from which a delivery may go back on the queue: signed off, not edited since.
+REQUEUE_FROM = ("scheduled", "failed", "partly_sent")
+
 
 @dataclass(frozen=True)
 class Resolved:
@@ -47,8 +50,11 @@ def resolve_delivery(
     """Say whether post ``post_id`` went out on ``channel`` after all."""
     remote_id = (remote_id or "").strip() or None
     remote_url = (remote_url or "").strip() or None
-    if published and remote_id is None and remote_url is None:
-        raise InvalidInput("say where it was published: --id REMOTE_ID and/or --url URL")
+    if published and remote_id is None:
+        raise InvalidInput(
+            "give the post's id on the network (--id): replies thread under it and "
+            "retracting deletes it by it; --url is optional"
+        )
     if not published and (remote_id or remote_url):
         raise InvalidInput("--not-published takes no --id or --url")
     now = ctx.clock()
@@ -63,6 +69,13 @@ def resolve_delivery(
             raise IllegalTransition(
                 f"post {post_id} on {channel} is {delivery.state.replace('_', ' ')}: "
                 "only a delivery that needs attention is settled by hand"
+            )
+        if not published and post.state not in REQUEUE_FROM:
+            # Edited since (back in review) or cancelled: sending it now would
+            # publish what nobody signed off.
+            raise IllegalTransition(
+                f"post {post_id} is {post.state.replace('_', ' ')}: it can be sent again "
+                "once it is approved and scheduled"
             )
         if published:
             text = post.variants.get(row.name) or post.variants.get(row.kind) or post.text
@@ -80,6 +93,7 @@ def resolve_delivery(
             values = {
                 "state": "pending",
                 "next_attempt_at": now,
+                "attempts": 0,  # a person asked for it: a fresh set of tries
                 "error_kind": "retryable",
                 "last_error": f"not published, {ctx.actor} checked: sending again",
             }

@@ -297,7 +297,12 @@ def test_a_delivery_that_needs_attention_is_resolved_from_the_post_screen(
         await pilot.press("v")
         await pilot.pause()
         assert "cannot tell whether it was published" in _text(app, ".dialog-label")
-        await pilot.press(*keys("https://council.example/posts/9"), "enter")
+        await pilot.press(*keys("nope"), "enter")  # neither an id nor "no": nothing changes
+        await pilot.pause()
+        assert delivery_state() == "needs_attention"
+        await pilot.press("v")
+        await pilot.pause()
+        await pilot.press(*keys("1860012345678901234"), "enter")
         await wait_for(pilot, lambda: delivery_state() == "sent")
         await pilot.press("v")  # nothing needs attention any more
         await pilot.pause()
@@ -305,4 +310,4 @@ def test_a_delivery_that_needs_attention_is_resolved_from_the_post_screen(
 
     drive(app, scenario, (100, 30))
     delivery = posts.get_post(tui_ctx, post.id).deliveries[0]
-    assert delivery.remote_url == "https://council.example/posts/9"
+    assert delivery.remote_id == "1860012345678901234"

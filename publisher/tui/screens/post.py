@@ -18,6 +18,18 @@ from publisher.tui.format import COLOURS, SEVERITY_COLOURS, SEVERITY_MARKS, STAT
 from publisher.tui.screens.post_actions import POST_BINDINGS, PostActions
 from publisher.tui.screens.prompt import Prompt
 
+#: Answers that say the post is not on the account.
+NOT_THERE = ("no", "n", "not there", "not published")
+
+
+def looks_like_id(answer: str) -> bool:
+    """A network's post id: one word with a digit in it (X, Mastodon, Facebook), or an at:// URI."""
+    return (
+        " " not in answer
+        and (answer.startswith("at://") or any(ch.isdigit() for ch in answer))
+        and not answer.startswith(("http://", "https://"))
+    )
+
 
 class PostScreen(PostActions):
     """Pushed over a section; escape goes back."""
@@ -63,9 +75,15 @@ class PostScreen(PostActions):
             if not answer:
                 return
             answer = answer.strip()
-            published = answer.lower() not in ("no", "n")
-            url = answer if published and answer.startswith(("http://", "https://")) else None
-            remote_id = answer if published and url is None else None
+            if answer.lower() in NOT_THERE:
+                published, remote_id = False, None
+            elif looks_like_id(answer):
+                published, remote_id = True, answer
+            else:
+                self.notify(
+                    f"{answer!r} is neither an id nor no: nothing changed", severity="warning"
+                )
+                return
             resolved = self.oyez.call(
                 resolve_delivery,
                 self.oyez.ctx,
@@ -73,7 +91,6 @@ class PostScreen(PostActions):
                 delivery.channel,
                 published=published,
                 remote_id=remote_id,
-                remote_url=url,
             )
             if resolved is not None:
                 what = "recorded as sent" if resolved.state == "sent" else "sent again, now"
@@ -83,9 +100,9 @@ class PostScreen(PostActions):
             Prompt(
                 f"Post {post.id} on {delivery.channel} needs attention",
                 f"{delivery.last_error or 'oyez could not tell whether it went out'}. "
-                "Look at the account. If it is there, give its address or id; "
-                "if it is not, type no (it is sent again):",
-                placeholder="https://… or an id, or no",
+                "Look at the account. If it is there, give its id on the network "
+                "(replies and retraction need it); if it is not, type no (it is sent again):",
+                placeholder="its id (e.g. 1860012345678901234, at://…), or no",
             ),
             done,
         )

@@ -8,7 +8,7 @@ import pytest
 
 from channels.errors import OutcomeUnknown
 from publisher.errors import IllegalTransition, InvalidInput, NotFoundError
-from publisher.service import posts
+from publisher.service import pause, posts
 from publisher.service.attention import resolve_delivery
 from publisher.service.status import status
 from tests.helpers import oyez
@@ -36,14 +36,23 @@ def test_published_after_all_is_recorded_sent_with_its_address_and_never_sent_ag
     engine.ctx.actor = "sam"
 
     done = resolve_delivery(
-        engine.ctx, post_id, "net", published=True, remote_url="https://scripted.test/1"
+        engine.ctx,
+        post_id,
+        "net",
+        published=True,
+        remote_id="1",
+        remote_url="https://scripted.test/1",
     )
     engine.clock.advance(hours=1)
     engine.deliverer().run_once()
 
     assert (done.state, done.post_state) == ("sent", "sent")
     (delivery,) = posts.get_post(engine.ctx, post_id).deliveries
-    assert (delivery.state, delivery.remote_url) == ("sent", "https://scripted.test/1")
+    assert (delivery.state, delivery.remote_id, delivery.remote_url) == (
+        "sent",
+        "1",
+        "https://scripted.test/1",
+    )
     assert net.texts() == ["Went out, the network just never said"]
     assert status(engine.ctx).attention == ()
     events = [e for e in posts.post_history(engine.ctx, post_id) if e["action"] == "resolved"]
@@ -71,10 +80,16 @@ def test_not_published_goes_back_on_the_queue_and_out_once(engine: Engine) -> No
     ("kwargs", "error"),
     [
         ({"published": True}, InvalidInput),
+        ({"published": True, "remote_url": "https://scripted.test/1"}, InvalidInput),
         ({"published": False, "remote_id": "123"}, InvalidInput),
         ({"published": False, "channel": "elsewhere"}, NotFoundError),
     ],
-    ids=["published-without-where", "not-published-with-id", "no-such-channel"],
+    ids=[
+        "published-without-id",
+        "published-with-only-a-url",
+        "not-published-with-id",
+        "no-such-channel",
+    ],
 )
 def test_bad_resolutions_are_refused_and_change_nothing(
     engine: Engine, kwargs: dict[str, object], error: type[Exception]
@@ -113,3 +128,23 @@ def test_resolve_from_the_command_line(engine: Engine, db_url: str) -> None:
         "state": "sent",
         "post_state": "sent",
     }
+
+
+def test_a_post_edited_since_is_not_sent_again_until_it_is_signed_off(engine: Engine) -> None:
+    pause.pause_channel(engine.ctx, "news", "quiet for now")  # keeps the post scheduled
+    net = engine.scripted("net")
+    net.fail(OutcomeUnknown("timeout"))
+    net.find_steps.append(OutcomeUnknown("this network cannot look posts up"))
+    view = engine.post("Before the edit", ["net", "news"])
+    engine.deliverer().run_once()
+    engine.clock.advance(minutes=1)
+    engine.deliverer().run_once()
+    posts.edit_post(engine.ctx, view.id, "After the edit: nobody has approved this")
+
+    with pytest.raises(IllegalTransition, match="once it is approved"):
+        resolve_delivery(engine.ctx, view.id, "net", published=False)
+    engine.deliverer().run_once()
+
+    assert [a.post_id for a in status(engine.ctx).attention] == [view.id]
+    assert posts.get_post(engine.ctx, view.id).state == "in_review"
+    assert net.texts() == []
