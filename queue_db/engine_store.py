@@ -167,7 +167,8 @@ def sent_since_attempt(tx: Tx, delivery_id: int) -> int | None:
 
     Counted from the attempt's claim (from the due time for rows older than
     that column, which only counts more): sent and retracted posts since then,
-    and every other outcome still open. ``None`` when neither time is known.
+    deliveries that need attention attempted since, and every outcome still
+    open. ``None`` when neither time is known.
     """
     channel_id, attempted, due = tx.session.execute(
         select(col(Delivery.channel_id), col(Delivery.attempted_at), col(Delivery.due_at)).where(
@@ -187,6 +188,11 @@ def sent_since_attempt(tx: Tx, delivery_id: int) -> int | None:
                     col(Delivery.sent_at) >= since,
                 ),
                 col(Delivery.state).in_(("sending", "unknown")),
+                # May have gone out too: attempted since (or due since, for older rows).
+                and_(
+                    col(Delivery.state) == "needs_attention",
+                    func.coalesce(col(Delivery.attempted_at), col(Delivery.due_at)) >= since,
+                ),
             ),
         )
     ).scalar_one()

@@ -297,6 +297,8 @@ class Deliverer:
         try:
             channel = self.pool.get(channel_row)
             found = channel.find_existing(rendered)
+            # A channel plugin written before look-backs were reported has none.
+            reach: int | None = getattr(channel, "lookback", None)
         except ConfigError as exc:
             return self.settler.error(delivery, channel_row, exc, reconciling=True)
         except ChannelError as exc:
@@ -308,7 +310,7 @@ class Deliverer:
             )
         if found is not None:
             return self.settler.sent(delivery, found, rendered, reconciled=True)
-        outrun = self._outrun(delivery, channel_row, channel.lookback)
+        outrun = self._outrun(delivery, channel_row, reach)
         if outrun is not None:
             return self.settler.attention(delivery, outrun)
         return self.settler.not_found(delivery)
@@ -324,7 +326,12 @@ class Deliverer:
             return None
         with self.ctx.tx() as tx:
             newer = engine_store.sent_since_attempt(tx, delivery.id)
-        if newer is None or newer < reach:
+        if newer is None:
+            return (
+                "cannot tell whether it was published: no time of the attempt is known "
+                f"(restored from an archive?), so {row.name}'s newest {reach} posts prove nothing"
+            )
+        if newer < reach:
             return None
         return (
             f"cannot tell whether it was published: {newer} posts went out on {row.name} "

@@ -243,6 +243,13 @@ class Dispatcher:
         now = self.ctx.clock()
         for producer in plan.arm:
             self._arm(producer, now)
+        # A kept producer whose job is gone (APScheduler skipped and dropped it, or
+        # it is firing right now) is armed again; arming the next fire time twice
+        # is harmless, as the job id is the same.
+        armed, just_armed = self._clock.jobs(), {p.id for p in plan.arm}
+        for producer in plan.keep:
+            if producer.id not in just_armed and f"producer:{producer.id}" not in armed:
+                self._arm(producer, now)
         if self._producers and (plan.arm or plan.cancel):
             log.info(
                 "producers changed: armed %s; dropped %s",

@@ -30,6 +30,7 @@ from publisher.service.status import status
 from queue_db import claims
 from queue_db.models import Delivery
 from tests.integration.engine.conftest import Engine
+from tests.integration.engine.scripted import ScriptedChannel
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,12 @@ def test_lost_answer_is_reconciled_before_any_retry(engine: Engine) -> None:
     assert _delivery(engine, view.id, "net").state == "sent"
 
 
-def test_unknown_outcome_not_found_is_sent_again(engine: Engine) -> None:
+@pytest.mark.parametrize("plugin", ["channel", "older-plugin-without-lookback"])
+def test_unknown_outcome_not_found_is_sent_again(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, plugin: str
+) -> None:
+    if plugin != "channel":
+        monkeypatch.delattr(ScriptedChannel, "lookback")  # it must not crash the engine
     net = engine.scripted("net")
     net.fail(OutcomeUnknown("connection reset"))
     view = engine.post("Lost on the way", ["net"])
@@ -458,13 +464,19 @@ def test_not_found_is_not_trusted_when_more_posts_went_out_since_than_the_check_
     net.fail(OutcomeUnknown("read timeout"))
     view = engine.post("Lost, or buried under newer posts?", ["net"])
     engine.deliverer().run_once()
-    # Meanwhile another worker posted twice to the same account.
+    # Meanwhile another worker posted once, and once more with an outcome nobody
+    # could check (it may be on the account too).
     others = [engine.post(f"Posted meanwhile {n}", ["net"]).id for n in (1, 2)]
     with engine.ctx.tx() as tx:
         tx.session.execute(
             update(Delivery)
-            .where(col(Delivery.post_id).in_(others))
+            .where(col(Delivery.post_id) == others[0])
             .values(state="sent", sent_at=engine.clock.now, remote_id="elsewhere")
+        )
+        tx.session.execute(
+            update(Delivery)
+            .where(col(Delivery.post_id) == others[1])
+            .values(state="needs_attention", attempted_at=engine.clock.now)
         )
 
     # Reconciled a while later: what counts is what went out since the attempt.
@@ -479,3 +491,25 @@ def test_not_found_is_not_trusted_when_more_posts_went_out_since_than_the_check_
         assert row.error is not None
         assert "2 posts went out on net" in row.error
         assert "lookback" in row.error
+
+
+def test_an_attempt_of_unknown_time_is_not_trusted_to_be_in_the_look_back(
+    engine: Engine,
+) -> None:
+    net = engine.scripted("net")
+    net.lookback = 50
+    net.fail(OutcomeUnknown("read timeout"))
+    view = engine.post("Restored mid-send", ["net"])
+    engine.deliverer().run_once()
+    with engine.ctx.tx() as tx:  # as a restore leaves a row with no times
+        tx.session.execute(
+            update(Delivery)
+            .where(col(Delivery.post_id) == view.id)
+            .values(attempted_at=None, due_at=None)
+        )
+    engine.clock.now = _due(_delivery(engine, view.id, "net"))
+    engine.deliverer().run_once()
+    row = _delivery(engine, view.id, "net")
+    assert row.state == "needs_attention"
+    assert "no time of the attempt" in (row.error or "")
+    assert net.calls == ["publish", "find"]

@@ -98,3 +98,20 @@ def test_a_running_dispatcher_arms_a_new_cadence_and_drops_a_paused_or_removed_o
         assert wait_for(lambda: armed() == set())
     finally:
         dispatcher.stop()
+
+
+def test_a_producer_whose_job_was_dropped_is_armed_again_at_the_next_look(ctx: Context) -> None:
+    add_cadence(
+        ctx, "morning", pool="security", cron="0 9 * * *", timezone="UTC", channels=["news"]
+    )
+    dispatcher = Dispatcher(ctx, sync_seconds=0.2)
+    dispatcher.start()
+    try:
+        assert wait_for(lambda: "producer:cadence:morning" in dispatcher.scheduled())
+        first = dispatcher.scheduled()["producer:cadence:morning"]
+        # APScheduler drops a date job it had to skip (its id was busy); nothing else would
+        # bring the job back while the cadence itself is unchanged.
+        dispatcher._clock.cancel("producer:cadence:morning")
+        assert wait_for(lambda: dispatcher.scheduled().get("producer:cadence:morning") == first)
+    finally:
+        dispatcher.stop()
