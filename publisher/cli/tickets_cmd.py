@@ -11,6 +11,7 @@ from rich.table import Table
 
 from publisher.cli.common import JsonOpt, console, emit_json, split_names, state
 from publisher.errors import InvalidInput
+from publisher.sources.base import PICKED_UP
 from publisher.sources.tickets import config as ticket_config
 from publisher.sources.tickets import feed as ticket_feed
 from publisher.sources.tickets.events import parse_event, parse_status_map
@@ -84,10 +85,7 @@ def _feeds(tickets: typer.Typer) -> None:
             state(ctx).open(), url, id_pattern=id_pattern, every_minutes=every
         )
         console.print(f"added ticket feed {view.id}: {view.url}", highlight=False)
-        console.print(
-            "a running `oyez run` starts polling it within 30 s (at once if sent SIGHUP)",
-            highlight=False,
-        )
+        console.print(PICKED_UP, highlight=False)
 
     @feeds.command("list")
     def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:

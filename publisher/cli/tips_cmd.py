@@ -11,9 +11,9 @@ from rich.table import Table
 from publisher.cli.common import ChannelsOpt, JsonOpt, console, emit_json, split_names, state
 from publisher.errors import InvalidInput
 from publisher.service.times import parse_when
+from publisher.sources.base import PICKED_UP
 from publisher.sources.tips import cadences, pools
 
-RELOAD_HINT = "a running `oyez run` picks this up within 30 s (at once if sent SIGHUP)"
 CadenceArg = Annotated[str, typer.Argument(metavar="NAME", help="The cadence's name.")]
 PoolOpt = Annotated[
     str, typer.Option("--pool", help="The tip pool (created if new).", metavar="POOL")
@@ -207,7 +207,7 @@ def _cadence(app: typer.Typer) -> None:
             return
         nxt = view.next_at.isoformat() if view.next_at else "never"
         console.print(f"added cadence {view.name}; next post {nxt}", highlight=False)
-        console.print(RELOAD_HINT, highlight=False)
+        console.print(PICKED_UP, highlight=False)
 
     @cad.command("list")
     def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
@@ -271,7 +271,7 @@ def _cadence(app: typer.Typer) -> None:
         view = cadences.resume_cadence(state(ctx).open(), name)
         nxt = view.next_at.isoformat() if view.next_at else "never"
         console.print(f"resumed cadence {view.name}; next post {nxt}", highlight=False)
-        console.print(RELOAD_HINT, highlight=False)
+        console.print(PICKED_UP, highlight=False)
 
     @cad.command("remove")
     def remove(ctx: typer.Context, name: CadenceArg, as_json: JsonOpt = False) -> None:

@@ -18,9 +18,6 @@ from publisher.sources.base import SOURCE_MODULES, Producer
 
 log = logging.getLogger("oyez.engine")
 
-#: How often a running dispatcher looks for added, changed or removed producers.
-SYNC_SECONDS = 30.0
-
 
 def load_producers(ctx: Context, modules: Sequence[str] = ()) -> tuple[list[Producer], bool]:
     """Every producer of every source module, and whether every module answered.

@@ -27,11 +27,11 @@ from publisher.engine.clock import Clock
 from publisher.engine.delivery import BATCH, Deliverer, next_wakeup, worker_name
 from publisher.engine.outcome import Outcome
 from publisher.engine.pool import Builder
-from publisher.engine.producers import SYNC_SECONDS, load_producers, sync
+from publisher.engine.producers import load_producers, sync
 from publisher.engine.wakeup import Watcher
 from publisher.errors import OyezError, StorageProblem
 from publisher.service.context import Context
-from publisher.sources.base import Producer
+from publisher.sources.base import SYNC_SECONDS, Producer
 from queue_db import claims, engine_store
 
 __all__ = ["Dispatcher", "Outcome", "worker_name"]

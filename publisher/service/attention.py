@@ -10,7 +10,7 @@ now. Either way the audit log keeps who said so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from publisher.errors import IllegalTransition, InvalidInput, NotFoundError
@@ -30,12 +30,7 @@ class Resolved:
     post_state: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "post_id": self.post_id,
-            "channel": self.channel,
-            "state": self.state,
-            "post_state": self.post_state,
-        }
+        return asdict(self)
 
 
 def resolve_delivery(

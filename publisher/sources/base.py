@@ -23,6 +23,10 @@ from publisher.service.views import PostView
 
 #: Who the audit log names for what the sources do by themselves.
 BOT = "oyez"
+#: How often a running daemon asks the source modules for their producers again.
+SYNC_SECONDS = 30.0
+#: What to tell someone who just changed a cadence or a feed.
+PICKED_UP = f"a running `oyez run` picks this up within {SYNC_SECONDS:.0f} s (at once on SIGHUP)"
 
 #: Modules with a ``producers(ctx)`` function, imported by the daemon.
 SOURCE_MODULES: list[str] = [
