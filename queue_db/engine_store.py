@@ -103,15 +103,14 @@ def needing_attention(tx: Tx, limit: int = 50) -> list[tuple[Delivery, Post, Cha
     return [(d, p, c) for d, p, c in rows]
 
 
-def retrying(tx: Tx, limit: int = 50) -> list[tuple[Delivery, Post, Channel]]:
+def retrying(tx: Tx, limit: int = 50) -> list[tuple[Delivery, str]]:
     """Deliveries that wait with a reason (a retry after an error, quiet hours…), soonest first.
 
     Rate-limit waits and paused channels show on their channel instead, so
     those rows are left out.
     """
     rows = tx.session.execute(
-        select(Delivery, Post, Channel)
-        .join(Post, col(Post.id) == col(Delivery.post_id))
+        select(Delivery, col(Channel.name))
         .join(Channel, col(Channel.id) == col(Delivery.channel_id))
         .where(
             col(Delivery.state).in_(("pending", "unknown")),
@@ -124,7 +123,7 @@ def retrying(tx: Tx, limit: int = 50) -> list[tuple[Delivery, Post, Channel]]:
         .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
         .limit(limit)
     )
-    return [(d, p, c) for d, p, c in rows]
+    return [(d, str(name)) for d, name in rows]
 
 
 def waiting_by_channel(tx: Tx) -> dict[int, int]:

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 
+def first_line(error: object) -> str:
+    """An exception as one line for a person; its type name if its text is blank."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 class StoreError(Exception):
     """Base of every queue_db error."""
 

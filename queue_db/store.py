@@ -20,7 +20,13 @@ from sqlmodel import Session, SQLModel, col, select
 
 from queue_db import schema_version
 from queue_db.database import describe, make_engine
-from queue_db.errors import Conflict, DatabaseUnavailable, NotFound, SchemaOutOfDate
+from queue_db.errors import (
+    Conflict,
+    DatabaseUnavailable,
+    NotFound,
+    SchemaOutOfDate,
+    first_line,
+)
 from queue_db.models import Channel, Delivery, Event, Post, Setting, Worker
 from queue_db.types import utcnow
 
@@ -292,7 +298,7 @@ class Store:
         except (OperationalError, ProgrammingError) as exc:
             store.engine.dispose()
             raise DatabaseUnavailable(
-                f"cannot open the database at {describe(url)}: {_first_line(exc.orig)}"
+                f"cannot open the database at {describe(url)}: {first_line(exc.orig)}"
             ) from None
         except Exception:
             store.engine.dispose()
@@ -308,7 +314,7 @@ class Store:
         except IntegrityError as exc:
             raise Conflict(_integrity_message(exc)) from None
         except OperationalError as exc:
-            raise DatabaseUnavailable(f"database error: {_first_line(exc.orig)}") from None
+            raise DatabaseUnavailable(f"database error: {first_line(exc.orig)}") from None
 
     @property
     def dialect(self) -> str:
@@ -316,11 +322,6 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def _first_line(error: object) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 _SETTING_VALUE = sa_select(col(Setting.value)).where(col(Setting.key) == bindparam("key"))
@@ -341,4 +342,4 @@ def _integrity_message(exc: IntegrityError) -> str:
         table = _PG_TABLE.search(text)
         what = table.group(1) if table else "row"
         return f"a {what} with {pg.group(1).replace('_', ' ')} {pg.group(2)!r} already exists"
-    return f"conflicts with an existing row: {_first_line(exc.orig)}"
+    return f"conflicts with an existing row: {first_line(exc.orig)}"

@@ -43,12 +43,6 @@ def parse_media(values: list[str]) -> list[dict[str, str]]:
     return media
 
 
-def when(text: str) -> datetime:
-    """``--at``, parsed strictly. A time in the past is allowed (it goes out at once), but said:
-    call :func:`warn_if_past` once the command has succeeded."""
-    return parse_when(text)
-
-
 def warn_if_past(at: datetime | None) -> None:
     if at is not None and at < datetime.now(UTC) - timedelta(minutes=1):
         err_console.print(
@@ -114,7 +108,7 @@ def register(app: typer.Typer) -> None:
             context,
             text,
             split_names(to),
-            at=when(at) if at else None,
+            at=parse_when(at) if at else None,
             media=parse_media(media or []),
         )
         warn_if_past(view.scheduled_at)
@@ -133,7 +127,9 @@ def register(app: typer.Typer) -> None:
         channel: Annotated[
             str | None, typer.Option("--channel", help="Only this channel.", metavar="CH")
         ] = None,
-        limit: Annotated[int, typer.Option("--limit", min=1, metavar="N")] = 200,
+        limit: Annotated[
+            int, typer.Option("--limit", min=1, help="At most this many posts.", metavar="N")
+        ] = 200,
         as_json: JsonOpt = False,
     ) -> None:
         """List posts, soonest first."""
@@ -181,7 +177,10 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         post_id: PostIdArg,
         text: TextArg,
-        to: Annotated[str | None, typer.Option("--to", metavar="CH[,CH…]")] = None,
+        to: Annotated[
+            str | None,
+            typer.Option("--to", help="New channels, comma-separated.", metavar="CH[,CH…]"),
+        ] = None,
     ) -> None:
         """Change a post's text; an approved or scheduled post goes back to review."""
         view = service.edit_post(state(ctx).open(), post_id, text, split_names(to) if to else None)
@@ -249,7 +248,7 @@ def register(app: typer.Typer) -> None:
             view = schedule_next_slot(context, post_id)
         else:
             assert at is not None
-            view = service.schedule_post(context, post_id, when(at))
+            view = service.schedule_post(context, post_id, parse_when(at))
             warn_if_past(view.scheduled_at)
         assert view.scheduled_at is not None
         console.print(

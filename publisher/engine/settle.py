@@ -87,7 +87,6 @@ class Settler:
         return self._write_sent(items) if items else Outcome()
 
     def _settle(self, tx: Tx, delivery: ClaimedDelivery, **values: Any) -> bool:
-        assert delivery.id is not None
         ok = claims.settle(tx, delivery.id, self.owner, **values)
         if not ok:
             log.warning(
@@ -107,7 +106,6 @@ class Settler:
         reconciled: bool = False,
     ) -> Outcome:
         """Record a published delivery: queued, written with its group (see :meth:`drain`)."""
-        assert delivery.id is not None
         detail: dict[str, Any] = {"remote_id": receipt.remote_id, "remote_url": receipt.remote_url}
         if reconciled:
             detail["reconciled"] = True

@@ -178,8 +178,8 @@ def status(ctx: Context) -> Status:
             for d, p, c in engine_store.needing_attention(tx)
         )
         retrying = tuple(
-            WaitingItem(p.id or 0, c.name, d.last_error or "", d.attempts, d.next_attempt_at)
-            for d, p, c in engine_store.retrying(tx)
+            WaitingItem(d.post_id, name, d.last_error or "", d.attempts, d.next_attempt_at)
+            for d, name in engine_store.retrying(tx)
         )
         return Status(
             now=now,

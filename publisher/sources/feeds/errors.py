@@ -30,9 +30,3 @@ class ParseError(FeedProblem):
 
 class FeedUnavailable(OyezError):
     """``feeds add``: the URL did not give a readable feed, so nothing was subscribed."""
-
-
-def first_line(error: object) -> str:
-    """A library exception as one line for a :class:`FeedProblem`; its type name if it is blank."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

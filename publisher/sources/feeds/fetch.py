@@ -23,7 +23,8 @@ from urllib.parse import unquote, urlsplit
 import httpx
 
 from publisher.errors import os_reason
-from publisher.sources.feeds.errors import FetchError, first_line
+from publisher.sources.feeds.errors import FetchError
+from queue_db.errors import first_line
 
 
 def _version() -> str:

@@ -24,8 +24,9 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import feedparser
 
-from publisher.sources.feeds.errors import ParseError, first_line
+from publisher.sources.feeds.errors import ParseError
 from publisher.sources.feeds.text import html_to_text, one_line, plain_text
+from queue_db.errors import first_line
 
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _HTML_START = re.compile(
