@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import ClassVar, Protocol, runtime_checkable
 from urllib.parse import urlsplit
@@ -100,6 +101,108 @@ class ChannelSettings(BaseModel):
         return value
 
 
+@dataclass(frozen=True)
+class Inbound:
+    """A post by someone else that a listening stream collected.
+
+    ``remote_id`` is unique per channel and is what ``Rendered.reply_to``
+    takes to answer it. ``text`` is plain text (a network's HTML turned into
+    text); callers still strip control characters and escape it for display.
+    """
+
+    remote_id: str
+    #: ``mention``, ``reply``, ``quote``, ``search`` or ``comment``.
+    kind: str
+    author_handle: str
+    author_name: str
+    text: str
+    created_at: datetime
+    url: str | None = None
+    #: The remote id of the post it answers, when it answers one.
+    in_reply_to: str | None = None
+
+
+@dataclass(frozen=True)
+class InboundPage:
+    """One round of a stream: new items (any order) and the cursor to keep.
+
+    ``cursor`` is opaque to oyez: it is stored and handed back on the next
+    round. ``None`` keeps the cursor the caller had.
+    """
+
+    items: tuple[Inbound, ...]
+    cursor: str | None = None
+
+
+@runtime_checkable
+class Listens(Protocol):
+    """A channel that can collect what others post to or about its account.
+
+    ``listen_kinds`` is a subset of ``{"mentions", "query"}``. With no
+    ``cursor``, a method returns items created at or after ``since`` (bounded
+    pages, never the whole history); with one, the items newer than it.
+    Errors are :mod:`channels.errors` types, as for publishing.
+    """
+
+    listen_kinds: ClassVar[frozenset[str]]
+
+    def mentions(self, cursor: str | None, since: datetime) -> InboundPage:
+        """Mentions of and replies to the account (on Facebook: comments on its posts)."""
+        ...
+
+    def search(self, query: str, cursor: str | None, since: datetime) -> InboundPage:
+        """Public posts matching a saved search (keywords, hashtags)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A post's public figures as its network counts them; ``None`` where it gives none."""
+
+    likes: int | None = None
+    reposts: int | None = None
+    replies: int | None = None
+    quotes: int | None = None
+    impressions: int | None = None
+
+
+@runtime_checkable
+class Measures(Protocol):
+    """A channel that can read the public figures of posts it published."""
+
+    #: The most remote ids one call of :meth:`metrics` should be given.
+    metrics_batch: ClassVar[int]
+
+    def metrics(self, remote_ids: Sequence[str]) -> dict[str, Figures]:
+        """Figures for each id still there; an id missing from the answer is gone (deleted)."""
+        ...
+
+
+@dataclass(frozen=True)
+class CredentialReport:
+    """What a channel can learn about the credentials it posts with."""
+
+    #: The account it posts as, e.g. ``@council``.
+    account: str
+    #: When the token stops working, where the network says.
+    expires_at: datetime | None = None
+    #: When access to data ends (Facebook's ``data_access_expires_at``).
+    data_access_expires_at: datetime | None = None
+    #: The API version pinned in the settings (e.g. LinkedIn ``202611``, Graph ``v21.0``).
+    api_version: str | None = None
+    #: When that version was released, to tell its age.
+    api_version_date: date | None = None
+    #: Plain warnings a person should read (e.g. "this is the main password").
+    warnings: tuple[str, ...] = ()
+
+
+@runtime_checkable
+class InspectsCredentials(Protocol):
+    def inspect_credentials(self) -> CredentialReport:
+        """Like ``check_credentials``, with whatever else the network tells."""
+        ...
+
+
 @runtime_checkable
 class Channel(Protocol):
     """A network oyez can publish to.
@@ -117,21 +220,31 @@ class Channel(Protocol):
 
     def publish(self, rendered: Rendered) -> Receipt: ...
 
-    def find_existing(self, rendered: Rendered) -> Receipt | None:
+    def find_existing(self, rendered: Rendered, since: datetime | None = None) -> Receipt | None:
         """Look for a post already published for this delivery.
 
+        ``since`` (UTC) is when the first request that may have reached the
+        network began: a channel that can page pages back through the
+        account's posts until it has covered ``since`` (less a minute of clock
+        skew), whatever the number of posts made meanwhile, within a bounded
+        number of calls (its ``reconcile_pages`` setting). ``None``: read the
+        newest page only.
+
         Returns the receipt if found, ``None`` if certainly not published.
-        Raises :class:`~channels.errors.OutcomeUnknown` when it cannot tell.
+        Raises :class:`~channels.errors.OutcomeUnknown` when it cannot tell,
+        with the reason (e.g. more posts since than the call budget covers),
+        and :class:`~channels.errors.RateLimited` when the network says wait.
         """
         ...
 
     @property
     def lookback(self) -> int | None:
-        """How many of the account's newest posts :meth:`find_existing` reads.
+        """How many of the account's newest posts :meth:`find_existing` can read.
 
-        ``None`` when it finds a post however old (by file, by key) or never
-        answers "not found". The engine does not trust "not found" when more
-        posts than this went out on the channel since the delivery was due.
+        ``None`` when it finds a post however old (by file, by key, or by paging
+        back to ``since``) or never answers "not found". For a channel that
+        reads only its newest N, the engine does not trust "not found" when
+        more than N posts went out on the channel since the attempt.
         """
         ...
 

@@ -5,7 +5,8 @@ The delivery engine decides what to do from the type alone:
 * :class:`RateLimited` -- wait until ``reset_at`` (per channel), then retry.
 * :class:`Retryable` -- 5xx, timeouts, connection resets: back off and retry.
 * :class:`AuthError` -- credentials missing, revoked or wrong: pause the channel.
-* :class:`PermanentError` -- 4xx, duplicate content: the delivery fails for good.
+* :class:`PermanentError` -- 4xx: the delivery fails for good;
+  :class:`DuplicateContent` (a subclass) after a retry means "it may be there".
 * :class:`OutcomeUnknown` -- the request may or may not have been acted on
   (the connection died after the body was sent): reconcile before retrying.
 * :class:`ConfigError` -- the channel's settings are wrong (raised before any call).
@@ -52,6 +53,15 @@ class AuthError(ChannelError):
 
 class PermanentError(ChannelError):
     """The network refused this content for good (4xx, duplicate content)."""
+
+
+class DuplicateContent(PermanentError):
+    """The network refused the post as a duplicate of one already on the account.
+
+    On a first attempt that is a plain refusal. On a retry after an attempt
+    that may have reached the network it means "it may be there": the engine
+    reconciles rather than failing the delivery.
+    """
 
 
 class OutcomeUnknown(Retryable):
