@@ -58,12 +58,25 @@ class Limits:
     extra: Mapping[str, object] = field(default_factory=dict)
     #: Cheap counts never below ``count``, cheapest first (none: ``count`` is cheap already).
     bounds: tuple[Callable[[str], int], ...] = ()
+    #: A second limit in UTF-8 bytes, where the network has one (Bluesky: 3,000).
+    max_bytes: int | None = None
+    #: The largest media file the network takes, in bytes.
+    max_media_bytes: int | None = None
+    #: Why the network would refuse this text whatever its length (characters
+    #: it rejects), or ``None``. Never skipped by the cheap bounds.
+    refuses: Callable[[str], str | None] | None = None
+
+    def bytes_fit(self, text: str) -> bool:
+        return self.max_bytes is None or len(text.encode("utf-8")) <= self.max_bytes
 
     def surely_fits(self, text: str) -> bool:
         """True when a cheap bound settles it; False means "count it"."""
-        return any(bound(text) <= self.max_length for bound in self.bounds)
+        return self.bytes_fit(text) and any(bound(text) <= self.max_length for bound in self.bounds)
 
     def fits(self, text: str) -> bool:
+        """Within the length (and byte) limits; says nothing of :attr:`refuses`."""
+        if not self.bytes_fit(text):
+            return False
         return self.surely_fits(text) or self.count(text) <= self.max_length
 
 
