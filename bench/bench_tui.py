@@ -27,9 +27,9 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from bench.report import Row, Section
-from publisher.config import Settings
+from publisher.context.settings import Settings
 from publisher.service import channels, tui_queries
-from publisher.service.context import open_context
+from publisher.context import open_context
 from publisher.service.tui_queries import QueueQuery
 from queue_db.models import Delivery, Post
 

@@ -14,9 +14,9 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 from sqlmodel import col
 
-from publisher.config import Settings
+from publisher.context.settings import Settings
 from publisher.service import channels
-from publisher.service.context import Context, open_context
+from publisher.context import Context, open_context
 from queue_db.database import make_engine
 from queue_db.migrate import upgrade
 from queue_db.models import Delivery, Post

@@ -23,8 +23,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from publisher.context import Context
 from publisher.errors import InvalidInput, NotFoundError, OyezError, StorageProblem
-from publisher.service.context import Context
 from publisher.sources.tickets.events import parse_event
 from publisher.sources.tickets.ingest import NotConfigured, Recorded, record_event
 

@@ -10,9 +10,9 @@ from typing import TypeVar
 from typer.testing import CliRunner
 
 from publisher.cli import app
-from publisher.config import Settings
+from publisher.context import Context, open_context
+from publisher.context.settings import Settings
 from publisher.service import channels
-from publisher.service.context import Context, open_context
 
 _runner = CliRunner()
 T = TypeVar("T")

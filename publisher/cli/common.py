@@ -14,7 +14,7 @@ from rich.markup import escape
 from publisher.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from publisher.service.context import Context
+    from publisher.context import Context
 
 console = Console()
 err_console = Console(stderr=True)
@@ -37,7 +37,7 @@ class State:
 
     def open(self, actor: str | None = None, *, migrate: bool = False) -> Context:
         if self._ctx is None:
-            from publisher.service.context import open_context  # deferred: start-up time
+            from publisher.context import open_context  # deferred: start-up time
 
             self._ctx = open_context(self.db, actor or self.actor, migrate=migrate)
         elif actor:

@@ -16,9 +16,9 @@ import typer
 
 from publisher.cli.common import console
 from publisher.cli.run_cmd import install_stop_handlers
+from publisher.context import Context
 from publisher.engine.runner import Dispatcher
 from publisher.service import posts
-from publisher.service.context import Context
 from publisher.service.demo import add_screen_extras, create_sandbox
 
 

@@ -10,11 +10,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from publisher.cli.common import JsonOpt, console, emit_json, state
+from publisher.context.times import parse_when, zone
 from publisher.errors import InvalidInput
 from publisher.service import pause as pausing
 from publisher.service import slots as slotting
 from publisher.service.status import Status, status
-from publisher.service.times import parse_when, zone
 
 ChannelArg = Annotated[str, typer.Argument(metavar="CHANNEL", help="The channel's name.")]
 

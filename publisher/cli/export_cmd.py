@@ -14,10 +14,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from publisher.cli.common import JsonOpt, console, emit_json, err_console, state
+from publisher.context import Context
 from publisher.errors import InvalidInput, os_reason
 from publisher.service import archive
 from publisher.service.archive import Progress as ProgressFn
-from publisher.service.context import Context
 
 SinceOpt = Annotated[
     str | None,

@@ -12,10 +12,10 @@ import typer
 from rich.table import Table
 
 from publisher.cli.common import JsonOpt, console, emit_json, err_console, split_names, state
+from publisher.context.times import parse_when
 from publisher.errors import InvalidInput
 from publisher.service import posts as service
 from publisher.service.slots import schedule_next_slot
-from publisher.service.times import parse_when
 from publisher.service.views import PostView
 
 AsOpt = Annotated[str | None, typer.Option("--as", help="Act as this user.", metavar="USER")]

@@ -10,8 +10,8 @@ import typer
 from rich.table import Table
 
 from publisher.cli.common import JsonOpt, console, emit_json, split_names, state
+from publisher.engine.producers import PICKED_UP
 from publisher.errors import InvalidInput
-from publisher.sources.base import PICKED_UP
 from publisher.sources.tickets import config as ticket_config
 from publisher.sources.tickets import feed as ticket_feed
 from publisher.sources.tickets.events import parse_event, parse_status_map

@@ -9,9 +9,9 @@ import typer
 from rich.table import Table
 
 from publisher.cli.common import ChannelsOpt, JsonOpt, console, emit_json, split_names, state
+from publisher.context.times import parse_when
+from publisher.engine.producers import PICKED_UP
 from publisher.errors import InvalidInput
-from publisher.service.times import parse_when
-from publisher.sources.base import PICKED_UP
 from publisher.sources.tips import cadences, pools
 
 CadenceArg = Annotated[str, typer.Argument(metavar="NAME", help="The cadence's name.")]

@@ -8,7 +8,7 @@ from what the database says:
   time the dispatcher looks at the queue), which wakes the dispatcher;
 * ``heartbeat``: an interval job that proves the worker alive and renews its leases;
 * ``producer:<id>``: one date job per producer at its next nominal fire time,
-  re-armed after each firing from :func:`publisher.engine.calendar.next_fire`
+  re-armed after each firing from :func:`publisher.context.calendar.next_fire`
   (which keeps cron cadences right across daylight-saving changes).
 """
 

@@ -27,11 +27,11 @@ from datetime import datetime, timedelta
 
 from channels.base import Rendered
 from channels.errors import ChannelError, ConfigError, OutcomeUnknown
-from publisher.engine.calendar import Calendar, CalendarError
+from publisher.context import Context
+from publisher.context.calendar import Calendar, CalendarError
 from publisher.engine.outcome import Outcome
 from publisher.engine.pool import Builder, ChannelPool, parent_in_flight, render
 from publisher.engine.settle import Settler
-from publisher.service.context import Context
 from queue_db import claims, engine_store
 from queue_db.claims import ClaimedDelivery, ClaimedPost
 from queue_db.models import Channel

@@ -9,7 +9,7 @@ from pathlib import Path
 from channels import registry
 from channels.base import Channel as ChannelImpl
 from channels.base import Media, Rendered
-from publisher.service.context import Context
+from publisher.context import Context
 from queue_db.claims import ClaimedDelivery, ClaimedPost
 from queue_db.models import Channel
 from queue_db.store import Tx

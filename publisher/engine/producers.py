@@ -1,4 +1,10 @@
-"""The producers a dispatcher keeps armed, kept in step with the database.
+"""The producer contract sources implement, and keeping the armed producers in step.
+
+A source module exposes ``producers(ctx) -> list[Producer]``. The daemon asks
+every module listed in :data:`SOURCE_MODULES` at start, schedules each
+producer on the APScheduler clock with its trigger, and calls
+``fire(ctx, fire_time)``. The engine owns this contract; it imports the
+source modules by name only, so it never depends on them.
 
 A running daemon looks again every :data:`SYNC_SECONDS` (and at once on
 SIGHUP): a cadence or feed added, resumed, changed, paused or removed since is
@@ -10,13 +16,39 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from publisher.service.context import Context
-from publisher.sources.base import SOURCE_MODULES, Producer
+from publisher.context import Context
 
 log = logging.getLogger("oyez.engine")
+
+#: How often a running daemon asks the source modules for their producers again.
+SYNC_SECONDS = 30.0
+#: What to tell someone who just changed a cadence or a feed.
+PICKED_UP = f"a running `oyez run` picks this up within {SYNC_SECONDS:.0f} s (at once on SIGHUP)"
+
+#: Modules with a ``producers(ctx)`` function, imported by the daemon.
+SOURCE_MODULES: list[str] = [
+    "publisher.sources.feeds",
+    "publisher.sources.tips",
+    "publisher.sources.tickets",
+]
+
+
+@dataclass(frozen=True)
+class Producer:
+    #: Unique and stable, e.g. ``cadence:morning-tips`` or ``feed:blog``.
+    id: str
+    #: An APScheduler 3 trigger (CronTrigger, IntervalTrigger…), in its own time zone.
+    trigger: Any
+    #: Called with the scheduled fire time (UTC); returns how many posts it made.
+    fire: Callable[[Context, datetime], int]
+    #: Changes when the producer must be armed afresh (a new schedule, a new row).
+    #: A running daemon keeps the armed job of a producer whose version is the same.
+    version: str = ""
 
 
 def load_producers(ctx: Context, modules: Sequence[str] = ()) -> tuple[list[Producer], bool]:

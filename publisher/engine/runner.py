@@ -22,16 +22,15 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from publisher.engine.calendar import next_fire
+from publisher.context import Context
+from publisher.context.calendar import next_fire
 from publisher.engine.clock import Clock
 from publisher.engine.delivery import BATCH, Deliverer, next_wakeup, worker_name
 from publisher.engine.outcome import Outcome
 from publisher.engine.pool import Builder
-from publisher.engine.producers import load_producers, sync
+from publisher.engine.producers import SYNC_SECONDS, Producer, load_producers, sync
 from publisher.engine.wakeup import Watcher
 from publisher.errors import OyezError, StorageProblem
-from publisher.service.context import Context
-from publisher.sources.base import SYNC_SECONDS, Producer
 from queue_db import claims, engine_store
 
 __all__ = ["Dispatcher", "Outcome", "worker_name"]

@@ -30,9 +30,9 @@ from channels.errors import (
     RateLimited,
     Retryable,
 )
+from publisher.context import Context
 from publisher.engine.outcome import Outcome
 from publisher.errors import StorageProblem
-from publisher.service.context import Context
 from queue_db import claims
 from queue_db.claims import ClaimedDelivery
 from queue_db.models import Channel

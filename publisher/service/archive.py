@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, TextIO
 
+from publisher.context import Context
+from publisher.context.times import check_period, iso, parse_when, zone
 from publisher.errors import InvalidInput
-from publisher.service.context import Context
-from publisher.service.times import check_period, iso, parse_when, zone
 from queue_db import archive_store as store
 from queue_db.archive_store import DELIVERY_FIELDS, EVENT_FIELDS, TIME_FIELDS
 

@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from channels import registry
+from publisher.context import Context
+from publisher.context.times import parse_when
 from publisher.errors import InvalidInput, os_reason
 from publisher.service.archive import ARCHIVE_FORMAT, ARCHIVE_VERSION, Progress
 from publisher.service.bulk_import import ImportResult, RowProblem
 from publisher.service.channels import NAME
-from publisher.service.context import Context
 from publisher.service.pause import pause_in
 from publisher.service.posts import SOURCES, STATES
-from publisher.service.times import parse_when
 from queue_db import archive_store as store
 from queue_db.models import Channel, Delivery, Event
 from queue_db.types import utcnow

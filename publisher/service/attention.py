@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from publisher.context import Context
 from publisher.errors import IllegalTransition, InvalidInput, NotFoundError
-from publisher.service.context import Context
 from queue_db import engine_outcomes
 
 #: Post states from which a delivery may go back on the queue: signed off, not edited since.

@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from channels.length import default_limits
+from publisher.context import Context
+from publisher.context.times import parse_when, zone
 from publisher.errors import InvalidInput, os_reason
 from publisher.guidelines import Checker, RecentIndex, Target
 from publisher.service import checks
 from publisher.service.archive import Progress
-from publisher.service.context import Context
 from publisher.service.posts import MAX_TEXT
-from publisher.service.times import parse_when, zone
 from queue_db import archive_store as store
 from queue_db.models import Channel, Delivery, Event
 from queue_db.types import utcnow

@@ -10,9 +10,9 @@ from typing import Any
 from channels import registry
 from channels.base import Channel as ChannelImpl
 from channels.errors import ChannelError, ConfigError
+from publisher.context import Context
+from publisher.context.times import zone
 from publisher.errors import ChannelProblem, InvalidInput
-from publisher.service.context import Context
-from publisher.service.times import zone
 from queue_db.models import Channel
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")

@@ -12,9 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from publisher.context import Context
 from publisher.errors import InvalidInput
 from publisher.guidelines import SOURCES, Checker, PackError, Target, load_pack
-from publisher.service.context import Context
 
 
 @lru_cache(maxsize=8)

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from publisher.config import Settings
+from publisher.context import Context, open_context
+from publisher.context.settings import Settings
 from publisher.service import channels, posts, slots
-from publisher.service.context import Context, open_context
 
 DEMO_POSTS = [
     (

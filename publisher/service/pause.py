@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from publisher.context import Context
+from publisher.context.times import iso
 from publisher.errors import InvalidInput
-from publisher.service.context import Context
-from publisher.service.times import iso
 from queue_db import engine_store
 from queue_db.models import Channel
 from queue_db.store import Tx

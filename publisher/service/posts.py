@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from publisher.context import Context
 from publisher.errors import (
     ApprovalBlocked,
     IllegalTransition,
     InvalidInput,
     PermissionDenied,
 )
-from publisher.service.context import Context
 from publisher.service.views import PostView
 from queue_db.models import Channel, Post
 from queue_db.store import Tx

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from publisher.service.context import Context
-from publisher.service.times import check_period, iso, zone
-from publisher.sources.tips.cadences import upcoming
+from publisher.context import Context, cron
+from publisher.context.times import check_period, iso, zone
 from queue_db import archive_store as store
 from queue_db import tips_store
 from queue_db.store import Tx
@@ -199,7 +198,9 @@ def _cadences(
         spells = paused_spells(pauses.get(row.name, []), row.paused, row.created_at, now)
         due = 0
         # upcoming() yields times strictly after its argument: step back to include ``start``.
-        for moment in upcoming(row, start - timedelta(microseconds=1)):
+        for moment in cron.upcoming(
+            row.cron, zone(row.timezone), row.skip_dates, start - timedelta(microseconds=1)
+        ):
             if moment >= end:
                 break
             if not any(a <= moment < b for a, b in spells):

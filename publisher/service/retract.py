@@ -15,9 +15,9 @@ from typing import Any
 
 from channels.base import Receipt
 from channels.errors import ChannelError
+from publisher.context import Context
 from publisher.errors import ChannelProblem, IllegalTransition, NotFoundError
 from publisher.service.channels import build_channel
-from publisher.service.context import Context
 from queue_db import archive_store as store
 from queue_db.models import Channel, Delivery
 

@@ -3,7 +3,7 @@
 A channel's slots are wall-clock times per weekday in its own time zone
 (``Mon-Fri 09:00, 12:30, 16:00 Europe/London``). Quiet hours and blackout
 dates close a channel; nothing non-urgent goes out then, and no slot inside
-them is offered. Daylight-saving changes follow :mod:`publisher.engine.calendar`:
+them is offered. Daylight-saving changes follow :mod:`publisher.context.calendar`:
 no slot is skipped or doubled.
 """
 
@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from publisher.engine.calendar import (
+from publisher.context import Context
+from publisher.context.calendar import (
     WEEKDAYS,
     Calendar,
     CalendarError,
@@ -24,10 +25,9 @@ from publisher.engine.calendar import (
     parse_zone,
     weekday_table,
 )
+from publisher.context.times import iso
 from publisher.errors import InvalidInput
 from publisher.service import posts
-from publisher.service.context import Context
-from publisher.service.times import iso
 from publisher.service.views import PostView
 from queue_db import engine_store
 from queue_db.models import Channel

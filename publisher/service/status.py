@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from publisher.service.context import Context
+from publisher.context import Context
+from publisher.context.times import iso
 from publisher.service.pause import PauseState
-from publisher.service.times import iso
 from queue_db import claims, engine_store
 
 #: A worker is alive if it beat within this window (workers beat every 10 s at most).

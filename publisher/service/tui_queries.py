@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from publisher.context import Context
+from publisher.context.times import zone
 from publisher.errors import IllegalTransition, InvalidInput, NotFoundError
-from publisher.service.context import Context
-from publisher.service.times import zone
 from queue_db import tui_store
 from queue_db.tui_store import PostFilter
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from publisher.service.times import iso
+from publisher.context.times import iso
 from queue_db.models import Channel, Delivery, Post
 
 

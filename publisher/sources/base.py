@@ -1,52 +1,23 @@
-"""What the daemon needs from a source that creates posts on a schedule.
+"""The steps every source shares when it creates posts by itself.
 
-A source module exposes ``producers(ctx) -> list[Producer]``. The daemon asks
-every module listed in :data:`SOURCE_MODULES` at start (and again every 30 s,
-or at once on SIGHUP), schedules each producer on the APScheduler clock
-with its trigger, and calls ``fire(ctx, fire_time)``. Firing must be
-idempotent by a unique source key derived from (producer id, fire time), so
-several workers firing the same producer create one post: :func:`create_once`
-and :func:`submit_draft` are the steps every source shares.
+A source module implements the engine's producer contract
+(:mod:`publisher.engine.producers`). Firing must be idempotent by a unique
+source key derived from (producer id, fire time), so several workers firing
+the same producer create one post: :func:`create_once` and
+:func:`submit_draft` are those steps.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
+from publisher.context import Context
 from publisher.errors import IllegalTransition, OyezError
 from publisher.service import posts
-from publisher.service.context import Context
 from publisher.service.views import PostView
 
 #: Who the audit log names for what the sources do by themselves.
 BOT = "oyez"
-#: How often a running daemon asks the source modules for their producers again.
-SYNC_SECONDS = 30.0
-#: What to tell someone who just changed a cadence or a feed.
-PICKED_UP = f"a running `oyez run` picks this up within {SYNC_SECONDS:.0f} s (at once on SIGHUP)"
-
-#: Modules with a ``producers(ctx)`` function, imported by the daemon.
-SOURCE_MODULES: list[str] = [
-    "publisher.sources.feeds",
-    "publisher.sources.tips",
-    "publisher.sources.tickets",
-]
-
-
-@dataclass(frozen=True)
-class Producer:
-    #: Unique and stable, e.g. ``cadence:morning-tips`` or ``feed:blog``.
-    id: str
-    #: An APScheduler 3 trigger (CronTrigger, IntervalTrigger…), in its own time zone.
-    trigger: Any
-    #: Called with the scheduled fire time (UTC); returns how many posts it made.
-    fire: Callable[[Context, datetime], int]
-    #: Changes when the producer must be armed afresh (a new schedule, a new row).
-    #: A running daemon keeps the armed job of a producer whose version is the same.
-    version: str = ""
 
 
 def existing_post_id(ctx: Context, source_key: str) -> int | None:

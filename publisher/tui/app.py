@@ -21,10 +21,10 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import get_current_worker
 
+from publisher.context import Context
+from publisher.context.times import zone
 from publisher.errors import InvalidInput, OyezError
 from publisher.service import pause, tui_queries
-from publisher.service.context import Context
-from publisher.service.times import zone
 from publisher.tui.commands import OyezCommands
 from publisher.tui.format import use_palette
 from publisher.tui.screens.base import OyezScreen

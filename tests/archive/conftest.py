@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from publisher.cli import app
+from publisher.context import Context
 from publisher.engine.delivery import Deliverer
 from publisher.service import posts
-from publisher.service.context import Context
 from tests.fakes.fixtures import facebook_double, x_double  # noqa: F401
 from tests.helpers import add_outbox, make_context
 

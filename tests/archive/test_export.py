@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from publisher.context import Context
 from publisher.errors import InvalidInput, NotFoundError
 from publisher.service import archive, posts
 from publisher.service.archive import ArchiveQuery, export_archive, neutralise
-from publisher.service.context import Context
 from queue_db import archive_store
 from queue_db.models import Delivery, Post
 from tests.archive.conftest import assert_one_line_error, oyez, publish

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from publisher.context import Context
 from publisher.errors import InvalidInput
 from publisher.service import bulk_import, posts
 from publisher.service.archive import ArchiveQuery, export_archive
 from publisher.service.bulk_import import import_csv, parse_map
-from publisher.service.context import Context
 from queue_db import archive_store
 from tests.archive.conftest import assert_one_line_error, oyez
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from publisher.context import Context
 from publisher.service import posts
 from publisher.service.archive import prune_drafts
-from publisher.service.context import Context
 from queue_db.types import utcnow
 from tests.archive.conftest import oyez, publish
 

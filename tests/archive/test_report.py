@@ -13,8 +13,8 @@ from sqlalchemy import select, update
 from sqlmodel import col
 
 from publisher.cli import report_cmd
+from publisher.context import Context
 from publisher.service import posts
-from publisher.service.context import Context
 from publisher.service.report import OnTime, Reason, build_report, charts
 from publisher.sources.tips.cadences import add_cadence, pause_cadence, resume_cadence
 from publisher.sources.tips.firing import fire_cadence

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from publisher.context import Context
 from publisher.engine.delivery import Deliverer
 from publisher.errors import InvalidInput
 from publisher.service import archive_restore, channels, posts
-from publisher.service.context import Context
 from publisher.service.pause import resume_channel
 from publisher.service.retract import retract_post
 from queue_db import archive_store

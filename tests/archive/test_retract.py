@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from publisher.context import Context
 from publisher.errors import IllegalTransition, NotFoundError
 from publisher.service import channels, posts
 from publisher.service.archive import ArchiveQuery, export_archive
-from publisher.service.context import Context
 from publisher.service.retract import retract_post
 from tests.archive.conftest import assert_one_line_error, oyez, publish
 from tests.fakes.server import FakeAPI

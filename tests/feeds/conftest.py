@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from publisher.context import Context
 from publisher.service import posts
-from publisher.service.context import Context
 from publisher.service.views import PostView
 from publisher.sources.feeds.fetch import FetchLimits
 from tests.feeds.server import FeedServer

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from apscheduler.triggers.interval import IntervalTrigger
 
-from publisher.engine.calendar import next_fire
-from publisher.service.context import Context
+from publisher.context import Context
+from publisher.context.calendar import next_fire
+from publisher.engine.producers import SOURCE_MODULES
 from publisher.service.posts import create_post
-from publisher.sources.base import SOURCE_MODULES
 from publisher.sources.feeds import producers
 from publisher.sources.feeds.fetch import fetch
 from publisher.sources.feeds.parse import parse

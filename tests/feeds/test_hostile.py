@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.service.context import Context
+from publisher.context import Context
 from publisher.sources.feeds import poll_due
 from publisher.sources.feeds.subscriptions import (
     FeedOptions,

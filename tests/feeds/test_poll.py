@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from publisher.cli.feeds_cmd import _summary
-from publisher.config import GuidelineSettings
+from publisher.context import Context
+from publisher.context.settings import GuidelineSettings
 from publisher.service.channels import add_channel
-from publisher.service.context import Context
 from publisher.service.slots import set_slots
 from publisher.sources.feeds.poll import PollResult
 from publisher.sources.feeds.subscriptions import FeedOptions, add_feed, get_feed, poll_feeds

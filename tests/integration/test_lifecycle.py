@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from publisher.context import Context
 from publisher.errors import (
     ApprovalBlocked,
     IllegalTransition,
@@ -16,7 +17,6 @@ from publisher.errors import (
     PermissionDenied,
 )
 from publisher.service import posts
-from publisher.service.context import Context
 from tests.helpers import add_outbox, make_context
 
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from publisher.config import Settings
+from publisher.context import Context, open_context
+from publisher.context.settings import Settings
 from publisher.service import channels
-from publisher.service.context import Context, open_context
 from queue_db.engine_store import delivery_counts
 from queue_db.models import Delivery, Post
 from queue_db.types import utcnow

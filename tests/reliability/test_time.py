@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
-from publisher.engine.calendar import Calendar, fire_times
+from publisher.context import Context, open_context
+from publisher.context.calendar import Calendar, fire_times
 from publisher.service import posts, slots
-from publisher.service.context import Context, open_context
 from queue_db.database import make_engine
 from queue_db.migrate import upgrade
 from tests.helpers import add_outbox

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from publisher.context import Context
 from publisher.engine.delivery import Deliverer
 from publisher.service import posts
-from publisher.service.context import Context
 from publisher.sources.tickets import config, pump_all
 from publisher.sources.tickets.events import parse_event
 from publisher.sources.tickets.ingest import Recorded, record_event

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from publisher.context import Context
 from publisher.errors import InvalidInput, NotFoundError
 from publisher.service import posts
-from publisher.service.context import Context
 from publisher.sources.tickets import feed, producers
 from publisher.sources.tickets.ingest import list_tickets
 from tests.tickets.conftest import START

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from publisher.context import Context
 from publisher.errors import InvalidInput
 from publisher.service import pause, posts
-from publisher.service.context import Context
 from publisher.service.views import PostView
 from publisher.sources.tickets import config, producers, pump_all, thread
 from publisher.sources.tickets.events import parse_event

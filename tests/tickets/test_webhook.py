@@ -15,8 +15,8 @@ import uvicorn
 from typer.testing import CliRunner
 
 from publisher.cli import app as cli
+from publisher.context import Context
 from publisher.http import create_app
-from publisher.service.context import Context
 from publisher.sources.tickets.ingest import list_tickets
 
 TOKEN = "s3cret-token-for-tests-0123456789"

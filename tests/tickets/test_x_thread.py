@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 
+from publisher.context import Context
+from publisher.engine.producers import Producer
 from publisher.engine.runner import Dispatcher
-from publisher.service.context import Context
-from publisher.sources.base import Producer
 from publisher.sources.tickets import pump_all
 from tests.fakes.x import XDouble
 from tests.helpers import make_context, oyez

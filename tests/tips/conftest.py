@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.service.context import Context
+from publisher.context import Context
 from tests.helpers import add_outbox, make_context
 
 #: A Friday before the spring clock change in Europe/Ljubljana (29 March 2026).

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
+from publisher.context import Context
+from publisher.context.cron import CadenceTrigger
 from publisher.engine.delivery import Deliverer
 from publisher.errors import IllegalTransition, InvalidInput, NotFoundError
 from publisher.service import channels, posts
-from publisher.service.context import Context
 from publisher.service.views import PostView
 from publisher.sources.tips import cadences, fire_cadence, pools, producers
-from publisher.sources.tips.cron import CadenceTrigger
 from tests.helpers import all_at_once, make_context
 from tests.tips.conftest import FIVE_TIPS
 

@@ -9,8 +9,8 @@ import pytest
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
+from publisher.context.cron import fire_times, parse_cron, trigger
 from publisher.errors import InvalidInput
-from publisher.sources.tips.cron import fire_times, parse_cron, trigger
 
 LJUBLJANA = ZoneInfo("Europe/Ljubljana")
 NEW_YORK = ZoneInfo("America/New_York")

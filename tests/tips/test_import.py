@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from publisher.context import Context
 from publisher.errors import IllegalTransition, InvalidInput
-from publisher.service.context import Context
 from publisher.sources.tips import pools
 from publisher.sources.tips.importer import TipImportError
 from tests.tips.conftest import FIVE_TIPS

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from publisher.config import Settings
+from publisher.context import Context
+from publisher.context.settings import Settings
 from publisher.service import channels
-from publisher.service.context import Context
 from publisher.tui.app import OyezApp
 from queue_db.store import Store
 

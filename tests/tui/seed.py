@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import update
 
+from publisher.context import Context
 from publisher.engine.delivery import Deliverer
 from publisher.service import channels, posts
-from publisher.service.context import Context
 from publisher.sources.tips import cadences, pools
 from queue_db.models import Delivery, Event
 from tests.tui.conftest import SLOTS, Clock

@@ -104,8 +104,8 @@ def test_demo_opens_the_tui_with_the_dispatcher_running(
 def test_demo_gives_sign_off_and_compose_something_once(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    from publisher.context import open_context
     from publisher.service import channels, posts
-    from publisher.service.context import open_context
     from publisher.tui.app import OyezApp
 
     monkeypatch.setattr(OyezApp, "run", lambda self: None)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from publisher.context import Context
 from publisher.engine.delivery import Deliverer
 from publisher.errors import IllegalTransition, InvalidInput
 from publisher.service import channels, posts, tui_queries
-from publisher.service.context import Context
 from publisher.service.tui_queries import QueueQuery
 from tests.tui.conftest import Clock
 

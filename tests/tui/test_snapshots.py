@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from publisher.service.context import Context
+from publisher.context import Context
 from publisher.tui.app import OyezApp
 from queue_db.database import make_engine
 from queue_db.migrate import upgrade

@@ -9,9 +9,9 @@ from sqlalchemy import update
 from sqlmodel import col
 from textual.widgets import DataTable, Select, SelectionList
 
+from publisher.context import Context
 from publisher.guidelines import Severity
 from publisher.service import posts
-from publisher.service.context import Context
 from publisher.tui.app import OyezApp
 from publisher.tui.screens.compose import ComposeScreen
 from publisher.tui.screens.post import PostScreen

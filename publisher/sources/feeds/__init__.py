@@ -12,9 +12,9 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from publisher.context import Context
+from publisher.engine.producers import Producer
 from publisher.errors import NotFoundError, OyezError
-from publisher.service.context import Context
-from publisher.sources.base import Producer
 from queue_db import feeds_store
 
 log = logging.getLogger("oyez.feeds")

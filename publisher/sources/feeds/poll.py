@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 
+from publisher.context import Context
 from publisher.errors import OyezError
-from publisher.service.context import Context
 from publisher.sources.feeds import ledger, posting
 from publisher.sources.feeds.errors import FeedProblem
 from publisher.sources.feeds.fetch import Fetched, FetchLimits, fetch

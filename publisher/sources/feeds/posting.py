@@ -19,10 +19,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from channels.length import default_limits
+from publisher.context import Context
 from publisher.errors import IllegalTransition, OyezError
 from publisher.service import checks, slots
 from publisher.service import posts as lifecycle
-from publisher.service.context import Context
 from publisher.service.views import PostView
 from publisher.sources.base import existing_post_id
 from publisher.sources.feeds.template import EntryText, Template

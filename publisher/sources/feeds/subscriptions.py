@@ -15,9 +15,9 @@ from typing import Any
 
 import httpx
 
+from publisher.context import Context
+from publisher.context.times import iso
 from publisher.errors import InvalidInput
-from publisher.service.context import Context
-from publisher.service.times import iso
 from publisher.sources.feeds import poll as polling
 from publisher.sources.feeds.errors import FeedProblem, FeedUnavailable
 from publisher.sources.feeds.fetch import FetchLimits, check_url, fetch, new_client

@@ -13,8 +13,8 @@ from datetime import datetime
 
 from apscheduler.triggers.interval import IntervalTrigger
 
-from publisher.service.context import Context
-from publisher.sources.base import Producer
+from publisher.context import Context
+from publisher.engine.producers import Producer
 from publisher.sources.tickets.feed import poll_feed
 from publisher.sources.tickets.ingest import pump_all, record_event
 from queue_db import tickets_store

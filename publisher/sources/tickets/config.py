@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from publisher.context import Context
+from publisher.context.times import iso
 from publisher.errors import InvalidInput
-from publisher.service.context import Context
-from publisher.service.times import iso
 from publisher.sources.tickets import templates
 from queue_db import tickets_store
 from queue_db.tickets_models import TicketConfig

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from publisher.context import Context
+from publisher.context.times import iso
 from publisher.errors import InvalidInput, NotFoundError, OyezError
-from publisher.service.context import Context
-from publisher.service.times import iso
 from publisher.sources.feeds.errors import FeedProblem
 from publisher.sources.feeds.fetch import check_url, fetch
 from publisher.sources.feeds.parse import ParsedEntry, parse

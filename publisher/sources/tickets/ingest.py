@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from publisher.context import Context
+from publisher.context.times import iso
 from publisher.errors import InvalidInput, OyezError
-from publisher.service.context import Context
-from publisher.service.times import iso
 from publisher.sources.tickets.events import EventIn, map_status
 from publisher.sources.tickets.thread import pump, store_tx
 from queue_db import tickets_store

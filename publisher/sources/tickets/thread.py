@@ -26,9 +26,9 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from publisher.context import Context
 from publisher.errors import IllegalTransition, NotFoundError, StorageProblem
 from publisher.service import checks, posts
-from publisher.service.context import Context
 from publisher.service.views import PostView
 from publisher.sources.base import BOT, create_once, hold_or_drop, submit_draft
 from publisher.sources.tickets import templates

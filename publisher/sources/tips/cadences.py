@@ -12,20 +12,13 @@ import heapq
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from publisher.context import Context, cron
+from publisher.context.cron import CadenceTrigger, check_fires, parse_cron, trigger
+from publisher.context.times import iso, zone
 from publisher.errors import IllegalTransition, InvalidInput
-from publisher.service.context import Context
-from publisher.service.times import iso, zone
-from publisher.sources.tips.cron import (
-    CadenceTrigger,
-    check_fires,
-    iter_fire_times,
-    parse_cron,
-    trigger,
-)
 from publisher.sources.tips.pools import check_name, is_active
 from publisher.sources.tips.rotation import from_ledger
 from queue_db import tips_store
@@ -33,8 +26,6 @@ from queue_db.tips_models import Cadence, Tip, TipPool
 
 MAX_PREVIEW = 1000
 MAX_SKIP_DATES = 2000
-#: Fire times a search may pass over (skip dates) before it gives up.
-_SCAN_LIMIT = 200_000
 
 
 @dataclass(frozen=True)
@@ -128,11 +119,7 @@ def trigger_for(cadence: Cadence) -> CadenceTrigger:
 
 def upcoming(cadence: Cadence, after: datetime) -> Iterator[datetime]:
     """Fire times strictly after ``after``, in the cadence's zone, skip dates left out."""
-    skip = set(cadence.skip_dates)
-    times = iter_fire_times(trigger_for(cadence), after)
-    for moment in islice(times, _SCAN_LIMIT):
-        if moment.date().isoformat() not in skip:
-            yield moment
+    return cron.upcoming(cadence.cron, zone(cadence.timezone), cadence.skip_dates, after)
 
 
 def _next(cadence: Cadence, after: datetime) -> datetime | None:

@@ -20,14 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from publisher.context import Context
+from publisher.context.times import zone
+from publisher.engine.producers import Producer
 from publisher.errors import OyezError
 from publisher.service import checks, posts
-from publisher.service.context import Context
-from publisher.service.times import zone
 from publisher.service.views import PostView
 from publisher.sources.base import (
     BOT,
-    Producer,
     create_once,
     existing_post_id,
     hold_or_drop,

@@ -27,8 +27,8 @@ from typing import Any
 
 import yaml
 
+from publisher.context.times import parse_when
 from publisher.errors import InvalidInput, os_reason
-from publisher.service.times import parse_when
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_TIPS = 10_000

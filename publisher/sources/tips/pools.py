@@ -16,9 +16,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from publisher.context import Context
+from publisher.context.times import iso
 from publisher.errors import IllegalTransition, InvalidInput
-from publisher.service.context import Context
-from publisher.service.times import iso
 from publisher.sources.tips.importer import TipDraft, draft, read_tips
 from queue_db import tips_store
 from queue_db.store import Tx

@@ -11,10 +11,10 @@ import pytest
 
 from channels import registry
 from channels.base import Channel as ChannelImpl
-from publisher.config import DeliverySettings, Settings
+from publisher.context import Context, open_context
+from publisher.context.settings import DeliverySettings, Settings
 from publisher.engine.delivery import Deliverer
 from publisher.service import posts
-from publisher.service.context import Context, open_context
 from publisher.service.views import PostView
 from queue_db.models import Channel
 from tests.helpers import add_outbox

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.service.context import open_context
+from publisher.context import open_context
 from tests.helpers import cli_add_outbox, oyez
 from tests.integration.engine.conftest import engine_settings
 

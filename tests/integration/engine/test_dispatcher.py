@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
+from publisher.context import Context, open_context
+from publisher.engine.producers import Producer
 from publisher.engine.runner import Dispatcher
 from publisher.errors import OyezError
 from publisher.service import posts
-from publisher.service.context import Context, open_context
 from publisher.service.status import status
-from publisher.sources.base import Producer
 from queue_db.types import utcnow
 from tests.helpers import add_outbox
 from tests.integration.engine.conftest import engine_settings

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 
-from publisher.engine.producers import sync
+from publisher.context import Context, open_context
+from publisher.engine.producers import Producer, sync
 from publisher.engine.runner import Dispatcher
-from publisher.service.context import Context, open_context
-from publisher.sources.base import Producer
 from publisher.sources.tips.cadences import (
     add_cadence,
     pause_cadence,

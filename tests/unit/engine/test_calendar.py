@@ -13,7 +13,7 @@ import pytest
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from publisher.engine.calendar import (
+from publisher.context.calendar import (
     Calendar,
     CalendarError,
     next_fire,

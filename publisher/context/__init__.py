@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from publisher.config import Settings, load_settings
+from publisher.context.settings import Settings, load_settings
 from publisher.errors import NotFoundError, OyezError, StorageProblem
 from queue_db.database import default_url
 from queue_db.errors import Conflict, NotFound, StoreError

@@ -18,7 +18,7 @@ this module makes them agree with crontab:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from itertools import islice
@@ -222,3 +222,17 @@ def iter_fire_times(trig: CadenceTrigger, after: datetime) -> Iterator[datetime]
 def fire_times(trig: CadenceTrigger, after: datetime, count: int) -> list[datetime]:
     """The next ``count`` fire times strictly after ``after``, in the trigger's zone."""
     return list(islice(iter_fire_times(trig, after), count))
+
+
+#: Fire times one scan looks through at most (a minutely cadence over months).
+SCAN_LIMIT = 200_000
+
+
+def upcoming(
+    expr: str, tz: ZoneInfo, skip_dates: Iterable[str], after: datetime
+) -> Iterator[datetime]:
+    """Fire times of ``expr`` strictly after ``after``, dates in ``skip_dates`` left out."""
+    skip = set(skip_dates)
+    for moment in islice(iter_fire_times(trigger(expr, tz), after), SCAN_LIMIT):
+        if moment.date().isoformat() not in skip:
+            yield moment
