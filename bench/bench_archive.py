@@ -25,9 +25,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.report import Row, Section
+from publisher.context import open_context
 from publisher.context.settings import Settings
 from publisher.service.archive import ArchiveQuery, export_archive
-from publisher.context import open_context
 from queue_db.database import make_engine
 from queue_db.migrate import upgrade
 

@@ -30,9 +30,9 @@ import feedparser
 import httpx
 
 from bench.report import Row, Section
+from publisher.context import open_context
 from publisher.context.settings import Settings
 from publisher.service.channels import add_channel
-from publisher.context import open_context
 from publisher.sources.feeds.subscriptions import FeedOptions, add_feed, poll_feeds
 from queue_db.database import make_engine
 from queue_db.migrate import upgrade

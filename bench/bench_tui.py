@@ -27,11 +27,12 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from bench.report import Row, Section
-from publisher.context.settings import Settings
-from publisher.service import channels, tui_queries
 from publisher.context import open_context
-from publisher.service.tui_queries import QueueQuery
-from queue_db.models import Delivery, Post
+from publisher.context.settings import Settings
+from publisher.service import channels, queue
+from publisher.service.queue import QueueQuery
+from queue_db import channels as channel_db
+from queue_db.tables import Delivery, Post
 
 POSTS = 100_000
 RUNS = 5
@@ -41,6 +42,7 @@ _sessions = itertools.count()
 TRIVIAL_APP = """
 from textual.app import App
 from textual.widgets import Static
+from queue_db import channels as channel_db
 
 class Ready(App[None]):
     def compose(self):
@@ -58,7 +60,7 @@ def build_database(folder: Path) -> str:
         channels.add_channel(ctx, name, "outbox", {"path": str(folder / name)})
     ids = {c.name: c for c in channels.list_channels(ctx)}
     with ctx.store.begin() as tx:
-        channel_ids = [tx.channel(n).id for n in ids]
+        channel_ids = [channel_db.by_name(tx, n).id for n in ids]
     now = datetime.now(UTC)
     states = ["sent"] * 6 + ["scheduled", "approved", "in_review", "draft"]
     with ctx.store.engine.begin() as conn:
@@ -210,12 +212,12 @@ def run() -> Section:
         page_times = []
         for _ in range(RUNS):
             t0 = time.perf_counter()
-            page = tui_queries.queue_page(ctx, QueueQuery(), limit=100)
+            page = queue.queue_page(ctx, QueueQuery(), limit=100)
             page_times.append(time.perf_counter() - t0)
         count_times = []
         for _ in range(RUNS):
             t0 = time.perf_counter()
-            tui_queries.change_marker(ctx)
+            queue.change_marker(ctx)
             count_times.append(time.perf_counter() - t0)
         ctx.close()
         trivial = folder / "trivial.py"

@@ -14,12 +14,13 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 from sqlmodel import col
 
+from publisher.context import Context, open_context
 from publisher.context.settings import Settings
 from publisher.service import channels
-from publisher.context import Context, open_context
+from queue_db import channels as channel_db
 from queue_db.database import make_engine
 from queue_db.migrate import upgrade
-from queue_db.models import Delivery, Post
+from queue_db.tables import Delivery, Post
 from queue_db.types import utcnow
 from tests.fakes.server import FakeAPI
 
@@ -51,7 +52,7 @@ def queue_posts(ctx: Context, channel: str, times: Sequence[datetime], tag: str)
     """One scheduled post per time, each to ``channel``; returns their texts (in order)."""
     texts = queue_texts(len(times), tag)
     with ctx.tx() as tx:
-        channel_id = tx.channel(channel).id
+        channel_id = channel_db.by_name(tx, channel).id
         first = tx.session.execute(select(func.max(col(Post.id)))).scalar() or 0
     now = utcnow()
     for start in range(0, len(times), BATCH):

@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from publisher.context import Context
 from publisher.errors import InvalidInput, NotFoundError, OyezError, StorageProblem
+from publisher.service import status
 from publisher.sources.tickets.events import parse_event
 from publisher.sources.tickets.ingest import NotConfigured, Recorded, record_event
 
@@ -68,8 +69,7 @@ def _authorised(request: Request, expected: bytes) -> bool:
 
 
 def _check_database(ctx: Context) -> None:
-    with ctx.tx() as tx:
-        tx.setting("healthz")
+    status.ping(ctx)
 
 
 def create_app(ctx: Context, token: str, *, max_body: int = MAX_BODY) -> Starlette:

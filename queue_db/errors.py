@@ -31,3 +31,11 @@ class NotFound(StoreError):
 
 class Conflict(StoreError):
     """A unique name or key is already taken, or a row changed underneath us."""
+
+
+class WrongState(StoreError):
+    """A row is not in a state that allows the change; ``state`` is the one it is in."""
+
+    def __init__(self, state: str, why: str = "") -> None:
+        super().__init__(f"it is {state}" + (f": {why}" if why else ""))
+        self.state = state

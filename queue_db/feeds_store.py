@@ -17,8 +17,8 @@ from sqlmodel import col
 from sqlmodel import select as select_rows
 
 from queue_db.errors import NotFound
-from queue_db.feeds_models import Feed, FeedEntry
 from queue_db.store import Tx
+from queue_db.tables import Feed, FeedEntry
 
 #: Bound parameters per ``IN (…)`` list.
 CHUNK = 500

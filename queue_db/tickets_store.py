@@ -15,9 +15,8 @@ from sqlalchemy import delete, func, or_, update
 from sqlmodel import col, select
 
 from queue_db.errors import NotFound
-from queue_db.models import Post
 from queue_db.store import Tx
-from queue_db.tickets_models import Ticket, TicketConfig, TicketEvent, TicketFeed, TicketPost
+from queue_db.tables import Post, Ticket, TicketConfig, TicketEvent, TicketFeed, TicketPost
 
 CONFIG = "default"
 

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from queue_db.errors import NotFound
 from queue_db.store import Tx
-from queue_db.tips_models import Cadence, Tip, TipPool, TipServed
+from queue_db.tables import Cadence, Tip, TipPool, TipServed
 from queue_db.types import as_utc
 
 # -- pools and tips ------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from typer.testing import CliRunner
 
@@ -73,3 +73,13 @@ def all_at_once(workers: Sequence[Context], work: Callable[[Context], T]) -> lis
         w.close()
     assert errors == []
     return results
+
+
+def set_columns(ctx: Context, table: type[Any], row_id: object, **values: object) -> None:
+    """Change a row behind the services' back, as a test planting a state must."""
+    with ctx.tx() as tx:
+        row = tx.session.get(table, row_id)
+        assert row is not None, f"no {table.__name__} {row_id}"
+        for key, value in values.items():
+            setattr(row, key, value)
+        tx.session.add(row)

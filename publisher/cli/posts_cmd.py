@@ -316,7 +316,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Settle a delivery that needs attention, after looking at the account yourself."""
-        from publisher.service.attention import resolve_delivery
+        from publisher.service.deliveries import resolve_delivery
 
         if published is None:
             raise InvalidInput(

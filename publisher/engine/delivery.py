@@ -32,9 +32,12 @@ from publisher.context.calendar import Calendar, CalendarError
 from publisher.engine.outcome import Outcome
 from publisher.engine.pool import Builder, ChannelPool, parent_in_flight, render
 from publisher.engine.settle import Settler
-from queue_db import claims, engine_store
-from queue_db.claims import ClaimedDelivery, ClaimedPost
-from queue_db.models import Channel
+from queue_db import posts as post_db
+from queue_db import settings as shared
+from queue_db.channels import ChannelRecord
+from queue_db.deliveries import claim, read, settle
+from queue_db.deliveries.settle import ClaimedDelivery, ClaimedPost
+from queue_db.states import DeliveryState
 
 log = logging.getLogger("oyez.engine")
 
@@ -53,7 +56,7 @@ class Claimed:
 
     delivery: ClaimedDelivery
     post: ClaimedPost
-    channel: Channel
+    channel: ChannelRecord
     rendered: Rendered
     #: The post it replies to has not reached this channel yet.
     waiting_parent: bool
@@ -143,8 +146,10 @@ class Deliverer:
         # look found some or the pending ones run out: not once per batch.
         unknown = True
         while not stop.is_set():
-            found = self._batch("unknown", self.reconcile, stop, outcome) if unknown else 0
-            sent = self._batch("pending", self.deliver, stop, outcome)
+            found = (
+                self._batch(DeliveryState.UNKNOWN, self.reconcile, stop, outcome) if unknown else 0
+            )
+            sent = self._batch(DeliveryState.PENDING, self.deliver, stop, outcome)
             if not found and not sent:
                 if unknown:
                     break
@@ -160,10 +165,10 @@ class Deliverer:
         """
         now = self.ctx.clock()
         with self.ctx.tx() as tx:
-            dead = dead_owners(claims.lease_owners(tx), self.owner)
+            dead = dead_owners(claim.lease_owners(tx), self.owner)
             if mine:
                 dead.append(self.owner)
-            ids = claims.mark_unknown(tx, now, dead)
+            ids = claim.mark_unknown(tx, now, dead)
             if ids:
                 tx.log("oyez", "stalled", count=len(ids), dead_workers=dead)
         if ids:
@@ -173,15 +178,15 @@ class Deliverer:
     def expire(self) -> Outcome:
         now = self.ctx.clock()
         with self.ctx.tx() as tx:
-            posts = claims.expire_late(tx, now)
+            posts = claim.expire_late(tx, now)
             for post_id in posts:
-                claims.roll_up(tx, post_id)
+                post_db.roll_up(tx, post_id)
                 tx.log("oyez", "expired", post_id=post_id)
         return Outcome(expired=len(posts), posts=set(posts))
 
     def _batch(
         self,
-        state: str,
+        state: DeliveryState,
         handle: Callable[[Claimed], Outcome],
         stop: threading.Event,
         outcome: Outcome,
@@ -190,21 +195,21 @@ class Deliverer:
         now = self.ctx.clock()
         # Claim and load in one transaction: one query each for the whole batch.
         with self.ctx.tx() as tx:
-            if state == "unknown":
-                ids = claims.claim_unknown(tx, self.owner, now, limit=self.batch, lease=self.lease)
+            if state == DeliveryState.UNKNOWN:
+                ids = claim.claim_unknown(tx, self.owner, now, limit=self.batch, lease=self.lease)
             else:
-                ids = claims.claim_due(
+                ids = claim.claim_due(
                     tx,
                     self.owner,
                     now,
                     limit=self.batch,
                     lease=self.lease,
-                    urgent_only=engine_store.crisis(tx) is not None,
+                    urgent_only=shared.crisis(tx) is not None,
                     urgent_sources=settings.urgent_sources,
                 )
             batch = [
                 Claimed(d, p, c, render(tx, d, p, c), parent_in_flight(tx, p, c))
-                for d, p, c in claims.load_many(tx, ids)
+                for d, p, c in settle.load_many(tx, ids)
             ]
         if not ids:
             return 0
@@ -212,7 +217,7 @@ class Deliverer:
         self.settler.blocked.clear()
         # A crisis pause may begin while a batch is on a slow network. Reconciling
         # only asks the network, so a crisis does not hold it.
-        watch_crisis, paused = state == "pending", False
+        watch_crisis, paused = state == DeliveryState.PENDING, False
         checked = time.monotonic()
         try:
             for index, claimed in enumerate(batch):
@@ -241,14 +246,14 @@ class Deliverer:
 
     def _crisis_on(self) -> bool:
         with self.ctx.tx() as tx:
-            return engine_store.crisis(tx) is not None
+            return shared.crisis(tx) is not None
 
     def _urgent(self, post: ClaimedPost) -> bool:
         return post.urgent or post.source in self.ctx.settings.delivery.urgent_sources
 
-    def _release(self, ids: Sequence[int], state: str) -> None:
+    def _release(self, ids: Sequence[int], state: DeliveryState) -> None:
         with self.ctx.tx() as tx:
-            claims.release(tx, ids, self.owner, self.ctx.clock(), state=state)
+            settle.release(tx, ids, self.owner, self.ctx.clock(), state=state)
 
     # -- publishing --------------------------------------------------------------------
 
@@ -273,7 +278,9 @@ class Deliverer:
             return self.settler.error(delivery, channel_row, unknown)
         return self.settler.sent(delivery, receipt, claimed.rendered)
 
-    def _opens_at(self, channel: Channel, post: ClaimedPost, now: datetime) -> datetime | None:
+    def _opens_at(
+        self, channel: ChannelRecord, post: ClaimedPost, now: datetime
+    ) -> datetime | None:
         """When a non-urgent post may go out on ``channel``, if not now."""
         if self._urgent(post) or not (channel.quiet_hours or channel.blackout_dates):
             return None
@@ -293,7 +300,9 @@ class Deliverer:
         """Ask the channel whether an ``unknown`` delivery went out, and settle it."""
         return self.check(claimed.delivery, claimed.channel, claimed.rendered)
 
-    def check(self, delivery: ClaimedDelivery, channel_row: Channel, rendered: Rendered) -> Outcome:
+    def check(
+        self, delivery: ClaimedDelivery, channel_row: ChannelRecord, rendered: Rendered
+    ) -> Outcome:
         try:
             channel = self.pool.get(channel_row)
             found = channel.find_existing(rendered)
@@ -315,7 +324,9 @@ class Deliverer:
             return self.settler.attention(delivery, outrun)
         return self.settler.not_found(delivery)
 
-    def _outrun(self, delivery: ClaimedDelivery, row: Channel, reach: int | None) -> str | None:
+    def _outrun(
+        self, delivery: ClaimedDelivery, row: ChannelRecord, reach: int | None
+    ) -> str | None:
         """Why "not found" cannot be trusted, if more posts went out since than the look-back reads.
 
         With several workers, others may post to the channel while a crashed
@@ -325,7 +336,7 @@ class Deliverer:
         if reach is None:
             return None
         with self.ctx.tx() as tx:
-            newer = engine_store.sent_since_attempt(tx, delivery.id)
+            newer = read.sent_since_attempt(tx, delivery.id)
         if newer is None:
             return (
                 "cannot tell whether it was published: no time of the attempt is known "
@@ -343,8 +354,8 @@ class Deliverer:
 def next_wakeup(ctx: Context) -> datetime | None:
     """When the dispatcher next has something to do (None: nothing is waiting)."""
     with ctx.tx() as tx:
-        crisis = engine_store.crisis(tx)
-        return claims.next_due(
+        crisis = shared.crisis(tx)
+        return claim.next_due(
             tx,
             ctx.clock(),
             urgent_only=crisis is not None,

@@ -10,15 +10,16 @@ from channels import registry
 from channels.base import Channel as ChannelImpl
 from channels.base import Media, Rendered
 from publisher.context import Context
-from queue_db.claims import ClaimedDelivery, ClaimedPost
-from queue_db.models import Channel
+from queue_db.channels import ChannelRecord
+from queue_db.deliveries import read
+from queue_db.deliveries.settle import ClaimedDelivery, ClaimedPost
 from queue_db.store import Tx
 
 log = logging.getLogger("oyez.engine")
 
 
 #: Builds a live client for a channel row.
-Builder = Callable[[Channel], ChannelImpl]
+Builder = Callable[[ChannelRecord], ChannelImpl]
 
 
 class ChannelPool:
@@ -33,10 +34,10 @@ class ChannelPool:
         self._build = build or self._from_registry
         self._live: dict[int, tuple[str, ChannelImpl]] = {}
 
-    def _from_registry(self, row: Channel) -> ChannelImpl:
+    def _from_registry(self, row: ChannelRecord) -> ChannelImpl:
         return registry.build(row.kind, row.settings, self.ctx.environ)
 
-    def get(self, row: Channel) -> ChannelImpl:
+    def get(self, row: ChannelRecord) -> ChannelImpl:
         """The client for ``row``; raises :class:`channels.errors.ChannelError` if it cannot be built."""
         assert row.id is not None
         fingerprint = row.kind + repr(sorted(row.settings.items()))
@@ -67,7 +68,9 @@ def delivery_key(delivery: ClaimedDelivery) -> str:
     return f"oyez-{delivery.post_id}-{delivery.channel_id}"
 
 
-def render(tx: Tx, delivery: ClaimedDelivery, post: ClaimedPost, channel: Channel) -> Rendered:
+def render(
+    tx: Tx, delivery: ClaimedDelivery, post: ClaimedPost, channel: ChannelRecord
+) -> Rendered:
     """The delivery as the channel will publish it (text variant, media, thread parent)."""
     text = post.variants.get(channel.name) or post.variants.get(channel.kind) or post.text
     media = tuple(Media(path=Path(m["path"]), alt=m.get("alt", "")) for m in post.media)
@@ -79,20 +82,20 @@ def render(tx: Tx, delivery: ClaimedDelivery, post: ClaimedPost, channel: Channe
     )
 
 
-def parent_remote_id(tx: Tx, post: ClaimedPost, channel: Channel) -> str | None:
+def parent_remote_id(tx: Tx, post: ClaimedPost, channel: ChannelRecord) -> str | None:
     if post.thread_parent_id is None:
         return None
-    for d, c in tx.deliveries(post.thread_parent_id):
+    for d, c in read.of_post(tx, post.thread_parent_id):
         if c.id == channel.id:
             return d.remote_id
     return None
 
 
-def parent_in_flight(tx: Tx, post: ClaimedPost, channel: Channel) -> bool:
+def parent_in_flight(tx: Tx, post: ClaimedPost, channel: ChannelRecord) -> bool:
     """Whether the post this one threads under is still on its way to ``channel``."""
     if post.thread_parent_id is None:
         return False
     return any(
         c.id == channel.id and d.state in ("pending", "held", "sending", "unknown")
-        for d, c in tx.deliveries(post.thread_parent_id)
+        for d, c in read.of_post(tx, post.thread_parent_id)
     )

@@ -2,7 +2,7 @@
 
 It delivers what is due, then sleeps until whichever comes first: the next due
 time (an alarm on the APScheduler clock), a change to the queue made by any
-process (:mod:`publisher.engine.wakeup`) or in this one (:meth:`Dispatcher.wake`),
+process (:mod:`queue_db.changes`) or in this one (:meth:`Dispatcher.wake`),
 or a stop request. It never polls the queue on a timer; a long safety sleep
 only covers a notification lost with a dropped database connection.
 
@@ -29,9 +29,10 @@ from publisher.engine.delivery import BATCH, Deliverer, next_wakeup, worker_name
 from publisher.engine.outcome import Outcome
 from publisher.engine.pool import Builder
 from publisher.engine.producers import SYNC_SECONDS, Producer, load_producers, sync
-from publisher.engine.wakeup import Watcher
 from publisher.errors import OyezError, StorageProblem
-from queue_db import claims, engine_store
+from queue_db import workers
+from queue_db.changes import Watcher
+from queue_db.deliveries import claim
 
 __all__ = ["Dispatcher", "Outcome", "worker_name"]
 
@@ -88,7 +89,7 @@ class Dispatcher:
         self._thread: threading.Thread | None = None
         self._clock = Clock()
         self._deliverer: Deliverer | None = None
-        self._watcher = Watcher(ctx.store.engine, self.wake)
+        self._watcher = Watcher(ctx.store, self.wake)
         lease = ctx.settings.delivery.lease_seconds
         self.beat_seconds = min(10.0, max(0.2, lease / 3))
 
@@ -204,7 +205,7 @@ class Dispatcher:
         self._clock.shutdown()
         try:
             with self.ctx.tx() as tx:
-                engine_store.forget_worker(tx, self.name)
+                workers.forget(tx, self.name)
         except OyezError as exc:
             log.warning("could not sign off worker %s: %s", self.name, exc)
 
@@ -214,11 +215,11 @@ class Dispatcher:
         host, pid = socket.gethostname(), os.getpid()
         try:
             with self.ctx.tx() as tx:
-                engine_store.beat(tx, self.name, pid, host, now)
+                workers.beat(tx, self.name, pid, host, now)
                 if self._deliverer is not None:
                     held = set(self._deliverer.in_flight)
-                    claims.renew_leases(tx, self.name, now + lease, held)
-                engine_store.prune_workers(tx, now - FORGET_AFTER)
+                    claim.renew_leases(tx, self.name, now + lease, held)
+                workers.prune(tx, now - FORGET_AFTER)
         except OyezError as exc:
             log.warning("heartbeat failed: %s", exc)
 

@@ -33,9 +33,11 @@ from channels.errors import (
 from publisher.context import Context
 from publisher.engine.outcome import Outcome
 from publisher.errors import StorageProblem
-from queue_db import claims
-from queue_db.claims import ClaimedDelivery
-from queue_db.models import Channel
+from queue_db import channels as channel_db
+from queue_db import posts as post_db
+from queue_db.channels import ChannelRecord
+from queue_db.deliveries import settle
+from queue_db.deliveries.settle import ClaimedDelivery
 from queue_db.store import Tx
 
 log = logging.getLogger("oyez.engine")
@@ -75,7 +77,7 @@ class Settler:
         #: Channels rate-limited or paused during the current batch: the rest of
         #: the batch for them is handed back untried.
         self.blocked: set[int] = set()
-        self._queued: list[claims.Sent] = []
+        self._queued: list[settle.Sent] = []
 
     def drain(self) -> Outcome:
         """Record the published deliveries still queued; what that did.
@@ -87,7 +89,7 @@ class Settler:
         return self._write_sent(items) if items else Outcome()
 
     def _settle(self, tx: Tx, delivery: ClaimedDelivery, **values: Any) -> bool:
-        ok = claims.settle(tx, delivery.id, self.owner, **values)
+        ok = settle.settle(tx, delivery.id, self.owner, **values)
         if not ok:
             log.warning(
                 "delivery %s was taken over by another worker; its outcome is theirs to settle",
@@ -109,7 +111,7 @@ class Settler:
         detail: dict[str, Any] = {"remote_id": receipt.remote_id, "remote_url": receipt.remote_url}
         if reconciled:
             detail["reconciled"] = True
-        item = claims.Sent(
+        item = settle.Sent(
             delivery.id,
             delivery.post_id,
             delivery.channel_id,
@@ -121,16 +123,16 @@ class Settler:
         self._queued.append(item)
         return self.drain() if len(self._queued) >= GROUP else Outcome()
 
-    def _write_sent(self, items: list[claims.Sent]) -> Outcome:
+    def _write_sent(self, items: list[settle.Sent]) -> Outcome:
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
                 try:
                     with self.ctx.tx() as tx:
-                        claims.settle_sent(tx, self.owner, items, self.ctx.clock())
+                        settle.settle_sent(tx, self.owner, items, self.ctx.clock())
                     held = [True] * len(items)
-                except claims.LeaseLost:
+                except settle.LeaseLost:
                     with self.ctx.tx() as tx:
-                        held = claims.settle_sent_each(tx, self.owner, items, self.ctx.clock())
+                        held = settle.settle_sent_each(tx, self.owner, items, self.ctx.clock())
                 break
             except StorageProblem as exc:
                 # A deadlock or a dropped connection rolled the group back whole;
@@ -167,7 +169,7 @@ class Settler:
     def error(
         self,
         delivery: ClaimedDelivery,
-        channel: Channel,
+        channel: ChannelRecord,
         exc: ChannelError,
         *,
         reconciling: bool = False,
@@ -182,7 +184,7 @@ class Settler:
             if isinstance(exc, RateLimited):
                 until = exc.reset_at or now + DEFAULT_RATE_WAIT
                 until = max(until, now)
-                tx.update_channel(channel.id, rate_limited_until=until)
+                channel_db.rate_limit(tx, channel.id, until)
                 self._settle(
                     tx,
                     delivery,
@@ -248,10 +250,15 @@ class Settler:
                 channel_id=delivery.channel_id,
                 reason=reason,
             )
-            claims.roll_up(tx, delivery.post_id)
+            post_db.roll_up(tx, delivery.post_id)
 
     def _check_later(
-        self, tx: Tx, delivery: ClaimedDelivery, channel: Channel, until: datetime, reason: str
+        self,
+        tx: Tx,
+        delivery: ClaimedDelivery,
+        channel: ChannelRecord,
+        until: datetime,
+        reason: str,
     ) -> Outcome:
         """Leave the delivery ``unknown`` until ``until``; its channel holds till then."""
         self._settle(
@@ -266,12 +273,12 @@ class Settler:
         self._block(channel)
         return Outcome(retried=1)
 
-    def _pause(self, tx: Tx, channel: Channel, reason: str) -> None:
-        tx.update_channel(channel.id, paused=True, paused_reason=reason[:500])
+    def _pause(self, tx: Tx, channel: ChannelRecord, reason: str) -> None:
+        channel_db.pause(tx, channel.id, reason[:500])
         tx.log("oyez", "channel_paused", channel_id=channel.id, reason=reason[:500])
         self._block(channel)
 
-    def _block(self, channel: Channel) -> None:
+    def _block(self, channel: ChannelRecord) -> None:
         if channel.id is not None:
             self.blocked.add(channel.id)
 
@@ -299,7 +306,9 @@ class Settler:
             )
         return Outcome(retried=1)
 
-    def unreadable(self, delivery: ClaimedDelivery, channel: Channel, exc: ChannelError) -> Outcome:
+    def unreadable(
+        self, delivery: ClaimedDelivery, channel: ChannelRecord, exc: ChannelError
+    ) -> Outcome:
         """The channel could not answer whether the post exists."""
         settings = self.ctx.settings.delivery
         if isinstance(exc, RateLimited | AuthError):

@@ -23,8 +23,10 @@ from typing import Any, TextIO
 from publisher.context import Context
 from publisher.context.times import check_period, iso, parse_when, zone
 from publisher.errors import InvalidInput
-from queue_db import archive_store as store
-from queue_db.archive_store import DELIVERY_FIELDS, EVENT_FIELDS, TIME_FIELDS
+from queue_db import archive as store
+from queue_db import channels as channel_db
+from queue_db import posts as post_db
+from queue_db.archive import DELIVERY_FIELDS, EVENT_FIELDS, TIME_FIELDS
 
 FORMATS = ("csv", "json", "jsonl")
 #: Written first in a JSON export; :func:`import_archive` checks it.
@@ -84,7 +86,7 @@ def _filter(ctx: Context, query: ArchiveQuery) -> store.Filter:
     channel_id = None
     if query.channel:
         with ctx.tx() as tx:
-            channel_id = tx.channel(query.channel).id
+            channel_id = channel_db.by_name(tx, query.channel).id
     return store.Filter(since=query.since, until=query.until, channel_id=channel_id)
 
 
@@ -255,9 +257,9 @@ def prune_drafts(
         raise InvalidInput("--older-than must be at least 1 day")
     before = ctx.clock() - timedelta(days=days)
     with ctx.tx() as tx:
-        ids = store.prunable_drafts(tx, before)
+        ids = post_db.prunable_drafts(tx, before)
         if not dry_run:
-            store.delete_posts(tx, ids)
+            post_db.delete_many(tx, ids)
             for post_id in ids:
                 tx.log(ctx.actor, "pruned", post_id=post_id, older_than_days=days)
     return PruneResult(post_ids=tuple(ids), before=before, dry_run=dry_run)

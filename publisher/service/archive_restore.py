@@ -29,8 +29,11 @@ from publisher.service.bulk_import import ImportResult, RowProblem
 from publisher.service.channels import NAME
 from publisher.service.pause import pause_in
 from publisher.service.posts import SOURCES, STATES
-from queue_db import archive_store as store
-from queue_db.models import Channel, Delivery, Event
+from queue_db import channels as channel_db
+from queue_db import events as audit
+from queue_db import posts as post_db
+from queue_db.channels import ChannelRecord
+from queue_db.deliveries import plan as delivery_plan
 from queue_db.types import utcnow
 
 DELIVERY_STATES = (
@@ -243,8 +246,8 @@ def import_archive(
     if not plan.records:
         raise InvalidInput(f"{path.name} has no records: nothing to import")
     with ctx.tx() as tx:
-        have = {c.name: c for c in tx.channels()}
-        taken = store.existing_post_ids(tx, sorted(plan.posts))
+        have = {c.name: c for c in channel_db.every(tx)}
+        taken = post_db.existing_ids(tx, sorted(plan.posts))
     for post_id in sorted(taken):
         problems.append(
             RowProblem(
@@ -283,7 +286,7 @@ def _live_counts(plan: _Plan) -> dict[str, int]:
 
 
 def _write(
-    ctx: Context, plan: _Plan, have: dict[str, Channel], filename: str
+    ctx: Context, plan: _Plan, have: dict[str, ChannelRecord], filename: str
 ) -> tuple[dict[str, int], tuple[str, ...]]:
     now = utcnow()
     states: dict[str, int] = {}
@@ -292,9 +295,8 @@ def _write(
         ids: dict[str, int | None] = {name: c.id for name, c in have.items()}
         for name, kind in plan.channels.items():
             if name not in ids:
-                row = tx.add(
-                    Channel(name=name, kind=kind, paused=True, paused_reason=PAUSED_REASON)
-                )
+                row = channel_db.add(tx, name, kind, {}, "UTC")
+                channel_db.pause(tx, row.id, PAUSED_REASON)
                 tx.log(ctx.actor, "channel_added", channel_id=row.id, name=name, kind=kind)
                 ids[name] = row.id
         for name, count in sorted(_live_counts(plan).items()):
@@ -303,7 +305,7 @@ def _write(
                 continue
             pause_in(tx, ctx.actor, channel, _waiting_reason(count))
             paused.append(name)
-        known = set(plan.posts) | store.existing_post_ids(
+        known = set(plan.posts) | post_db.existing_ids(
             tx,
             sorted({p["thread_parent_id"] for p in plan.posts.values() if p["thread_parent_id"]}),
         )
@@ -312,17 +314,15 @@ def _write(
             p = plan.posts[post_id]
             states[p["post_state"]] = states.get(p["post_state"], 0) + 1
             rows.append(_post_row(post_id, p, known, now))
-        store.insert_posts(tx, rows)
-        store.catch_up_post_ids(tx)
-        store.insert_rows(tx, Delivery, [_delivery(d, ids, now) for d in plan.deliveries])
+        post_db.insert_many(tx, rows)
+        post_db.catch_up_ids(tx)
+        delivery_plan.insert_many(tx, [_delivery(d, ids, now) for d in plan.deliveries])
         events = [
-            store.event_row(
-                e["at"], e["actor"], e["action"], e["post_id"], ids.get(e["channel"] or "")
-            )
+            audit.row(e["at"], e["actor"], e["action"], e["post_id"], ids.get(e["channel"] or ""))
             | {"detail": e["detail"]}
             for e in plan.events
         ]
-        store.insert_rows(tx, Event, events)
+        audit.append_many(tx, events)
         tx.log(
             ctx.actor, "archive_imported", file=filename, posts=len(plan.posts), events=len(events)
         )
@@ -362,7 +362,7 @@ def _delivery(d: dict[str, Any], ids: dict[str, int | None], now: Any) -> dict[s
     else:
         state, kind, error = d["state"], d["error_kind"], d["last_error"]
         next_at = d["due_at"] if state == "pending" else None
-    return store.delivery_row(
+    return delivery_plan.row(
         d["post_id"],
         ids[d["channel"]],
         d["due_at"],

@@ -26,8 +26,11 @@ from publisher.guidelines import Checker, RecentIndex, Target
 from publisher.service import checks
 from publisher.service.archive import Progress
 from publisher.service.posts import MAX_TEXT
-from queue_db import archive_store as store
-from queue_db.models import Channel, Delivery, Event
+from queue_db import channels as channel_db
+from queue_db import events as audit
+from queue_db import posts as post_db
+from queue_db.channels import ChannelRecord
+from queue_db.deliveries import plan as delivery_plan
 from queue_db.types import utcnow
 
 COLUMNS = ("text", "channels", "at", "media", "alt")
@@ -80,7 +83,7 @@ class ImportResult:
 class _Row:
     line: int
     text: str
-    channels: list[Channel]
+    channels: list[ChannelRecord]
     at: datetime | None
     media: list[dict[str, str]]
     findings: list[dict[str, Any]]
@@ -182,7 +185,7 @@ class _Validator:
         self.zone = zone(tz) if tz else None
         self.now = ctx.clock()
         with ctx.tx() as tx:
-            self.channels = {c.name: c for c in tx.channels()}
+            self.channels = {c.name: c for c in channel_db.every(tx)}
         self.checker: Checker = checks.checker_for(ctx)
         self.recent: RecentIndex = self.checker.index_recent(checks.recent_texts(ctx, self.checker))
         self.length_rules = {r.id for r in self.checker.rules if r.options.kind == "length"}
@@ -209,7 +212,7 @@ class _Validator:
             return RowProblem(line, tuple(problems))
         return _Row(line, text, targets, at, media, findings)
 
-    def _channels(self, value: str, problems: list[str]) -> list[Channel]:
+    def _channels(self, value: str, problems: list[str]) -> list[ChannelRecord]:
         names = list(dict.fromkeys(n for n in _CHANNEL_SPLIT.split(value.strip().lower()) if n))
         if not names:
             problems.append("no channels")
@@ -237,7 +240,7 @@ class _Validator:
         return when
 
     def _media(
-        self, paths: str, alts: str, targets: list[Channel], problems: list[str]
+        self, paths: str, alts: str, targets: list[ChannelRecord], problems: list[str]
     ) -> list[dict[str, str]]:
         files = [p.strip() for p in paths.split("|") if p.strip()]
         texts = [a.strip() for a in alts.split("|")] if alts.strip() else []
@@ -259,7 +262,7 @@ class _Validator:
         return media
 
     def _check(
-        self, text: str, targets: list[Channel], problems: list[str]
+        self, text: str, targets: list[ChannelRecord], problems: list[str]
     ) -> list[dict[str, Any]]:
         aims = [Target(c.name, c.kind) for c in targets]
         for name, info in self.checker.lengths(text, aims).items():
@@ -324,19 +327,19 @@ def _queue(
     ids: list[int] = []
     states: dict[str, int] = {}
     with ctx.tx() as tx:
-        for start in range(0, len(planned), store.INSERT_CHUNK):
-            chunk = planned[start : start + store.INSERT_CHUNK]
+        for start in range(0, len(planned), post_db.CHUNK):
+            chunk = planned[start : start + post_db.CHUNK]
             posts = [_post_row(ctx, r, approval, grace, now) for r in chunk]
-            chunk_ids = store.insert_posts(tx, posts)
+            chunk_ids = post_db.insert_many(tx, posts)
             deliveries: list[dict[str, Any]] = []
             events: list[dict[str, Any]] = []
             for post_id, r, post in zip(chunk_ids, chunk, posts, strict=True):
                 due = r.at if post["state"] == "scheduled" else None
-                deliveries += [store.delivery_row(post_id, c.id, due, now) for c in r.channels]
+                deliveries += [delivery_plan.row(post_id, c.id, due, now) for c in r.channels]
                 events += _events(ctx.actor, post_id, r, post, filename, now)
                 states[post["state"]] = states.get(post["state"], 0) + 1
-            store.insert_rows(tx, Delivery, deliveries)
-            store.insert_rows(tx, Event, events)
+            delivery_plan.insert_many(tx, deliveries)
+            audit.append_many(tx, events)
             ids += chunk_ids
             if progress is not None and total is not None:
                 progress(total // 2 + len(ids), total)
@@ -379,7 +382,7 @@ def _events(
 ) -> list[dict[str, Any]]:
     names = [c.name for c in r.channels]
     out = [
-        store.event_row(
+        audit.row(
             now,
             actor,
             "created",
@@ -389,10 +392,10 @@ def _events(
             file=filename,
             line=r.line,
         ),
-        store.event_row(now, actor, "submitted", post_id, findings=len(r.findings)),
+        audit.row(now, actor, "submitted", post_id, findings=len(r.findings)),
     ]
     if post["approved_by"]:
-        out.append(store.event_row(now, "oyez", "approved", post_id, override_reason=None))
+        out.append(audit.row(now, "oyez", "approved", post_id, override_reason=None))
     if post["state"] == "scheduled" and r.at is not None:
-        out.append(store.event_row(now, "oyez", "scheduled", post_id, at=r.at.isoformat()))
+        out.append(audit.row(now, "oyez", "scheduled", post_id, at=r.at.isoformat()))
     return out

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from channels import registry
 from channels.base import Channel as ChannelImpl
 from channels.errors import ChannelError, ConfigError
 from publisher.context import Context
-from publisher.context.times import zone
+from publisher.context.times import iso, zone
 from publisher.errors import ChannelProblem, InvalidInput
-from queue_db.models import Channel
+from queue_db import channels as channel_db
+from queue_db.channels import ChannelRecord
+from queue_db.deliveries import read
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 #: Setting keys that must never hold a secret themselves.
@@ -22,6 +25,13 @@ SECRET_LOOKING = re.compile(r"(token|secret|password|passwd|key)$", re.IGNORECAS
 
 @dataclass(frozen=True)
 class ChannelView:
+    """A channel as every interface shows it: its configuration and how it is doing.
+
+    The health fields (``waiting``, ``counts``, ``last_error``) are filled by
+    the functions that read them (:func:`channel_health`, ``status``); plain
+    listings leave them empty.
+    """
+
     name: str
     kind: str
     settings: dict[str, Any]
@@ -29,9 +39,27 @@ class ChannelView:
     slots: dict[str, Any]
     paused: bool
     paused_reason: str | None
+    #: Set while the network's rate limit holds the channel.
+    rate_limited_until: datetime | None = None
+    #: Deliveries waiting on this channel (pending or being checked).
+    waiting: int = 0
+    #: Deliveries by state, e.g. ``{"pending": 3, "sent": 120}``.
+    counts: dict[str, int] = field(default_factory=dict)
+    last_error: str | None = None
 
     @classmethod
-    def of(cls, row: Channel) -> ChannelView:
+    def of(
+        cls,
+        row: ChannelRecord,
+        *,
+        now: datetime | None = None,
+        counts: dict[str, int] | None = None,
+        last_error: str | None = None,
+    ) -> ChannelView:
+        limited = row.rate_limited_until
+        if now is not None and limited is not None and limited <= now:
+            limited = None
+        counts = dict(counts or {})
         return cls(
             row.name,
             row.kind,
@@ -40,6 +68,10 @@ class ChannelView:
             dict(row.slots),
             row.paused,
             row.paused_reason,
+            rate_limited_until=limited,
+            waiting=counts.get("pending", 0) + counts.get("unknown", 0),
+            counts=counts,
+            last_error=last_error,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -51,6 +83,8 @@ class ChannelView:
             "slots": self.slots,
             "paused": self.paused,
             "paused_reason": self.paused_reason,
+            "rate_limited_until": iso(self.rate_limited_until),
+            "waiting": self.waiting,
         }
 
 
@@ -77,7 +111,7 @@ def add_channel(
     zone(timezone)
     stored = _checked_settings(kind, settings)
     with ctx.tx() as tx:
-        row = tx.add(Channel(name=name, kind=kind, settings=stored, timezone=timezone))
+        row = channel_db.add(tx, name, kind, stored, timezone)
         tx.log(ctx.actor, "channel_added", channel_id=row.id, name=name, kind=kind)
         return ChannelView.of(row)
 
@@ -115,7 +149,7 @@ def change_channel(
     if timezone is not None:
         zone(timezone)
     with ctx.tx() as tx:
-        row = tx.channel(name)
+        row = channel_db.by_name(tx, name)
         merged: dict[str, Any] = dict(row.settings)
         for key in unset:
             if key not in merged:
@@ -126,7 +160,7 @@ def change_channel(
         values: dict[str, Any] = {"settings": stored}
         if timezone is not None:
             values["timezone"] = timezone
-        tx.update_channel(row.id, **values)
+        channel_db.change(tx, row.id, **values)
         changed = sorted({*settings, *unset} | ({"timezone"} if timezone is not None else set()))
         tx.log(ctx.actor, "channel_changed", channel_id=row.id, name=name, changed=changed)
     return get_channel(ctx, name)
@@ -134,22 +168,22 @@ def change_channel(
 
 def list_channels(ctx: Context) -> list[ChannelView]:
     with ctx.tx() as tx:
-        return [ChannelView.of(c) for c in tx.channels()]
+        return [ChannelView.of(c) for c in channel_db.every(tx)]
 
 
 def get_channel(ctx: Context, name: str) -> ChannelView:
     with ctx.tx() as tx:
-        return ChannelView.of(tx.channel(name))
+        return ChannelView.of(channel_db.by_name(tx, name))
 
 
 def remove_channel(ctx: Context, name: str) -> None:
     with ctx.tx() as tx:
-        row = tx.channel(name)
-        tx.delete_channel(row)
+        row = channel_db.by_name(tx, name)
+        channel_db.remove(tx, row)
         tx.log(ctx.actor, "channel_removed", name=name, kind=row.kind)
 
 
-def build_channel(ctx: Context, row: Channel | ChannelView) -> ChannelImpl:
+def build_channel(ctx: Context, row: ChannelRecord | ChannelView) -> ChannelImpl:
     """A live channel for ``row``, credentials read from the environment."""
     try:
         return registry.build(row.kind, row.settings, ctx.environ)
@@ -167,3 +201,16 @@ def check_channel(ctx: Context, name: str) -> str:
         raise ChannelProblem(f"channel {name!r}: {exc}") from None
     finally:
         channel.close()
+
+
+def channel_health(ctx: Context) -> list[ChannelView]:
+    """Every channel with its pause and rate-limit state and its delivery counts."""
+    with ctx.tx() as tx:
+        rows = channel_db.every(tx)
+        counts = read.counts_by_channel(tx)
+        errors = read.last_errors(tx)
+    now = ctx.clock()
+    return [
+        ChannelView.of(c, now=now, counts=counts.get(c.id), last_error=errors.get(c.id))
+        for c in rows
+    ]

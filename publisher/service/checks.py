@@ -15,6 +15,7 @@ from typing import Any
 from publisher.context import Context
 from publisher.errors import InvalidInput
 from publisher.guidelines import SOURCES, Checker, PackError, Target, load_pack
+from queue_db.deliveries import read
 
 
 @lru_cache(maxsize=8)
@@ -36,7 +37,7 @@ def recent_texts(ctx: Context, checker: Checker) -> list[str]:
         return []
     since = ctx.clock() - timedelta(days=checker.recent_days)
     with ctx.tx() as tx:
-        return tx.recent_sent_texts(since)
+        return read.recent_sent_texts(tx, since)
 
 
 def run(

@@ -16,8 +16,10 @@ from typing import Any
 from publisher.context import Context
 from publisher.context.times import iso
 from publisher.errors import InvalidInput
-from queue_db import engine_store
-from queue_db.models import Channel
+from queue_db import channels as channel_db
+from queue_db import settings as shared
+from queue_db.channels import ChannelRecord
+from queue_db.deliveries import read
 from queue_db.store import Tx
 
 MAX_REASON = 500
@@ -62,7 +64,7 @@ def _reason(reason: str | None, default: str) -> str:
 def crisis(ctx: Context) -> PauseState | None:
     """The crisis pause in force, or None."""
     with ctx.tx() as tx:
-        value = engine_store.crisis(tx)
+        value = shared.crisis(tx)
     return PauseState.of(value) if value else None
 
 
@@ -75,7 +77,7 @@ def pause_all(ctx: Context, reason: str) -> PauseState:
         )
     state = PauseState(reason=text, by=ctx.actor, at=ctx.clock())
     with ctx.tx() as tx:
-        engine_store.set_crisis(tx, {"all": True, **state.to_dict()})
+        shared.set_crisis(tx, {"all": True, **state.to_dict()})
         tx.log(ctx.actor, "paused", scope="all", reason=text)
     return state
 
@@ -84,11 +86,11 @@ def resume_all(ctx: Context) -> Resumed:
     """End the crisis pause. Harmless when there is none (``was_paused`` says)."""
     now = ctx.clock()
     with ctx.tx() as tx:
-        current = engine_store.crisis(tx)
+        current = shared.crisis(tx)
         if current is None:
             return Resumed(0, 0, was_paused=False)
-        engine_store.set_crisis(tx, None)
-        overdue, expiring = engine_store.overdue(tx, now)
+        shared.set_crisis(tx, None)
+        overdue, expiring = read.overdue(tx, now)
         tx.log(
             ctx.actor,
             "resumed",
@@ -104,12 +106,12 @@ def pause_channel(ctx: Context, name: str, reason: str | None = None) -> None:
     """Stop one channel; deliveries to it wait (and may expire) until it is resumed."""
     text = _reason(reason, f"paused by {ctx.actor}")
     with ctx.tx() as tx:
-        pause_in(tx, ctx.actor, tx.channel(name), text)
+        pause_in(tx, ctx.actor, channel_db.by_name(tx, name), text)
 
 
-def pause_in(tx: Tx, actor: str, channel: Channel, reason: str) -> None:
+def pause_in(tx: Tx, actor: str, channel: ChannelRecord, reason: str) -> None:
     """Pause ``channel`` inside a transaction the caller holds, and log why."""
-    tx.update_channel(channel.id, paused=True, paused_reason=reason)
+    channel_db.pause(tx, channel.id, reason)
     tx.log(
         actor, "paused", scope="channel", channel_id=channel.id, name=channel.name, reason=reason
     )
@@ -119,11 +121,11 @@ def resume_channel(ctx: Context, name: str) -> Resumed:
     """Let a paused channel (by a person, or by refused credentials) deliver again."""
     now = ctx.clock()
     with ctx.tx() as tx:
-        channel = tx.channel(name)
+        channel = channel_db.by_name(tx, name)
         if not channel.paused:
             return Resumed(0, 0, was_paused=False)
-        tx.update_channel(channel.id, paused=False, paused_reason=None)
-        overdue, expiring = engine_store.overdue(tx, now, channel.id)
+        channel_db.unpause(tx, channel.id)
+        overdue, expiring = read.overdue(tx, now, channel.id)
         tx.log(
             ctx.actor,
             "resumed",

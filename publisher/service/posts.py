@@ -19,23 +19,19 @@ from publisher.errors import (
     PermissionDenied,
 )
 from publisher.service.views import PostView
-from queue_db.models import Channel, Post
+from queue_db import channels as channel_db
+from queue_db import events
+from queue_db import posts as post_db
+from queue_db.channels import ChannelRecord
+from queue_db.deliveries import plan, read
+from queue_db.posts import PostFilter, PostRecord
+from queue_db.states import NOT_STARTED, POST_OPEN, DeliveryState, PostState, Source
 from queue_db.store import Tx
 
-EDITABLE = ("draft", "in_review", "approved", "scheduled")
-CANCELLABLE = ("draft", "in_review", "approved", "scheduled")
-SOURCES = ("manual", "feed", "tip", "ticket", "import")
-STATES = (
-    "draft",
-    "in_review",
-    "approved",
-    "scheduled",
-    "sent",
-    "partly_sent",
-    "failed",
-    "expired",
-    "cancelled",
-)
+EDITABLE = POST_OPEN
+CANCELLABLE = POST_OPEN
+SOURCES = tuple(Source)
+STATES = tuple(PostState)
 MAX_TEXT = 100_000
 
 
@@ -54,18 +50,16 @@ def _has_errors(findings: Sequence[dict[str, Any]]) -> bool:
     return has_errors(findings)
 
 
-def _view(tx: Tx, post: Post) -> PostView:
-    assert post.id is not None
-    return PostView.of(post, tx.deliveries(post.id))
+def _view(tx: Tx, post: PostRecord) -> PostView:
+    return PostView.of(post, read.of_post(tx, post.id))
 
 
-def _channels(tx: Tx, names: Sequence[str]) -> list[Channel]:
-    seen: list[Channel] = []
+def _channels(tx: Tx, names: Sequence[str]) -> list[ChannelRecord]:
+    seen: dict[int, ChannelRecord] = {}
     for name in names:
-        channel = tx.channel(name.strip())
-        if channel not in seen:
-            seen.append(channel)
-    return seen
+        channel = channel_db.by_name(tx, name.strip())
+        seen.setdefault(channel.id, channel)
+    return list(seen.values())
 
 
 def _check_text(text: str) -> str:
@@ -76,12 +70,26 @@ def _check_text(text: str) -> str:
     return text
 
 
-def _move(tx: Tx, post: Post, allowed: Sequence[str], to: str, action: str, **changes: Any) -> None:
-    if post.state not in allowed or not tx.transition_post(post, allowed, to, **changes):
+def _move(
+    tx: Tx,
+    post: PostRecord,
+    allowed: Sequence[PostState],
+    to: PostState,
+    action: str,
+    **changes: Any,
+) -> PostRecord:
+    """``post`` moved to ``to``; IllegalTransition naming the state it is really in if not."""
+    moved = (
+        post_db.transition(tx, post.id, allowed, to, **changes) if post.state in allowed else None
+    )
+    if moved is None:
+        now = post_db.get(tx, post.id).state
+        only = ", ".join(s.words for s in allowed)
         raise IllegalTransition(
-            f"cannot {action} post {post.id}: it is {post.state}"
-            + (f" (only {', '.join(allowed)} posts can be {_past(action)})" if allowed else "")
+            f"cannot {action} post {post.id}: it is {now.words}"
+            + (f" (only {only} posts can be {_past(action)})" if allowed else "")
         )
+    return moved
 
 
 def _past(action: str) -> str:
@@ -102,7 +110,7 @@ def create_post(
     *,
     at: datetime | None = None,
     media: Sequence[dict[str, str]] = (),
-    source: str = "manual",
+    source: str = Source.MANUAL,
     source_key: str | None = None,
     urgent: bool = False,
     variants: dict[str, str] | None = None,
@@ -114,20 +122,19 @@ def create_post(
         raise InvalidInput(f"unknown source {source!r} (one of {', '.join(SOURCES)})")
     with ctx.tx() as tx:
         targets = _channels(tx, channels)
-        post = tx.add(
-            Post(
-                text=text,
-                author=ctx.actor,
-                source=source,
-                source_key=source_key,
-                scheduled_at=at,
-                media=list(media),
-                urgent=urgent,
-                variants=dict(variants or {}),
-                thread_parent_id=thread_parent_id,
-            )
+        post = post_db.add(
+            tx,
+            text=text,
+            author=ctx.actor,
+            source=source,
+            source_key=source_key,
+            scheduled_at=at,
+            media=list(media),
+            urgent=urgent,
+            variants=dict(variants or {}),
+            thread_parent_id=thread_parent_id,
         )
-        tx.set_post_channels(post, targets)
+        plan.set_targets(tx, post.id, [c.id for c in targets])
         tx.log(
             ctx.actor, "created", post_id=post.id, source=source, channels=[c.name for c in targets]
         )
@@ -136,7 +143,7 @@ def create_post(
 
 def get_post(ctx: Context, post_id: int) -> PostView:
     with ctx.tx() as tx:
-        return _view(tx, tx.post(post_id))
+        return _view(tx, post_db.get(tx, post_id))
 
 
 def list_posts(
@@ -153,17 +160,11 @@ def list_posts(
     if unknown:
         raise InvalidInput(f"unknown state {unknown[0]!r} (one of {', '.join(STATES)})")
     with ctx.tx() as tx:
-        channel_id = tx.channel(channel).id if channel else None
-        posts = tx.posts(
-            states=states,
-            source=source,
-            channel_id=channel_id,
-            search=search,
-            limit=limit,
-            offset=offset,
-        )
-        deliveries = tx.deliveries_for_posts([p.id for p in posts if p.id is not None])
-        return [PostView.of(p, deliveries[p.id]) for p in posts if p.id is not None]
+        channel_id = channel_db.by_name(tx, channel).id if channel else None
+        flt = PostFilter(states=tuple(states), source=source, channel_id=channel_id, search=search)
+        found = post_db.find(tx, flt, limit=limit, offset=offset)
+        deliveries = read.of_posts(tx, [p.id for p in found])
+        return [PostView.of(p, deliveries[p.id]) for p in found]
 
 
 def edit_post(
@@ -172,17 +173,17 @@ def edit_post(
     """Change the text (and channels). An approved or scheduled post goes back to review."""
     _check_text(text)
     with ctx.tx() as tx:
-        post = tx.post(post_id)
+        post = post_db.get(tx, post_id)
         if post.state not in EDITABLE:
-            raise IllegalTransition(f"cannot edit post {post_id}: it is {post.state}")
+            raise IllegalTransition(f"cannot edit post {post_id}: it is {post.state.words}")
         was = post.state
-        to = "draft" if was == "draft" else "in_review"
+        to = PostState.DRAFT if was == PostState.DRAFT else PostState.IN_REVIEW
         findings = (
             _run_checks(ctx, text, _channel_names(tx, post, channels), post.source)
-            if to == "in_review"
+            if to == PostState.IN_REVIEW
             else []
         )
-        _move(
+        post = _move(
             tx,
             post,
             EDITABLE,
@@ -194,21 +195,19 @@ def edit_post(
             approved_by=None,
         )
         if channels is not None:
-            tx.set_post_channels(post, _channels(tx, channels))
-        assert post.id is not None
-        if was in ("approved", "scheduled"):
-            tx.hold_deliveries(post.id)
+            plan.set_targets(tx, post.id, [c.id for c in _channels(tx, channels)])
+        if was in (PostState.APPROVED, PostState.SCHEDULED):
+            plan.hold(tx, post.id)
         tx.log(ctx.actor, "edited", post_id=post.id, previous_state=was)
         return _view(tx, post)
 
 
 def _channel_names(
-    tx: Tx, post: Post, override: Sequence[str] | None = None
+    tx: Tx, post: PostRecord, override: Sequence[str] | None = None
 ) -> list[tuple[str, str]]:
     if override is not None:
         return [(c.name, c.kind) for c in _channels(tx, override)]
-    assert post.id is not None
-    return [(c.name, c.kind) for _, c in tx.deliveries(post.id)]
+    return [(c.name, c.kind) for _, c in read.of_post(tx, post.id)]
 
 
 def submit_post(ctx: Context, post_id: int) -> PostView:
@@ -217,19 +216,27 @@ def submit_post(ctx: Context, post_id: int) -> PostView:
     Posts whose source or channels need no sign-off are approved at once.
     """
     with ctx.tx() as tx:
-        post = tx.post(post_id)
+        post = post_db.get(tx, post_id)
         targets = _channel_names(tx, post)
         if not targets:
             raise InvalidInput(f"post {post_id} has no channels: add some with --to")
         findings = _run_checks(ctx, post.text, targets, post.source)
-        _move(tx, post, ("draft",), "in_review", "submit", findings=findings, review_comment=None)
+        post = _move(
+            tx,
+            post,
+            (PostState.DRAFT,),
+            PostState.IN_REVIEW,
+            "submit",
+            findings=findings,
+            review_comment=None,
+        )
         tx.log(ctx.actor, "submitted", post_id=post.id, findings=len(findings))
         if _needs_no_signoff(ctx, post, targets) and not _has_errors(findings):
-            _approve(ctx, tx, post, actor="oyez", reason=None)
+            post = _approve(ctx, tx, post, actor="oyez", reason=None)
         return _view(tx, post)
 
 
-def _needs_no_signoff(ctx: Context, post: Post, targets: list[tuple[str, str]]) -> bool:
+def _needs_no_signoff(ctx: Context, post: PostRecord, targets: list[tuple[str, str]]) -> bool:
     approval = ctx.settings.approval
     if post.source in approval.auto_sources:
         return True
@@ -239,10 +246,10 @@ def _needs_no_signoff(ctx: Context, post: Post, targets: list[tuple[str, str]]) 
 def approve_post(ctx: Context, post_id: int, *, override: str | None = None) -> PostView:
     """Approve a post in review. Error findings need ``override`` (a reason, kept)."""
     with ctx.tx() as tx:
-        post = tx.post(post_id)
-        if post.state != "in_review":
+        post = post_db.get(tx, post_id)
+        if post.state != PostState.IN_REVIEW:
             raise IllegalTransition(
-                f"cannot approve post {post_id}: it is {post.state}, not in_review"
+                f"cannot approve post {post_id}: it is {post.state.words}, not in review"
             )
         if post.author == ctx.actor and not ctx.settings.approval.allow_self:
             raise PermissionDenied(
@@ -256,15 +263,23 @@ def approve_post(ctx: Context, post_id: int, *, override: str | None = None) -> 
                 f"post {post_id} has {len(errors)} error finding(s) ({rules}): fix them, or "
                 'approve with --override "REASON"'
             )
-        _approve(
+        post = _approve(
             ctx, tx, post, actor=ctx.actor, reason=override.strip() if errors and override else None
         )
         return _view(tx, post)
 
 
-def _approve(ctx: Context, tx: Tx, post: Post, *, actor: str, reason: str | None) -> None:
-    _move(
-        tx, post, ("in_review",), "approved", "approve", approved_by=actor, override_reason=reason
+def _approve(
+    ctx: Context, tx: Tx, post: PostRecord, *, actor: str, reason: str | None
+) -> PostRecord:
+    post = _move(
+        tx,
+        post,
+        (PostState.IN_REVIEW,),
+        PostState.APPROVED,
+        "approve",
+        approved_by=actor,
+        override_reason=reason,
     )
     tx.log(actor, "approved", post_id=post.id, override_reason=reason)
     if reason:
@@ -278,7 +293,8 @@ def _approve(ctx: Context, tx: Tx, post: Post, *, actor: str, reason: str | None
             ),
         )
     if post.scheduled_at is not None:
-        _schedule(ctx, tx, post, post.scheduled_at, actor=actor)
+        post = _schedule(ctx, tx, post, post.scheduled_at, actor=actor)
+    return post
 
 
 def reject_post(ctx: Context, post_id: int, comment: str) -> PostView:
@@ -286,8 +302,14 @@ def reject_post(ctx: Context, post_id: int, comment: str) -> PostView:
     if not comment.strip():
         raise InvalidInput("a rejection needs a comment for the author")
     with ctx.tx() as tx:
-        post = tx.post(post_id)
-        _move(tx, post, ("in_review",), "draft", "reject", review_comment=comment.strip())
+        post = _move(
+            tx,
+            post_db.get(tx, post_id),
+            (PostState.IN_REVIEW,),
+            PostState.DRAFT,
+            "reject",
+            review_comment=comment.strip(),
+        )
         tx.log(ctx.actor, "rejected", post_id=post.id, comment=comment.strip())
         return _view(tx, post)
 
@@ -295,62 +317,69 @@ def reject_post(ctx: Context, post_id: int, comment: str) -> PostView:
 def schedule_post(ctx: Context, post_id: int, at: datetime) -> PostView:
     """Schedule an approved post (or move a scheduled one) to ``at`` (UTC-aware)."""
     with ctx.tx() as tx:
-        post = tx.post(post_id)
-        if post.state not in ("approved", "scheduled"):
+        post = post_db.get(tx, post_id)
+        if post.state not in (PostState.APPROVED, PostState.SCHEDULED):
             raise IllegalTransition(
-                f"cannot schedule post {post_id}: it is {post.state} (approve it first)"
+                f"cannot schedule post {post_id}: it is {post.state.words}{schedule_hint(post.state)}"
             )
-        _schedule(ctx, tx, post, at, actor=ctx.actor)
+        post = _schedule(ctx, tx, post, at, actor=ctx.actor)
         return _view(tx, post)
 
 
-def _schedule(ctx: Context, tx: Tx, post: Post, at: datetime, *, actor: str) -> None:
-    assert post.id is not None
-    deliveries = tx.deliveries(post.id)
-    busy = [c.name for d, c in deliveries if d.state not in ("pending", "held")]
+def schedule_hint(state: PostState) -> str:
+    """What to do instead, for a post in ``state`` that cannot be scheduled."""
+    if state in (PostState.DRAFT, PostState.IN_REVIEW):
+        return " (approve it first)"
+    if state in (PostState.SENT, PostState.PARTLY_SENT):
+        return " (it has gone out: it cannot be moved)"
+    return ""
+
+
+def _schedule(ctx: Context, tx: Tx, post: PostRecord, at: datetime, *, actor: str) -> PostRecord:
+    busy = [c.name for d, c in read.of_post(tx, post.id) if d.state not in NOT_STARTED]
     if busy:
         raise IllegalTransition(
             f"cannot reschedule post {post.id}: delivery to {', '.join(busy)} has already started"
         )
     grace = ctx.settings.delivery.grace_minutes.get(post.source)
     expires = at + timedelta(minutes=grace) if grace is not None else None
-    _move(
+    post = _move(
         tx,
         post,
-        ("approved", "scheduled"),
-        "scheduled",
+        (PostState.APPROVED, PostState.SCHEDULED),
+        PostState.SCHEDULED,
         "schedule",
         scheduled_at=at,
         expires_at=expires,
     )
-    tx.schedule_deliveries(post.id, at)
+    plan.schedule(tx, post.id, at)
     tx.log(actor, "scheduled", post_id=post.id, at=at.isoformat())
+    return post
 
 
 def cancel_post(ctx: Context, post_id: int) -> PostView:
     with ctx.tx() as tx:
-        post = tx.post(post_id)
-        assert post.id is not None
-        if post.state in ("sent", "partly_sent"):
+        post = post_db.get(tx, post_id)
+        if post.state in (PostState.SENT, PostState.PARTLY_SENT):
             raise IllegalTransition(
-                f"post {post_id} is already {post.state}: use `oyez post retract` to delete "
-                "it from the networks"
+                f"post {post_id} is already {post.state.words}: use `oyez post retract` to "
+                "delete it from the networks"
             )
-        started = [c.name for d, c in tx.deliveries(post.id) if d.state not in ("pending", "held")]
+        started = [c.name for d, c in read.of_post(tx, post.id) if d.state not in NOT_STARTED]
         if started:
             raise IllegalTransition(
                 f"cannot cancel post {post_id}: delivery to {', '.join(started)} has already started"
             )
-        _move(tx, post, CANCELLABLE, "cancelled", "cancel")
-        tx.hold_deliveries(post.id, state="cancelled")
+        post = _move(tx, post, CANCELLABLE, PostState.CANCELLED, "cancel")
+        plan.hold(tx, post.id, state=DeliveryState.CANCELLED)
         tx.log(ctx.actor, "cancelled", post_id=post.id)
         return _view(tx, post)
 
 
 def post_history(ctx: Context, post_id: int) -> list[dict[str, Any]]:
     with ctx.tx() as tx:
-        tx.post(post_id)
+        post_db.get(tx, post_id)
         return [
             {"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "detail": e.detail}
-            for e in reversed(tx.events(post_id=post_id))
+            for e in reversed(events.for_post(tx, post_id))
         ]

@@ -15,7 +15,7 @@ from typing import Any
 
 from publisher.context import Context, cron
 from publisher.context.times import check_period, iso, zone
-from queue_db import archive_store as store
+from queue_db import report as store
 from queue_db import tips_store
 from queue_db.store import Tx
 

@@ -18,8 +18,9 @@ from channels.errors import ChannelError
 from publisher.context import Context
 from publisher.errors import ChannelProblem, IllegalTransition, NotFoundError
 from publisher.service.channels import build_channel
-from queue_db import archive_store as store
-from queue_db.models import Channel, Delivery
+from queue_db import posts as post_db
+from queue_db.channels import ChannelRecord
+from queue_db.deliveries import DeliveryRecord, plan, read
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,12 @@ class Retraction:
         }
 
 
-def _targets(ctx: Context, post_id: int, channel: str | None) -> list[tuple[Delivery, Channel]]:
+def _targets(
+    ctx: Context, post_id: int, channel: str | None
+) -> list[tuple[DeliveryRecord, ChannelRecord]]:
     with ctx.tx() as tx:
-        tx.post(post_id)
-        deliveries = tx.deliveries(post_id)
+        post_db.get(tx, post_id)
+        deliveries = read.of_post(tx, post_id)
     if channel is not None:
         chosen = [(d, c) for d, c in deliveries if c.name == channel]
         if not chosen:
@@ -75,7 +78,7 @@ def retract_post(ctx: Context, post_id: int, channel: str | None = None) -> list
     return outcomes
 
 
-def _retract_one(ctx: Context, delivery: Delivery, row: Channel) -> Retraction:
+def _retract_one(ctx: Context, delivery: DeliveryRecord, row: ChannelRecord) -> Retraction:
     assert delivery.id is not None
     receipt = Receipt(remote_id=delivery.remote_id or "", remote_url=delivery.remote_url)
     error = None
@@ -95,7 +98,7 @@ def _retract_one(ctx: Context, delivery: Delivery, row: Channel) -> Retraction:
                 live.close()
     with ctx.tx() as tx:
         detail = {"remote_id": delivery.remote_id, "remote_url": delivery.remote_url}
-        if error is None and store.mark_retracted(tx, delivery.id):
+        if error is None and plan.mark_retracted(tx, delivery.id):
             tx.log(ctx.actor, "retracted", post_id=delivery.post_id, channel_id=row.id, **detail)
         else:
             error = error or "it changed while it was being retracted"

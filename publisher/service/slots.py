@@ -29,8 +29,9 @@ from publisher.context.times import iso
 from publisher.errors import InvalidInput
 from publisher.service import posts
 from publisher.service.views import PostView
-from queue_db import engine_store
-from queue_db.models import Channel
+from queue_db import channels as channel_db
+from queue_db.channels import ChannelRecord
+from queue_db.deliveries import read
 
 #: How far ahead :func:`next_free_slot` looks.
 HORIZON_DAYS = 366
@@ -69,7 +70,7 @@ class SlotTable:
     blackout_dates: list[str]
 
     @classmethod
-    def of(cls, row: Channel) -> SlotTable:
+    def of(cls, row: ChannelRecord) -> SlotTable:
         ordered = {d: list(row.slots[d]) for d in WEEKDAYS if row.slots.get(d)}
         return cls(
             row.name, row.timezone, ordered, dict(row.quiet_hours), sorted(row.blackout_dates)
@@ -93,7 +94,7 @@ def _readable() -> Iterator[None]:
         raise InvalidInput(str(exc)) from None
 
 
-def calendar_of(row: Channel) -> Calendar:
+def calendar_of(row: ChannelRecord) -> Calendar:
     """The channel's calendar; a stored value that cannot be read is an InvalidInput."""
     with _readable():
         return Calendar.of(row.timezone, row.slots, row.quiet_hours, row.blackout_dates)
@@ -104,10 +105,10 @@ def calendar_of(row: Channel) -> Calendar:
 
 def _change(ctx: Context, channel: str, action: str, **values: Any) -> SlotTable:
     with ctx.tx() as tx:
-        row = tx.channel(channel)
-        tx.update_channel(row.id, **values)
+        row = channel_db.by_name(tx, channel)
+        channel_db.change(tx, row.id, **values)
         tx.log(ctx.actor, action, channel_id=row.id, name=channel, **values)
-        return SlotTable.of(tx.channel(channel))
+        return SlotTable.of(channel_db.by_name(tx, channel))
 
 
 def set_slots(
@@ -120,7 +121,7 @@ def set_slots(
         if timezone is not None:
             parse_zone(timezone)
     with ctx.tx() as tx:
-        current = dict(tx.channel(channel).slots)
+        current = dict(channel_db.by_name(tx, channel).slots)
     current.update(table)
     values: dict[str, Any] = {"slots": {d: current[d] for d in WEEKDAYS if current.get(d)}}
     if timezone is not None:
@@ -133,7 +134,7 @@ def clear_slots(ctx: Context, channel: str, weekdays: str | None = None) -> Slot
     with _readable():
         days = parse_weekdays(weekdays) if weekdays else list(WEEKDAYS)
     with ctx.tx() as tx:
-        current = dict(tx.channel(channel).slots)
+        current = dict(channel_db.by_name(tx, channel).slots)
     kept = {d: t for d, t in current.items() if d not in days}
     return _change(ctx, channel, "slots_cleared", slots=kept)
 
@@ -158,7 +159,7 @@ def change_blackout(
     """Add or remove blackout dates (YYYY-MM-DD, the channel's local dates)."""
     parsed_add, parsed_remove = _dates(add), _dates(remove)
     with ctx.tx() as tx:
-        current = set(tx.channel(channel).blackout_dates)
+        current = set(channel_db.by_name(tx, channel).blackout_dates)
     dates = sorted((current | parsed_add) - parsed_remove)
     return _change(ctx, channel, "blackout_set", blackout_dates=dates)
 
@@ -175,7 +176,7 @@ def _dates(texts: Sequence[str]) -> set[str]:
 
 def slot_table(ctx: Context, channel: str) -> SlotTable:
     with ctx.tx() as tx:
-        return SlotTable.of(tx.channel(channel))
+        return SlotTable.of(channel_db.by_name(tx, channel))
 
 
 # -- reading slots ----------------------------------------------------------------------------
@@ -187,9 +188,9 @@ def slots_for(ctx: Context, channel: str, start: datetime, days: int) -> list[Sl
         raise InvalidInput(f"days must be between 1 and {MAX_LIST_DAYS}")
     end = start + timedelta(days=days)
     with ctx.tx() as tx:
-        row = tx.channel(channel)
+        row = channel_db.by_name(tx, channel)
         assert row.id is not None
-        booked = engine_store.booked(tx, [row.id], start, end + timedelta(minutes=1))
+        booked = read.booked(tx, [row.id], start, end + timedelta(minutes=1))
     calendar = calendar_of(row)
     by_minute = {_minute(due): post_id for _, due, post_id in booked}
     return [
@@ -215,7 +216,7 @@ def next_free_slot(
     if not channel_names:
         raise InvalidInput("the post has no channels: add some with --to")
     with ctx.tx() as tx:
-        rows = [tx.channel(name) for name in dict.fromkeys(channel_names)]
+        rows = [channel_db.by_name(tx, name) for name in dict.fromkeys(channel_names)]
     calendars = [calendar_of(row) for row in rows]
     slotted = [c for c in calendars if c.has_slots]
     if not slotted:
@@ -235,7 +236,7 @@ def next_free_slot(
         with ctx.tx() as tx:
             taken = {
                 _minute(due)
-                for _, due, post_id in engine_store.booked(tx, ids, start, end)
+                for _, due, post_id in read.booked(tx, ids, start, end)
                 if post_id != ignore_post
             }
         for moment in sorted(common):

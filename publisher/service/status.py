@@ -14,8 +14,13 @@ from typing import Any
 
 from publisher.context import Context
 from publisher.context.times import iso
+from publisher.service.channels import ChannelView
 from publisher.service.pause import PauseState
-from queue_db import claims, engine_store
+from queue_db import channels as channel_db
+from queue_db import posts as post_db
+from queue_db import settings as shared
+from queue_db import workers
+from queue_db.deliveries import claim, read
 
 #: A worker is alive if it beat within this window (workers beat every 10 s at most).
 ALIVE_WINDOW = timedelta(seconds=30)
@@ -36,27 +41,6 @@ class WorkerInfo:
             "pid": self.pid,
             "started_at": iso(self.started_at),
             "heartbeat_at": iso(self.heartbeat_at),
-        }
-
-
-@dataclass(frozen=True)
-class ChannelState:
-    name: str
-    kind: str
-    paused: bool
-    paused_reason: str | None
-    rate_limited_until: datetime | None
-    #: Deliveries waiting on this channel (pending or being checked).
-    waiting: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "paused": self.paused,
-            "paused_reason": self.paused_reason,
-            "rate_limited_until": iso(self.rate_limited_until),
-            "waiting": self.waiting,
         }
 
 
@@ -110,8 +94,8 @@ class Status:
     posts: dict[str, int]
     deliveries: dict[str, int]
     crisis: PauseState | None
-    paused: tuple[ChannelState, ...]
-    rate_limited: tuple[ChannelState, ...]
+    paused: tuple[ChannelView, ...]
+    rate_limited: tuple[ChannelView, ...]
     attention: tuple[AttentionItem, ...]
     #: Deliveries waiting to be tried again, with why (the first 50, soonest first).
     waiting: tuple[WaitingItem, ...] = ()
@@ -141,52 +125,45 @@ def status(ctx: Context) -> Status:
     """A snapshot of the queue and its workers, read in one transaction."""
     now = ctx.clock()
     with ctx.tx() as tx:
-        crisis_value = engine_store.crisis(tx)
-        workers = tuple(
+        crisis_value = shared.crisis(tx)
+        alive = tuple(
             WorkerInfo(w.name, w.host, w.pid, w.started_at, w.heartbeat_at)
-            for w in tx.workers()
+            for w in workers.every(tx)
             if w.heartbeat_at >= now - ALIVE_WINDOW
         )
-        next_due = claims.next_due(
+        next_due = claim.next_due(
             tx,
             now,
             urgent_only=crisis_value is not None,
             urgent_sources=ctx.settings.delivery.urgent_sources,
             leases=False,
         )
-        waiting = engine_store.waiting_by_channel(tx)
+        waiting = read.waiting_by_channel(tx)
         channels = [
-            ChannelState(
-                c.name,
-                c.kind,
-                c.paused,
-                c.paused_reason,
-                c.rate_limited_until,
-                waiting.get(c.id or 0, 0),
-            )
-            for c in tx.channels()
+            ChannelView.of(c, counts={"pending": waiting.get(c.id, 0)})
+            for c in channel_db.every(tx)
         ]
         attention = tuple(
             AttentionItem(
-                p.id or 0,
+                p.id,
                 c.name,
                 d.last_error or "outcome unknown",
                 d.attempts,
                 d.updated_at,
                 p.text[:120],
             )
-            for d, p, c in engine_store.needing_attention(tx)
+            for d, p, c in read.needing_attention(tx)
         )
         retrying = tuple(
             WaitingItem(d.post_id, name, d.last_error or "", d.attempts, d.next_attempt_at)
-            for d, name in engine_store.retrying(tx)
+            for d, name in read.retrying(tx)
         )
         return Status(
             now=now,
-            workers=workers,
+            workers=alive,
             next_due=next_due,
-            posts=tx.count_posts_by_state(),
-            deliveries=engine_store.delivery_counts(tx),
+            posts=post_db.count_by_state(tx),
+            deliveries=read.counts(tx),
             crisis=PauseState.of(crisis_value) if crisis_value else None,
             paused=tuple(c for c in channels if c.paused),
             rate_limited=tuple(
@@ -197,3 +174,9 @@ def status(ctx: Context) -> Status:
             attention=attention,
             waiting=retrying,
         )
+
+
+def ping(ctx: Context) -> None:
+    """Reach the database (one trivial read); raises StorageProblem when it cannot."""
+    with ctx.tx() as tx:
+        shared.get(tx, "healthz")

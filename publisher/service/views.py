@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from publisher.context.times import iso
-from queue_db.models import Channel, Delivery, Post
+from queue_db.channels import ChannelRecord
+from queue_db.deliveries import DeliveryRecord
+from queue_db.posts import PostRecord
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,7 @@ class DeliveryView:
     sent_at: datetime | None
 
     @classmethod
-    def of(cls, delivery: Delivery, channel: Channel) -> DeliveryView:
+    def of(cls, delivery: DeliveryRecord, channel: ChannelRecord) -> DeliveryView:
         return cls(
             channel=channel.name,
             kind=channel.kind,
@@ -66,8 +68,9 @@ class PostView:
     deliveries: tuple[DeliveryView, ...] = field(default_factory=tuple)
 
     @classmethod
-    def of(cls, post: Post, deliveries: list[tuple[Delivery, Channel]]) -> PostView:
-        assert post.id is not None
+    def of(
+        cls, post: PostRecord, deliveries: list[tuple[DeliveryRecord, ChannelRecord]]
+    ) -> PostView:
         return cls(
             id=post.id,
             text=post.text,

@@ -15,6 +15,7 @@ from publisher.context import Context
 from publisher.errors import IllegalTransition, OyezError
 from publisher.service import posts
 from publisher.service.views import PostView
+from queue_db import posts as post_db
 
 #: Who the audit log names for what the sources do by themselves.
 BOT = "oyez"
@@ -23,7 +24,7 @@ BOT = "oyez"
 def existing_post_id(ctx: Context, source_key: str) -> int | None:
     """The id of the post already made for ``source_key``, if any (a key makes one post)."""
     with ctx.tx() as tx:
-        post = tx.post_by_source_key(source_key)
+        post = post_db.by_source_key(tx, source_key)
         return post.id if post else None
 
 

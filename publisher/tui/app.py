@@ -24,7 +24,7 @@ from textual.worker import get_current_worker
 from publisher.context import Context
 from publisher.context.times import zone
 from publisher.errors import InvalidInput, OyezError
-from publisher.service import pause, tui_queries
+from publisher.service import pause, queue
 from publisher.tui.commands import OyezCommands
 from publisher.tui.format import use_palette
 from publisher.tui.screens.base import OyezScreen
@@ -184,7 +184,7 @@ class OyezApp(App[None]):
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         # Taken before the first screen reads anything, so no change slips between.
-        self._marker = self.call(tui_queries.change_marker, self.ctx)
+        self._marker = self.call(queue.change_marker, self.ctx)
         self.crisis = self.call(crisis_reason, self.ctx)
         if self.dispatcher is not None:
             self.dispatcher.start()
@@ -207,7 +207,7 @@ class OyezApp(App[None]):
 
     def _read_marker(self) -> None:
         try:
-            marker = tui_queries.change_marker(self.ctx)
+            marker = queue.change_marker(self.ctx)
             crisis = crisis_reason(self.ctx)
         except OyezError as exc:
             log.warning("cannot poll for changes: %s", exc)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import queue_db.all_models  # noqa: F401  (registers every table)
+import queue_db.tables  # noqa: F401  (registers every table)
 
 connection = context.config.attributes["connection"]
 context.configure(

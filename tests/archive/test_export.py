@@ -15,8 +15,10 @@ from publisher.context import Context
 from publisher.errors import InvalidInput, NotFoundError
 from publisher.service import archive, posts
 from publisher.service.archive import ArchiveQuery, export_archive, neutralise
-from queue_db import archive_store
-from queue_db.models import Delivery, Post
+from queue_db import channels as channel_db
+from queue_db import posts as post_db
+from queue_db.deliveries import plan as delivery_plan
+from queue_db.tables import Post
 from tests.archive.conftest import assert_one_line_error, oyez, publish
 
 
@@ -200,15 +202,14 @@ def test_memory_stays_flat_while_streaming_a_large_archive(ctx: Context) -> None
     text = "Flood warning for the river Wey. " * 60  # ~2 KB, twice per row
     now = ctx.clock()
     with ctx.tx() as tx:
-        channel_id = tx.channel("news").id
+        channel_id = channel_db.by_name(tx, "news").id
         template = Post(text=text, author="alex", state="sent", created_at=now, updated_at=now)
         post = template.model_dump(exclude={"id"})
-        ids = archive_store.insert_posts(tx, [post] * rows)
-        archive_store.insert_rows(
+        ids = post_db.insert_many(tx, [post] * rows)
+        delivery_plan.insert_many(
             tx,
-            Delivery,
             [
-                archive_store.delivery_row(
+                delivery_plan.row(
                     i, channel_id, now, now, state="sent", sent_at=now, final_text=text
                 )
                 for i in ids

@@ -7,6 +7,7 @@ import io
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,9 @@ from publisher.errors import InvalidInput
 from publisher.service import bulk_import, posts
 from publisher.service.archive import ArchiveQuery, export_archive
 from publisher.service.bulk_import import import_csv, parse_map
-from queue_db import archive_store
+from queue_db import archive
+from queue_db import posts as post_db
+from queue_db.deliveries import plan as delivery_plan
 from tests.archive.conftest import assert_one_line_error, oyez
 
 FUTURE = datetime(2031, 3, 2, 9, 0, tzinfo=UTC)
@@ -52,7 +55,7 @@ def five_hundred(path: Path, *, bad: bool) -> Path:
 
 def post_count(ctx: Context) -> int:
     with ctx.tx() as tx:
-        return sum(tx.count_posts_by_state().values())
+        return sum(post_db.count_by_state(tx).values())
 
 
 def test_three_bad_rows_among_500_are_reported_by_line_and_nothing_is_queued(
@@ -110,17 +113,17 @@ def test_dry_run_checks_everything_and_queues_nothing(ctx: Context, tmp_path: Pa
 def test_a_failure_while_queuing_leaves_nothing_behind(
     ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(archive_store, "INSERT_CHUNK", 100)
-    real = archive_store.insert_rows
+    monkeypatch.setattr(post_db, "CHUNK", 100)
+    real = delivery_plan.insert_many
     calls = {"n": 0}
 
-    def failing(tx: object, model: object, rows: object) -> None:
+    def failing(tx: Any, rows: Any) -> None:
         calls["n"] += 1
-        if calls["n"] == 5:
+        if calls["n"] == 3:
             raise RuntimeError("disk full")
-        real(tx, model, rows)  # type: ignore[arg-type]
+        real(tx, rows)
 
-    monkeypatch.setattr(archive_store, "insert_rows", failing)
+    monkeypatch.setattr(delivery_plan, "insert_many", failing)
     with pytest.raises(RuntimeError, match="disk full"):
         import_csv(ctx, five_hundred(tmp_path / "plan.csv", bad=False))
     assert post_count(ctx) == 0
@@ -247,7 +250,7 @@ def test_a_hundred_thousand_rows_are_queued_in_one_go(ctx: Context, tmp_path: Pa
     assert len(seen) > 10
     assert seen == sorted(seen)
     with ctx.tx() as tx:
-        assert archive_store.count_deliveries(tx, archive_store.Filter()) == 100_000
+        assert archive.count_deliveries(tx, archive.Filter()) == 100_000
 
 
 @pytest.mark.parametrize(

@@ -19,10 +19,10 @@ from publisher.service.report import OnTime, Reason, build_report, charts
 from publisher.sources.tips.cadences import add_cadence, pause_cadence, resume_cadence
 from publisher.sources.tips.firing import fire_cadence
 from publisher.sources.tips.pools import add_tip
-from queue_db import archive_store
-from queue_db.models import Delivery, Event, Post
-from queue_db.tickets_models import Ticket, TicketPost
-from queue_db.tips_models import Cadence
+from queue_db import channels as channel_db
+from queue_db import posts as post_db
+from queue_db.deliveries import plan as delivery_plan
+from queue_db.tables import Cadence, Delivery, Event, Post, Ticket, TicketPost
 from tests.archive.conftest import assert_one_line_error, oyez
 
 DAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -31,7 +31,7 @@ DAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 def seed(ctx: Context) -> None:
     """Deliveries on two channels over two days, two failures, and a ticket thread."""
     with ctx.tx() as tx:
-        ids = {c.name: c.id for c in tx.channels()}
+        ids = {c.name: c.id for c in channel_db.every(tx)}
     now = DAY
 
     def post(text: str, source: str = "manual", key: str | None = None) -> dict[str, object]:
@@ -48,7 +48,7 @@ def seed(ctx: Context) -> None:
         return row
 
     with ctx.tx() as tx:
-        a, b, c, first, update, closing = archive_store.insert_posts(
+        a, b, c, first, update, closing = post_db.insert_many(
             tx,
             [post("a"), post("b"), post("c")]
             + [post(f"t{n}", "ticket", key=f"ticket:TT-1:{n}") for n in (1, 2, 3)],
@@ -69,7 +69,7 @@ def seed(ctx: Context) -> None:
             )
 
         def sent(post_id: int, channel: str, due: datetime, delay: timedelta) -> dict[str, object]:
-            return archive_store.delivery_row(
+            return delivery_plan.row(
                 post_id,
                 ids[channel],
                 due,
@@ -80,14 +80,13 @@ def seed(ctx: Context) -> None:
                 remote_id=f"{post_id}-{channel}",
             )
 
-        archive_store.insert_rows(
+        delivery_plan.insert_many(
             tx,
-            Delivery,
             [
                 sent(a, "news", DAY, timedelta(seconds=20)),
                 sent(a, "tips", DAY, timedelta(minutes=5)),
                 sent(b, "news", DAY + timedelta(days=1), timedelta(seconds=59)),
-                archive_store.delivery_row(
+                delivery_plan.row(
                     b,
                     ids["tips"],
                     DAY,
@@ -96,7 +95,7 @@ def seed(ctx: Context) -> None:
                     error_kind="permanent",
                     last_error="403 duplicate content",
                 ),
-                archive_store.delivery_row(
+                delivery_plan.row(
                     c,
                     ids["news"],
                     DAY,

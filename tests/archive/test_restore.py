@@ -13,10 +13,12 @@ from publisher.errors import InvalidInput
 from publisher.service import archive_restore, channels, posts
 from publisher.service.pause import resume_channel
 from publisher.service.retract import retract_post
-from queue_db import archive_store
+from queue_db import archive
+from queue_db import channels as channel_db
 from queue_db.database import make_engine
+from queue_db.deliveries import read
 from queue_db.migrate import upgrade
-from queue_db.models import Delivery
+from queue_db.tables import Delivery
 from tests.archive.conftest import PAST, assert_one_line_error, oyez, publish
 from tests.conftest import new_pg_database
 from tests.helpers import add_outbox, make_context
@@ -122,7 +124,7 @@ def test_a_restore_never_publishes_by_itself_and_a_mid_send_delivery_is_checked_
         assert news.paused
         assert "oyez resume" in (news.paused_reason or "")
         with restored.tx() as tx:
-            ((unknown, _),) = tx.deliveries(mid_send)
+            ((unknown, _),) = read.of_post(tx, mid_send)
             assert (unknown.state, unknown.lease_owner) == ("unknown", None)
             assert "went out" in (unknown.last_error or "")
 
@@ -147,7 +149,7 @@ def test_restore_into_a_database_that_has_the_posts_is_refused_record_by_record(
     assert [(p.unit, p.line) for p in result.problems] == [("record", 1), ("record", 2)]
     assert "already exists" in result.problems[0].messages[0]
     with ctx.tx() as tx:
-        assert archive_store.count_deliveries(tx, archive_store.Filter()) == 2
+        assert archive.count_deliveries(tx, archive.Filter()) == 2
 
 
 def test_bad_records_are_each_reported_and_nothing_is_restored(
@@ -173,8 +175,8 @@ def test_bad_records_are_each_reported_and_nothing_is_restored(
     restored = make_context(empty_db)
     try:
         with restored.tx() as tx:
-            assert archive_store.count_deliveries(tx, archive_store.Filter()) == 0
-            assert tx.channels() == []
+            assert archive.count_deliveries(tx, archive.Filter()) == 0
+            assert channel_db.every(tx) == []
     finally:
         restored.close()
 

@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
-import queue_db.all_models  # noqa: F401
+import queue_db.tables  # noqa: F401
 from queue_db.database import make_engine
 from queue_db.errors import SchemaOutOfDate
 from queue_db.migrate import heads, is_current

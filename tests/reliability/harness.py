@@ -21,8 +21,11 @@ from pathlib import Path
 from publisher.context import Context, open_context
 from publisher.context.settings import Settings
 from publisher.service import channels
-from queue_db.engine_store import delivery_counts
-from queue_db.models import Delivery, Post
+from queue_db import channels as channel_db
+from queue_db import posts as post_db
+from queue_db import workers
+from queue_db.deliveries.read import counts as delivery_counts
+from queue_db.tables import Delivery, Post
 from queue_db.types import utcnow
 from tests.fakes.server import FakeAPI
 
@@ -72,7 +75,7 @@ class Queue:
         """``count`` scheduled posts to every channel, due evenly over ``spread`` from ``start``."""
         step = spread / max(1, count)
         with self.ctx.tx() as tx:
-            ids = [c.id for c in tx.channels() if c.id is not None]
+            ids = [c.id for c in channel_db.every(tx) if c.id is not None]
             for i in range(count):
                 text = f"{tag} post {i:04d}: all clear on the east line"
                 due = start + step * i
@@ -97,11 +100,11 @@ class Queue:
     def running(self, daemon: Daemon) -> bool:
         """Whether ``daemon`` has started its dispatcher (its worker row is there)."""
         with self.ctx.tx() as tx:
-            return any(w.pid == daemon.pid for w in tx.workers())
+            return any(w.pid == daemon.pid for w in workers.every(tx))
 
     def post_states(self) -> dict[str, int]:
         with self.ctx.tx() as tx:
-            return tx.count_posts_by_state()
+            return post_db.count_by_state(tx)
 
     def settled(self) -> bool:
         return all(state in SETTLED for state in self.counts())
@@ -109,7 +112,7 @@ class Queue:
     def rows(self) -> list[tuple[str, str, str | None, str | None]]:
         """(channel, state, error kind, last error) of every delivery."""
         with self.ctx.tx() as tx:
-            names = {c.id: c.name for c in tx.channels()}
+            names = {c.id: c.name for c in channel_db.every(tx)}
             return [
                 (names[d.channel_id], d.state, d.error_kind, d.last_error)
                 for d in tx.session.query(Delivery).all()

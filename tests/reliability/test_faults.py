@@ -15,6 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from queue_db import channels as channel_db
+from queue_db import posts as post_db
+from queue_db.deliveries import read
+from queue_db.posts import PostFilter
 from tests.fakes.faults import TRANSIENT_FAULTS
 from tests.fakes.fixtures import start_double
 from tests.fakes.server import FakeAPI
@@ -45,10 +49,10 @@ def check_outcomes(queue: Queue, doubles: dict[str, FakeAPI]) -> dict[str, int]:
     seen = {name: published(double) for name, double in doubles.items()}
     states: dict[str, int] = {}
     with queue.ctx.tx() as tx:
-        names = {c.id: c.name for c in tx.channels()}
-        for post in tx.posts():
+        names = {c.id: c.name for c in channel_db.every(tx)}
+        for post in post_db.find(tx, PostFilter()):
             assert post.id is not None
-            for delivery, channel in tx.deliveries(post.id):
+            for delivery, channel in read.of_post(tx, post.id):
                 count = seen[names[channel.id]][post.text]
                 states[delivery.state] = states.get(delivery.state, 0) + 1
                 where = f"post {post.id} on {channel.name}"

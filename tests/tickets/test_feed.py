@@ -13,6 +13,7 @@ from publisher.errors import InvalidInput, NotFoundError
 from publisher.service import posts
 from publisher.sources.tickets import feed, producers
 from publisher.sources.tickets.ingest import list_tickets
+from queue_db import events as audit
 from tests.tickets.conftest import START
 
 
@@ -113,7 +114,7 @@ def test_removing_a_ticket_feed_keeps_its_events_tickets_and_posts(
     assert (ticket.id, ticket.events, ticket.status) == ("TT-100", 2, "resolved")
     assert len(posts.list_posts(ctx, source="ticket")) == 2
     with ctx.tx() as tx:
-        (logged,) = [e for e in tx.events() if e.action == "ticket_feed_removed"]
+        (logged,) = [e for e in audit.for_post(tx) if e.action == "ticket_feed_removed"]
     assert (logged.actor, logged.detail["url"], logged.detail["events"]) == (
         "olga",
         feed_file.as_uri(),

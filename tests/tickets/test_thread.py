@@ -14,8 +14,10 @@ from publisher.service.views import PostView
 from publisher.sources.tickets import config, producers, pump_all, thread
 from publisher.sources.tickets.events import parse_event
 from publisher.sources.tickets.ingest import NotConfigured, list_tickets, record_event
+from queue_db import events as audit
+from queue_db import posts as post_db
 from queue_db import tickets_store
-from queue_db.tickets_models import TicketConfig
+from queue_db.tables import TicketConfig
 from tests.helpers import add_outbox, all_at_once, make_context
 from tests.tickets.conftest import Clock, deliver_all, event
 
@@ -26,7 +28,7 @@ def ticket_posts(ctx: Context) -> list[PostView]:
 
 def thread_parent(ctx: Context, post_id: int) -> int | None:
     with ctx.tx() as tx:
-        return tx.post(post_id).thread_parent_id
+        return post_db.get(tx, post_id).thread_parent_id
 
 
 def test_four_events_make_a_first_post_and_three_replies_under_it(ctx: Context) -> None:
@@ -67,7 +69,9 @@ def test_a_reply_is_scheduled_only_after_the_post_before_it_has_gone_out(
     deliver_all(ctx)
     assert [p.state for p in ticket_posts(ctx)] == ["sent", "sent", "sent"]
     with ctx.tx() as tx:
-        sent_order = [e.post_id for e in reversed(tx.events(limit=500)) if e.action == "sent"]
+        sent_order = [
+            e.post_id for e in reversed(audit.for_post(tx, limit=500)) if e.action == "sent"
+        ]
     assert sent_order == [p.id for p in ticket_posts(ctx)]
     files = [json.loads(f.read_text()) for f in sorted((tmp_path / "outbox").glob("*.json"))]
     first_remote = next(f["delivery_key"] for f in files if f["reply_to"] is None)

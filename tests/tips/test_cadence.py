@@ -18,6 +18,8 @@ from publisher.errors import IllegalTransition, InvalidInput, NotFoundError
 from publisher.service import channels, posts
 from publisher.service.views import PostView
 from publisher.sources.tips import cadences, fire_cadence, pools, producers
+from queue_db import events as audit
+from queue_db import posts as post_db
 from tests.helpers import all_at_once, make_context
 from tests.tips.conftest import FIVE_TIPS
 
@@ -124,7 +126,7 @@ def test_firing_makes_one_scheduled_post_and_a_second_firing_makes_none(
     assert post.approved_by == "ana"  # signed off at import
     assert post.author == "oyez"
     with ctx.tx() as tx:
-        row = tx.post(post.id)
+        row = post_db.get(tx, post.id)
     assert row.source_key == f"cadence:{cadence_id(ctx)}:20260327T0800"
 
 
@@ -241,7 +243,7 @@ def test_removing_a_cadence_keeps_its_posts_and_its_firings_in_the_rotation(
     coming = {i.tip_id for i in cadences.preview(ctx, "again", count=3)}
     assert coming.isdisjoint(i.tip_id for i in fired)
     with ctx.tx() as tx:
-        (logged,) = [e for e in tx.events() if e.action == "cadence_removed"]
+        (logged,) = [e for e in audit.for_post(tx) if e.action == "cadence_removed"]
     assert (logged.actor, logged.detail["cadence"], logged.detail["firings"]) == ("ana", "daily", 2)
 
 

@@ -11,6 +11,7 @@ from publisher.context import Context
 from publisher.errors import IllegalTransition, InvalidInput
 from publisher.sources.tips import pools
 from publisher.sources.tips.importer import TipImportError
+from queue_db import events as audit
 from tests.tips.conftest import FIVE_TIPS
 
 Write = Callable[[str, str], Path]
@@ -154,7 +155,7 @@ def test_import_signs_tips_off_in_the_audit_log_unless_for_review(
     by_pool = {v.pool: v.approved_by for v in pools.list_tips(ctx)}
     assert by_pool == {"signed": "ana", "open": None}
     with ctx.tx() as tx:
-        events = [e for e in tx.events() if e.action == "tips_imported"]
+        events = [e for e in audit.for_post(tx) if e.action == "tips_imported"]
     assert {(e.actor, e.detail["approved_by"]) for e in events} == {("ana", "ana"), ("ana", None)}
 
 
@@ -174,7 +175,7 @@ def test_a_refused_add_writes_nothing_to_the_audit_log(ctx: Context) -> None:
     with pytest.raises(InvalidInput, match="already has a tip with this text"):
         pools.add_tip(ctx, "awareness", "Lock your screen.")
     with ctx.tx() as tx:
-        imported = [e.detail["added"] for e in tx.events() if e.action == "tips_imported"]
+        imported = [e.detail["added"] for e in audit.for_post(tx) if e.action == "tips_imported"]
     assert imported == [1]
 
 

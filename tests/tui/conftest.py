@@ -14,6 +14,7 @@ from publisher.context import Context
 from publisher.context.settings import Settings
 from publisher.service import channels
 from publisher.tui.app import OyezApp
+from queue_db import channels as channel_db
 from queue_db.store import Store
 
 #: Every TUI test starts at this instant (a Wednesday), so screens are reproducible.
@@ -51,7 +52,7 @@ def make_ctx(url: str, clock: Clock, actor: str = "alex", **settings: Any) -> Co
 def add_channel(ctx: Context, name: str, folder: Path, slots: dict[str, list[str]]) -> None:
     channels.add_channel(ctx, name, "outbox", {"path": str(folder)})
     with ctx.store.begin() as tx:
-        tx.update_channel(tx.channel(name).id, slots=slots)
+        channel_db.change(tx, channel_db.by_name(tx, name).id, slots=slots)
 
 
 @pytest.fixture

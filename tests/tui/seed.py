@@ -12,7 +12,8 @@ from publisher.context import Context
 from publisher.engine.delivery import Deliverer
 from publisher.service import channels, posts
 from publisher.sources.tips import cadences, pools
-from queue_db.models import Delivery, Event
+from queue_db import channels as channel_db
+from queue_db.tables import Delivery, Event
 from tests.tui.conftest import SLOTS, Clock
 
 #: A fixed folder, so the links of sent posts read the same in every run.
@@ -25,8 +26,10 @@ def seed(ctx: Context, clock: Clock) -> None:
     channels.add_channel(ctx, "csirt", "outbox", {"path": str(OUTBOX / "csirt")})
     channels.add_channel(ctx, "ops", "outbox", {"path": str(OUTBOX / "ops"), "max_length": "40"})
     with ctx.store.begin() as tx:
-        tx.update_channel(tx.channel("council").id, slots=SLOTS)
-        tx.update_channel(tx.channel("csirt").id, slots={"wed": ["10:00"], "thu": ["10:00"]})
+        channel_db.change(tx, channel_db.by_name(tx, "council").id, slots=SLOTS)
+        channel_db.change(
+            tx, channel_db.by_name(tx, "csirt").id, slots={"wed": ["10:00"], "thu": ["10:00"]}
+        )
 
     def approved(text: str, to: list[str]) -> int:
         ctx.actor = "alex"

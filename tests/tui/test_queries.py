@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from publisher.context import Context
+from publisher.context import Context, times
 from publisher.engine.delivery import Deliverer
 from publisher.errors import IllegalTransition, InvalidInput
-from publisher.service import channels, posts, tui_queries
-from publisher.service.tui_queries import QueueQuery
+from publisher.service import activity, channels, compose, deliveries, posts, queue, week
+from publisher.service.queue import QueueQuery
 from tests.tui.conftest import Clock
 
 
@@ -29,13 +29,13 @@ def _scheduled(ctx: Context, text: str, at_minutes: int, channel: str = "council
 def test_queue_pages_count_every_match_and_sort_by_time(tui_ctx: Context) -> None:
     ids = [_scheduled(tui_ctx, f"Post number {n}", 60 - n) for n in range(5)]
     posts.create_post(tui_ctx, "A draft about bins", ["csirt"])
-    first = tui_queries.queue_page(tui_ctx, QueueQuery(preset="scheduled"), offset=0, limit=2)
-    second = tui_queries.queue_page(tui_ctx, QueueQuery(preset="scheduled"), offset=2, limit=2)
+    first = queue.queue_page(tui_ctx, QueueQuery(preset="scheduled"), offset=0, limit=2)
+    second = queue.queue_page(tui_ctx, QueueQuery(preset="scheduled"), offset=2, limit=2)
     assert (first.total, second.total) == (5, 5)
     assert [r.id for r in first.rows + second.rows] == list(reversed(ids))[:4]
-    newest = tui_queries.queue_page(tui_ctx, QueueQuery(preset="scheduled", newest_first=True))
+    newest = queue.queue_page(tui_ctx, QueueQuery(preset="scheduled", newest_first=True))
     assert [r.id for r in newest.rows] == ids
-    upcoming = tui_queries.queue_page(tui_ctx, QueueQuery())
+    upcoming = queue.queue_page(tui_ctx, QueueQuery())
     assert upcoming.total == 6
     assert upcoming.rows[-1].state == "draft"
 
@@ -43,26 +43,26 @@ def test_queue_pages_count_every_match_and_sort_by_time(tui_ctx: Context) -> Non
 def test_queue_filters_by_channel_source_and_text(tui_ctx: Context) -> None:
     _scheduled(tui_ctx, "Bins go out on Saturday", 30)
     tip = _scheduled(tui_ctx, "Tip: use a password manager", 40, channel="csirt")
-    by_channel = tui_queries.queue_page(tui_ctx, QueueQuery(channel="csirt"))
+    by_channel = queue.queue_page(tui_ctx, QueueQuery(channel="csirt"))
     assert [r.id for r in by_channel.rows] == [tip]
     assert by_channel.rows[0].channels == ("csirt",)
-    by_text = tui_queries.queue_page(tui_ctx, QueueQuery(search="PASSWORD"))
+    by_text = queue.queue_page(tui_ctx, QueueQuery(search="PASSWORD"))
     assert [r.id for r in by_text.rows] == [tip]
-    assert tui_queries.queue_page(tui_ctx, QueueQuery(source="feed")).total == 0
+    assert queue.queue_page(tui_ctx, QueueQuery(source="feed")).total == 0
 
 
 def test_an_unknown_state_filter_is_refused_in_one_line(tui_ctx: Context) -> None:
     with pytest.raises(InvalidInput, match="unknown state filter 'soon'"):
-        tui_queries.queue_page(tui_ctx, QueueQuery(preset="soon"))
+        queue.queue_page(tui_ctx, QueueQuery(preset="soon"))
 
 
 def test_the_change_marker_moves_when_another_user_changes_something(
     tui_ctx: Context,
 ) -> None:
-    before = tui_queries.change_marker(tui_ctx)
-    assert tui_queries.change_marker(tui_ctx) == before
+    before = queue.change_marker(tui_ctx)
+    assert queue.change_marker(tui_ctx) == before
     posts.create_post(tui_ctx, "Someone else's draft", ["council"])
-    assert tui_queries.change_marker(tui_ctx) != before
+    assert queue.change_marker(tui_ctx) != before
 
 
 def test_a_failed_delivery_is_retried_and_a_pending_one_cancelled(
@@ -75,42 +75,42 @@ def test_a_failed_delivery_is_retried_and_a_pending_one_cancelled(
     engine = Deliverer(tui_ctx, "test")
     engine.run_once()
     engine.close()
-    [failed] = [a for a in tui_queries.activity(tui_ctx) if a.post_id == doomed]
+    [failed] = [a for a in activity.activity(tui_ctx) if a.post_id == doomed]
     assert failed.state == "failed"
     assert "longer than" in (failed.reason or "")
-    assert tui_queries.retry_delivery(tui_ctx, doomed, "tiny") == "failed"
+    assert deliveries.retry_delivery(tui_ctx, doomed, "tiny") == "failed"
     assert posts.get_post(tui_ctx, doomed).deliveries[0].state == "pending"
     with pytest.raises(IllegalTransition, match="only failed, expired or needs-attention"):
-        tui_queries.retry_delivery(tui_ctx, waiting, "council")
-    assert tui_queries.cancel_delivery(tui_ctx, waiting, "council") == "pending"
+        deliveries.retry_delivery(tui_ctx, waiting, "council")
+    assert deliveries.cancel_delivery(tui_ctx, waiting, "council") == "pending"
     assert posts.get_post(tui_ctx, waiting).deliveries[0].state == "cancelled"
 
 
 def test_the_week_shows_open_slots_and_the_posts_in_them(tui_ctx: Context, clock: Clock) -> None:
     post = _scheduled(tui_ctx, "At nine", 60)  # 09:00 on the first day
-    week = tui_queries.week(tui_ctx, clock.now.replace(hour=0), 7)
-    assert len(week.slots["council"]) == 14
-    assert [(p.post_id, p.channel, p.at) for p in week.posts] == [
+    shown = week.week(tui_ctx, clock.now.replace(hour=0), 7)
+    assert len(shown.slots["council"]) == 14
+    assert [(p.post_id, p.channel, p.at) for p in shown.posts] == [
         (post, "council", clock.now.replace(hour=9))
     ]
 
 
 def test_channel_health_counts_deliveries_by_state(tui_ctx: Context) -> None:
     _scheduled(tui_ctx, "Waiting", 30)
-    health = {h.name: h for h in tui_queries.channel_health(tui_ctx)}
+    health = {h.name: h for h in channels.channel_health(tui_ctx)}
     assert health["council"].counts == {"pending": 1}
     assert not health["council"].paused
 
 
 def test_local_times_read_in_the_user_zone_and_bad_ones_say_how() -> None:
-    at = tui_queries.parse_local_time("2026-07-01 09:30", "Europe/London")
+    at = times.parse_when("2026-07-01 09:30", "Europe/London")
     assert at.isoformat() == "2026-07-01T08:30:00+00:00"
     with pytest.raises(InvalidInput, match=r"e\.g\. 2026-12-01 09:30"):
-        tui_queries.parse_local_time("tomorrow-ish", "UTC")
+        times.parse_when("tomorrow-ish", "UTC")
 
 
 def test_a_long_post_previews_as_a_numbered_thread() -> None:
-    parts = tui_queries.thread_preview("One sentence here. " * 30, "x")
+    parts = compose.thread_preview("One sentence here. " * 30, "x")
     assert len(parts) > 1
     assert parts[0].endswith(f"1/{len(parts)}")
-    assert tui_queries.thread_preview("Short.", "x") == ["Short."]
+    assert compose.thread_preview("Short.", "x") == ["Short."]

@@ -21,7 +21,7 @@ from publisher.tui.widgets.crisis_banner import CrisisBanner
 from publisher.tui.widgets.findings_list import FindingsList
 from publisher.tui.widgets.post_editor import PostEditor
 from publisher.tui.widgets.queue_table import QueueTable
-from queue_db.models import Delivery
+from queue_db.tables import Delivery
 from tests.tui.conftest import Clock, drive, keys, wait_for
 
 
@@ -154,7 +154,7 @@ def test_a_database_that_goes_away_is_a_notification_not_a_crash(
     tui_ctx: Context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from publisher.errors import StorageProblem
-    from publisher.service import tui_queries
+    from publisher.service import queue
 
     app = OyezApp(tui_ctx, poll_seconds=0)
 
@@ -162,7 +162,7 @@ def test_a_database_that_goes_away_is_a_notification_not_a_crash(
         def gone(*_args: object, **_kwargs: object) -> None:
             raise StorageProblem("database error: disk I/O error")
 
-        monkeypatch.setattr(tui_queries, "queue_page", gone)
+        monkeypatch.setattr(queue, "queue_page", gone)
         await pilot.press("5")
         await pilot.pause()
         await pilot.press("1")  # coming back to the queue reloads it

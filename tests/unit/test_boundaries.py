@@ -9,7 +9,8 @@ import pytest
 
 CORE = [
     "queue_db.store",
-    "queue_db.claims",
+    "queue_db.deliveries.claim",
+    "queue_db.deliveries.settle",
     "channels.registry",
     "publisher.service.posts",
     "publisher.service.channels",

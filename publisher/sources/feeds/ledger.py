@@ -29,9 +29,9 @@ from publisher.sources.feeds import keys
 from publisher.sources.feeds.parse import ParsedEntry
 from publisher.sources.templating import shorten
 from queue_db import feeds_store
-from queue_db.feeds_models import Feed
 from queue_db.feeds_store import LedgerRow
 from queue_db.store import Tx
+from queue_db.tables import Feed
 
 #: Clock skew tolerated before an entry counts as dated in the future.
 FUTURE_SLACK = timedelta(minutes=10)

@@ -25,7 +25,7 @@ from publisher.sources.feeds.errors import FeedProblem
 from publisher.sources.feeds.fetch import Fetched, FetchLimits, fetch
 from publisher.sources.feeds.parse import ParsedFeed, parse
 from queue_db import feeds_store
-from queue_db.feeds_models import Feed
+from queue_db.tables import Feed
 
 log = logging.getLogger("oyez.feeds")
 

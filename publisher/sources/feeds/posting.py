@@ -27,8 +27,9 @@ from publisher.service.views import PostView
 from publisher.sources.base import existing_post_id
 from publisher.sources.feeds.template import EntryText, Template
 from publisher.sources.feeds.text import hashtags
+from queue_db import channels as channel_db
 from queue_db import feeds_store
-from queue_db.feeds_models import Feed, FeedEntry
+from queue_db.tables import Feed, FeedEntry
 
 log = logging.getLogger("oyez.feeds")
 
@@ -59,7 +60,7 @@ def slot_time(ctx: Context, channels: list[str], after: datetime) -> datetime:
     entry stays queued, with the reason on the feed.
     """
     with ctx.tx() as tx:
-        rows = [tx.channel(name) for name in channels]
+        rows = [channel_db.by_name(tx, name) for name in channels]
     if not any(slots.calendar_of(row).has_slots for row in rows):
         return after
     return slots.next_free_slot(ctx, channels, after)
@@ -70,7 +71,7 @@ def fitter(ctx: Context, channel_names: list[str]) -> Callable[[str], bool]:
     limits = []
     with ctx.tx() as tx:
         for name in channel_names:
-            row = tx.channel(name)
+            row = channel_db.by_name(tx, name)
             base = default_limits(row.kind)
             configured = row.settings.get("max_length")
             if isinstance(configured, int) and configured > 0:

@@ -23,9 +23,10 @@ from publisher.sources.feeds.errors import FeedProblem, FeedUnavailable
 from publisher.sources.feeds.fetch import FetchLimits, check_url, fetch, new_client
 from publisher.sources.feeds.parse import parse
 from publisher.sources.feeds.template import DEFAULT, Template
+from queue_db import channels as channel_db
 from queue_db import feeds_store
-from queue_db.feeds_models import Feed
 from queue_db.feeds_store import FeedCounts
+from queue_db.tables import Feed
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 MODES = ("auto", "review")
@@ -173,7 +174,7 @@ def add_feed(
     now = ctx.clock()
     with ctx.tx() as tx:
         for name in names:
-            tx.channel(name)  # NotFoundError names the missing channel
+            channel_db.by_name(tx, name)  # NotFoundError names the missing channel
         taken = feeds_store.feed_names(tx)
         if options.name in taken:
             raise InvalidInput(f"a feed named {options.name!r} exists already")

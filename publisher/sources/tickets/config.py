@@ -16,8 +16,9 @@ from publisher.context import Context
 from publisher.context.times import iso
 from publisher.errors import InvalidInput
 from publisher.sources.tickets import templates
+from queue_db import channels as channel_db
 from queue_db import tickets_store
-from queue_db.tickets_models import TicketConfig
+from queue_db.tables import TicketConfig
 
 MODES = ("auto", "review")
 MAX_COALESCE = 24 * 3600
@@ -118,7 +119,7 @@ def configure(
     names = list(dict.fromkeys(c.strip() for c in channels)) if channels is not None else None
     with ctx.tx() as tx:
         for name in names or []:
-            tx.channel(name)
+            channel_db.by_name(tx, name)
         row = tickets_store.config(tx)
         if row is None:
             if not names:

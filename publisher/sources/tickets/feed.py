@@ -35,7 +35,7 @@ from publisher.sources.tickets.events import EventIn, map_status, parse_event
 from publisher.sources.tickets.ingest import record_event, require_config
 from queue_db import tickets_store
 from queue_db.store import Tx
-from queue_db.tickets_models import TicketConfig, TicketFeed
+from queue_db.tables import TicketConfig, TicketFeed
 
 log = logging.getLogger("oyez.tickets")
 DEFAULT_ID_PATTERN = r"(?P<id>\b[A-Z][A-Z0-9]*-\d+\b)"

@@ -19,8 +19,9 @@ from publisher.errors import InvalidInput, OyezError
 from publisher.sources.tickets.events import EventIn, map_status
 from publisher.sources.tickets.thread import pump, store_tx
 from queue_db import tickets_store
+from queue_db.deliveries import read
 from queue_db.errors import Conflict
-from queue_db.tickets_models import Ticket, TicketConfig, TicketEvent
+from queue_db.tables import Ticket, TicketConfig, TicketEvent
 
 log = logging.getLogger("oyez.tickets")
 _ATTEMPTS = 3
@@ -231,7 +232,7 @@ def list_tickets(ctx: Context, *, limit: int = 200) -> list[TicketView]:
         ids = [t.id for t in rows if t.id is not None]
         threads = tickets_store.threads(tx, ids)
         post_ids = [c.post_id for cs in threads.values() for c in cs if c.post_id is not None]
-        deliveries = tx.deliveries_for_posts(post_ids)
+        deliveries = read.of_posts(tx, post_ids)
         post_states = tickets_store.post_states(tx, post_ids)
         counts = tickets_store.event_counts(tx, ids)
     out: list[TicketView] = []

@@ -21,7 +21,7 @@ recorded event calls it at once):
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -32,10 +32,11 @@ from publisher.service import checks, posts
 from publisher.service.views import PostView
 from publisher.sources.base import BOT, create_once, hold_or_drop, submit_draft
 from publisher.sources.tickets import templates
+from queue_db import posts as post_db
 from queue_db import tickets_store
 from queue_db.errors import Conflict, NotFound, StoreError
 from queue_db.store import Tx
-from queue_db.tickets_models import Ticket, TicketConfig, TicketEvent, TicketPost
+from queue_db.tables import Ticket, TicketConfig, TicketEvent, TicketPost
 
 log = logging.getLogger("oyez.tickets")
 #: Post states after which the next post of the thread may go.
@@ -212,7 +213,7 @@ def make(ctx: Context, ticket_id: int, cfg: TicketConfig) -> int:
 # -- 3. release --------------------------------------------------------------------------
 
 
-def _state(states: dict[int, str], post_id: int | None) -> str:
+def _state(states: Mapping[int, str], post_id: int | None) -> str:
     return states.get(post_id, "none") if post_id is not None else "none"
 
 
@@ -222,7 +223,7 @@ def release(ctx: Context, ticket_id: int, cfg: TicketConfig) -> None:
     while True:
         with ctx.tx() as tx:
             thread = tickets_store.thread(tx, ticket_id)
-            states = {c.post_id: tx.post(c.post_id).state for c in thread if c.post_id}
+            states = {c.post_id: post_db.get(tx, c.post_id).state for c in thread if c.post_id}
         nxt = next((c for c in thread if c.state in ("claimed", "held")), None)
         if nxt is None or nxt.state == "claimed" or nxt.post_id is None or nxt.id is None:
             return

@@ -21,8 +21,9 @@ from publisher.context.times import iso, zone
 from publisher.errors import IllegalTransition, InvalidInput
 from publisher.sources.tips.pools import check_name, is_active
 from publisher.sources.tips.rotation import from_ledger
+from queue_db import channels as channel_db
 from queue_db import tips_store
-from queue_db.tips_models import Cadence, Tip, TipPool
+from queue_db.tables import Cadence, Tip, TipPool
 
 MAX_PREVIEW = 1000
 MAX_SKIP_DATES = 2000
@@ -175,7 +176,7 @@ def add_cadence(
                 f"no tip pool named {pool!r}: import tips first (oyez tips import FILE --pool {pool})"
             )
         for channel in names:
-            tx.channel(channel)
+            channel_db.by_name(tx, channel)
         assert pool_row.id is not None
         row = tx.add(
             Cadence(

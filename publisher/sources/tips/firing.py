@@ -36,9 +36,10 @@ from publisher.sources.base import (
 from publisher.sources.tips.cadences import history_size, trigger_for
 from publisher.sources.tips.pools import is_active
 from publisher.sources.tips.rotation import from_ledger
+from queue_db import channels as channel_db
 from queue_db import tips_store
 from queue_db.errors import Conflict
-from queue_db.tips_models import TipServed
+from queue_db.tables import TipServed
 
 log = logging.getLogger("oyez.tips")
 #: Claims retried when two firings on one pool collide.
@@ -179,7 +180,7 @@ def fire_cadence(ctx: Context, cadence_id: int, fire_time: datetime) -> int:
             )
             return 0
         for name in cadence.channels:
-            tx.channel(name)  # a removed channel fails here, before a tip is used up
+            channel_db.by_name(tx, name)  # a removed channel fails here, before a tip is used up
     claim = _claim(ctx, cadence_id, cadence.pool_id, key, at)
     if claim is None or claim.post_id is not None:
         return 0

@@ -22,7 +22,7 @@ from publisher.errors import IllegalTransition, InvalidInput
 from publisher.sources.tips.importer import TipDraft, draft, read_tips
 from queue_db import tips_store
 from queue_db.store import Tx
-from queue_db.tips_models import Tip, TipPool
+from queue_db.tables import Tip, TipPool
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 

@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
-from publisher.service import tui_queries
-from publisher.service.tui_queries import ActivityRow
+from publisher.service import activity, deliveries
+from publisher.service.activity import ActivityRow
 from publisher.tui.format import first_line, state_text, when
 from publisher.tui.screens.base import OyezScreen
 from publisher.tui.screens.prompt import Confirm
@@ -46,7 +46,7 @@ class ActivityScreen(OyezScreen):
 
     def reload(self) -> None:
         current = self.current()
-        rows = self.oyez.call(tui_queries.activity, self.oyez.ctx, 200)
+        rows = self.oyez.call(activity.activity, self.oyez.ctx, 200)
         if rows is None:
             return
         self.rows = rows
@@ -102,7 +102,7 @@ class ActivityScreen(OyezScreen):
         row = self.current()
         if row is None:
             return
-        if self.oyez.call(tui_queries.retry_delivery, self.oyez.ctx, row.post_id, row.channel):
+        if self.oyez.call(deliveries.retry_delivery, self.oyez.ctx, row.post_id, row.channel):
             self.notify(f"post {row.post_id} on {row.channel}: retrying now")
             self.oyez.changed()
 
@@ -113,7 +113,7 @@ class ActivityScreen(OyezScreen):
 
         def done(yes: bool | None) -> None:
             if yes and self.oyez.call(
-                tui_queries.cancel_delivery, self.oyez.ctx, row.post_id, row.channel
+                deliveries.cancel_delivery, self.oyez.ctx, row.post_id, row.channel
             ):
                 self.notify(f"post {row.post_id} on {row.channel}: cancelled")
                 self.oyez.changed()

@@ -11,8 +11,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
-from publisher.service import posts, tui_queries
-from publisher.service.tui_queries import CalendarPost
+from publisher.service import posts, week
+from publisher.service.week import CalendarPost
 from publisher.tui.screens.base import OyezScreen
 from publisher.tui.widgets.week_grid import WeekGrid
 
@@ -52,9 +52,9 @@ class CalendarScreen(OyezScreen):
         return today + timedelta(days=7 * self.offset_weeks)
 
     def reload(self) -> None:
-        week = self.oyez.call(tui_queries.week, self.oyez.ctx, self._start(), 7)
-        if week is not None:
-            self.query_one(WeekGrid).show(week)
+        shown = self.oyez.call(week.week, self.oyez.ctx, self._start(), 7)
+        if shown is not None:
+            self.query_one(WeekGrid).show(shown)
             self._detail()
 
     def action_week(self, step: int) -> None:

@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
-from publisher.service import channels, pause, status, tui_queries
-from publisher.service.tui_queries import ChannelHealth
+from publisher.service import channels, pause, status
+from publisher.service.channels import ChannelView
 from publisher.tui.format import COLOURS, STATE_COLOURS, when
 from publisher.tui.screens.base import OyezScreen
 from publisher.tui.screens.prompt import Confirm, Prompt
@@ -70,7 +70,7 @@ class ChannelsScreen(OyezScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[ChannelHealth] = []
+        self.rows: list[ChannelView] = []
         #: What the engine is doing, read once per reload (not per cursor move).
         self.engine = ""
 
@@ -83,11 +83,11 @@ class ChannelsScreen(OyezScreen):
             ("channel", 12), ("kind", 9), ("health", 16), ("waiting", 7), ("sent", 7), ("failed", 6)
         )
 
-    def current(self) -> ChannelHealth | None:
+    def current(self) -> ChannelView | None:
         row = self.query_one(DataTable).cursor_row
         return self.rows[row] if self.rows and 0 <= row < len(self.rows) else None
 
-    def _health(self, c: ChannelHealth) -> Text:
+    def _health(self, c: ChannelView) -> Text:
         if self.oyez.crisis is not None:
             return Text("crisis pause", style=f"bold {COLOURS['bad']}")
         if c.paused:
@@ -105,12 +105,12 @@ class ChannelsScreen(OyezScreen):
         # send: off the UI thread.
         ctx = self.oyez.ctx
 
-        def read() -> tuple[list[ChannelHealth], status.Status]:
-            return tui_queries.channel_health(ctx), status.status(ctx)
+        def read() -> tuple[list[ChannelView], status.Status]:
+            return channels.channel_health(ctx), status.status(ctx)
 
         self.oyez.call_in_background(read, done=self._fill, group="channels")
 
-    def _fill(self, read: tuple[list[ChannelHealth], status.Status]) -> None:
+    def _fill(self, read: tuple[list[ChannelView], status.Status]) -> None:
         rows, engine = read
         keep = self.query_one(DataTable).cursor_row
         self.rows = rows

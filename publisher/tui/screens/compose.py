@@ -15,9 +15,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, SelectionList, Static, TextArea
 
+from publisher.context import times
 from publisher.errors import InvalidInput
 from publisher.guidelines import Finding, Target
-from publisher.service import channels, checks, posts, slots, tui_queries
+from publisher.service import channels, checks, compose, posts, slots
 from publisher.service.channels import ChannelView
 from publisher.service.views import PostView
 from publisher.tui.screens.base import OyezScreen
@@ -106,9 +107,7 @@ class ComposeScreen(OyezScreen):
 
     def _targets(self) -> list[Target]:
         wanted = set(self.query_one("#channels", SelectionList).selected)
-        return tui_queries.targets(
-            [(c.name, c.kind) for c in self.channel_rows if c.name in wanted]
-        )
+        return compose.targets([(c.name, c.kind) for c in self.channel_rows if c.name in wanted])
 
     def check(self) -> None:
         """Check the text as it is now; show findings, counters and the thread preview."""
@@ -128,7 +127,7 @@ class ComposeScreen(OyezScreen):
         lengths = checker.lengths(text, targets)
         self.query_one(LengthCounters).show(lengths)
         over = next((t for t in targets if not lengths[t.name].valid), None)
-        parts = tui_queries.thread_preview(text, over.kind) if over else []
+        parts = compose.thread_preview(text, over.kind) if over else []
         self.query_one(ThreadPreview).show(over.name if over else None, parts)
 
     @on(TextArea.Changed)
@@ -195,7 +194,7 @@ class ComposeScreen(OyezScreen):
         raw = self.query_one("#when", Input).value.strip()
         if not raw:
             return None
-        at = tui_queries.parse_local_time(raw, self.oyez.tz.key)
+        at = times.parse_when(raw, self.oyez.tz.key)
         if at < ctx.clock():
             raise InvalidInput("that time has passed; pick one in the future")
         return at

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from publisher.service import posts
-from publisher.service.attention import resolve_delivery
+from publisher.service.deliveries import resolve_delivery
 from publisher.service.views import PostView
 from publisher.tui.format import COLOURS, SEVERITY_COLOURS, SEVERITY_MARKS, STATE_COLOURS, when
 from publisher.tui.screens.post_actions import POST_BINDINGS, PostActions

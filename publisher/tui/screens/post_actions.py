@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
+from publisher.context import times
 from publisher.errors import InvalidInput
-from publisher.service import posts, tui_queries
+from publisher.service import posts
 from publisher.service.views import PostView
 from publisher.tui.screens.base import OyezScreen
 from publisher.tui.screens.prompt import Confirm, Prompt
@@ -126,7 +127,7 @@ class PostActions(OyezScreen):
 
             view = slots.schedule_next_slot(ctx, post.id)
         else:
-            at = tui_queries.parse_local_time(answer, zone_name)
+            at = times.parse_when(answer, zone_name)
             if at < ctx.clock():
                 raise InvalidInput("that time has passed; pick one in the future")
             view = posts.schedule_post(ctx, post.id, at)

@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input, Static
 
-from publisher.service import tui_queries
-from publisher.service.tui_queries import QueueQuery
+from publisher.service import queue
+from publisher.service.queue import QueueQuery
 from publisher.tui.screens.post_actions import POST_BINDINGS, PostActions
 from publisher.tui.widgets.filter_bar import FilterBar
 from publisher.tui.widgets.queue_table import PAGE, QueueTable
@@ -50,13 +50,13 @@ class QueueScreen(PostActions):
         return self.table.current_id()
 
     def reload(self) -> None:
-        names = self.oyez.call(tui_queries.channel_names, self.oyez.ctx) or []
+        names = self.oyez.call(queue.channel_names, self.oyez.ctx) or []
         self.query_one(FilterBar).set_channels(names)
         self.load(self.table.page.offset, keep=self.table.current_id())
 
     def load(self, offset: int, *, keep: int | None = None, at_end: bool = False) -> None:
         page = self.oyez.call(
-            tui_queries.queue_page, self.oyez.ctx, self.query_value, offset=offset, limit=PAGE
+            queue.queue_page, self.oyez.ctx, self.query_value, offset=offset, limit=PAGE
         )
         if page is None:
             return

@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Select
 
-from publisher.service.tui_queries import STATE_PRESETS, QueueQuery
+from publisher.service.queue import STATE_PRESETS, QueueQuery
 
 SOURCES = ("manual", "feed", "tip", "ticket", "import")
 

@@ -14,7 +14,7 @@ from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
-from publisher.service.tui_queries import QueuePage, QueueRow
+from publisher.service.queue import QueuePage, QueueRow
 from publisher.tui.format import COLOURS, first_line, mark_text, state_text, when
 
 PAGE = 100

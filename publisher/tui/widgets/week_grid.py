@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, tzinfo
 from rich.text import Text
 from textual.widgets import DataTable
 
-from publisher.service.tui_queries import CalendarPost, CalendarWeek
+from publisher.service.week import CalendarPost, CalendarWeek
 from publisher.tui.format import COLOURS, STATE_COLOURS
 
 Cell = tuple[int, int]  # (hour row, day column)

@@ -16,7 +16,7 @@ from publisher.context.settings import DeliverySettings, Settings
 from publisher.engine.delivery import Deliverer
 from publisher.service import posts
 from publisher.service.views import PostView
-from queue_db.models import Channel
+from queue_db.tables import Channel
 from tests.helpers import add_outbox
 from tests.integration.engine.scripted import ScriptedChannel, ScriptedNetwork
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from publisher.context import open_context
+from queue_db import events as audit
 from tests.helpers import cli_add_outbox, oyez
 from tests.integration.engine.conftest import engine_settings
 
@@ -97,7 +98,7 @@ def test_crisis_pause_and_resume_show_in_status_and_the_audit_log(db: str) -> No
     ctx = open_context(db, "alex", settings=engine_settings(db))
     try:
         with ctx.tx() as tx:
-            actions = [(e.actor, e.action) for e in reversed(tx.events())]
+            actions = [(e.actor, e.action) for e in reversed(audit.for_post(tx))]
     finally:
         ctx.close()
     assert ("alex", "paused") in actions

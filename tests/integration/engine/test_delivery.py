@@ -27,8 +27,9 @@ from publisher.engine.delivery import next_wakeup
 from publisher.engine.settle import Settler
 from publisher.service import channels, pause, posts, slots
 from publisher.service.status import status
-from queue_db import claims
-from queue_db.models import Delivery
+from queue_db import channels as channel_db
+from queue_db.deliveries import claim, read, settle
+from queue_db.tables import Delivery
 from tests.integration.engine.conftest import Engine
 from tests.integration.engine.scripted import ScriptedChannel
 
@@ -44,7 +45,7 @@ class Row:
 
 def _delivery(engine: Engine, post_id: int, channel: str) -> Row:
     with engine.ctx.tx() as tx:
-        for d, ch in tx.deliveries(post_id):
+        for d, ch in read.of_post(tx, post_id):
             if ch.name == channel:
                 return Row(d.state, d.attempts, d.next_attempt_at, d.last_error, d.error_kind)
     raise AssertionError(channel)
@@ -226,7 +227,7 @@ def test_expired_lease_is_reconciled_before_retry(engine: Engine) -> None:
     net = engine.scripted("net")
     view = engine.post("Crash mid-call", ["net"])
     with engine.ctx.tx() as tx:
-        claimed = claims.claim_due(
+        claimed = claim.claim_due(
             tx, "elsewhere:1:dead", engine.clock.now, lease=timedelta(seconds=30)
         )
     assert len(claimed) == 1
@@ -242,7 +243,7 @@ def test_expired_lease_is_reconciled_before_retry(engine: Engine) -> None:
 
 def _channel_id(engine: Engine, name: str) -> int:
     with engine.ctx.tx() as tx:
-        channel_id = tx.channel(name).id
+        channel_id = channel_db.by_name(tx, name).id
     assert channel_id is not None
     return channel_id
 
@@ -255,7 +256,7 @@ def test_dead_worker_on_this_host_is_reconciled_without_waiting_for_its_lease(
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
     with engine.ctx.tx() as tx:
-        claims.claim_due(
+        claim.claim_due(
             tx,
             f"{socket.gethostname()}:{gone.pid}:abc123",
             engine.clock.now,
@@ -317,7 +318,7 @@ def test_stop_hands_back_claims_it_did_not_try(engine: Engine) -> None:
     outcome = engine.deliverer().run_once(stop=stop)
     assert outcome.sent == 1
     with engine.ctx.tx() as tx:
-        rows = [d for p in posts.list_posts(engine.ctx) for d, _ in tx.deliveries(p.id)]
+        rows = [d for p in posts.list_posts(engine.ctx) for d, _ in read.of_post(tx, p.id)]
     assert sorted(d.state for d in rows) == ["pending"] * 4 + ["sent"]
     assert all(d.attempts == 0 for d in rows if d.state == "pending")
 
@@ -394,7 +395,7 @@ def test_concurrent_claims_never_hand_one_delivery_to_two_workers(engine: Engine
         mine: list[int] = []
         while True:
             with engine.ctx.tx() as tx:
-                ids = claims.claim_due(tx, name, engine.clock.now, limit=7)
+                ids = claim.claim_due(tx, name, engine.clock.now, limit=7)
             if not ids:
                 break
             mine.extend(ids)
@@ -416,19 +417,19 @@ def test_a_group_of_sent_deliveries_skips_one_whose_lease_another_worker_took(
     engine.scripted("net")
     views = [engine.post(f"Group {i}", ["net"]) for i in range(3)]
     with engine.ctx.tx() as tx:
-        ids = claims.claim_due(tx, "worker-a", engine.clock.now, lease=timedelta(seconds=30))
-        loaded = claims.load_many(tx, ids)
+        ids = claim.claim_due(tx, "worker-a", engine.clock.now, lease=timedelta(seconds=30))
+        loaded = settle.load_many(tx, ids)
     # worker-a's lease on the second delivery ran out and worker-b took it over.
     engine.clock.advance(seconds=31)
     with engine.ctx.tx() as tx:
-        claims.mark_unknown(tx, engine.clock.now)
+        claim.mark_unknown(tx, engine.clock.now)
         # ...while worker-a had already published the other two (their leases renewed).
         tx.session.execute(
             update(Delivery)
             .where(col(Delivery.id).in_([d.id for d, _, _ in loaded[:1] + loaded[2:]]))
             .values(state="sending", lease_owner="worker-a")
         )
-        assert claims.claim_unknown(tx, "worker-b", engine.clock.now) == [loaded[1][0].id]
+        assert claim.claim_unknown(tx, "worker-b", engine.clock.now) == [loaded[1][0].id]
     settler = Settler(engine.ctx, "worker-a", random.Random(1))
     for delivery, post, _ in loaded:
         settler.sent(delivery, Receipt(f"r{delivery.id}"), Rendered("k", post.text))

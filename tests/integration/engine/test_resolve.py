@@ -9,7 +9,7 @@ import pytest
 from channels.errors import OutcomeUnknown
 from publisher.errors import IllegalTransition, InvalidInput, NotFoundError
 from publisher.service import pause, posts
-from publisher.service.attention import resolve_delivery
+from publisher.service.deliveries import resolve_delivery
 from publisher.service.status import status
 from tests.helpers import oyez
 from tests.integration.engine.conftest import Engine

@@ -10,8 +10,7 @@ A claim is one statement. On PostgreSQL the candidates are locked with
 ``FOR UPDATE SKIP LOCKED`` so concurrent workers never wait on or take each
 other's rows; SQLite ignores that clause, so the outer condition on the state
 is what makes it safe there (SQLite runs one writer at a time, and the rows
-returned say who won). Writing outcomes lives in :mod:`queue_db.engine_outcomes`
-(``settle``, ``roll_up``, ``load_many`` are re-exported here).
+returned say who won). Writing outcomes lives in :mod:`queue_db.deliveries.settle`.
 """
 
 from __future__ import annotations
@@ -27,46 +26,13 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import col
 
-from queue_db.engine_outcomes import (
-    FINAL,
-    ClaimedDelivery,
-    ClaimedPost,
-    LeaseLost,
-    Sent,
-    load_many,
-    release,
-    roll_up,
-    settle,
-    settle_sent,
-    settle_sent_each,
-)
-from queue_db.models import Channel, Delivery, Post
+from queue_db.states import DeliveryState, ErrorKind
 from queue_db.store import Tx
+from queue_db.tables import Channel, Delivery, Post
 from queue_db.types import UTCDateTime, as_utc
 
-__all__ = [
-    "FINAL",
-    "ClaimedDelivery",
-    "ClaimedPost",
-    "LeaseLost",
-    "Sent",
-    "claim_due",
-    "claim_unknown",
-    "expire_late",
-    "lease_owners",
-    "load_many",
-    "mark_unknown",
-    "next_due",
-    "release",
-    "renew_leases",
-    "roll_up",
-    "settle",
-    "settle_sent",
-    "settle_sent_each",
-]
-
 #: States of a delivery that still has to go out (or be reconciled).
-OPEN = ("pending", "sending", "unknown")
+OPEN = (DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.UNKNOWN)
 
 
 def _is_urgent(urgent_sources: Collection[str]) -> ColumnElement[bool]:
@@ -116,7 +82,7 @@ def _claim_statement(state: str, urgent_only: bool, postgres: bool) -> Update:
         .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
         .limit(bindparam("limit"))
     )
-    if state == "pending":
+    if state == DeliveryState.PENDING:
         # A post past its grace period expires; it never goes out late.
         candidates = candidates.where(
             or_(col(Post.expires_at).is_(None), col(Post.expires_at) >= now)
@@ -127,7 +93,7 @@ def _claim_statement(state: str, urgent_only: bool, postgres: bool) -> Update:
         unknown = aliased(Delivery)
         candidates = candidates.where(
             col(Delivery.channel_id).not_in(
-                select(col(unknown.channel_id)).where(col(unknown.state) == "unknown")
+                select(col(unknown.channel_id)).where(col(unknown.state) == DeliveryState.UNKNOWN)
             )
         )
     if urgent_only:
@@ -140,13 +106,13 @@ def _claim_statement(state: str, urgent_only: bool, postgres: bool) -> Update:
     if postgres:
         candidates = candidates.with_for_update(skip_locked=True, of=Delivery)
     values: dict[str, Any] = {
-        "state": "sending",
+        "state": DeliveryState.SENDING,
         "lease_owner": bindparam("owner"),
         "lease_expires_at": bindparam("until"),
         "attempts": col(Delivery.attempts) + 1,
         "updated_at": now,
     }
-    if state == "pending":
+    if state == DeliveryState.PENDING:
         # A publish attempt (reconciling an unknown one keeps the time of the attempt).
         values["attempted_at"] = now
     return (
@@ -168,7 +134,7 @@ def _claim(
     urgent_only: bool,
     urgent_sources: Collection[str],
 ) -> list[int]:
-    postgres = tx.session.get_bind().dialect.name == "postgresql"
+    postgres = tx.dialect == "postgresql"
     params: dict[str, Any] = {"now": now, "owner": owner, "until": now + lease, "limit": limit}
     if urgent_only:
         params["sources"] = list(urgent_sources) or [""]
@@ -196,7 +162,7 @@ def claim_due(
     """
     return _claim(
         tx,
-        "pending",
+        DeliveryState.PENDING,
         owner,
         now,
         limit=limit,
@@ -221,7 +187,7 @@ def claim_unknown(
     """
     return _claim(
         tx,
-        "unknown",
+        DeliveryState.UNKNOWN,
         owner,
         now,
         limit=limit,
@@ -241,13 +207,13 @@ def mark_unknown(tx: Tx, now: datetime, dead_owners: Sequence[str] = ()) -> list
         stale = or_(stale, col(Delivery.lease_owner).in_(list(dead_owners)))
     statement = (
         update(Delivery)
-        .where(_unlocked(tx, col(Delivery.state) == "sending", stale))
+        .where(_unlocked(tx, col(Delivery.state) == DeliveryState.SENDING, stale))
         .values(
-            state="unknown",
+            state=DeliveryState.UNKNOWN,
             next_attempt_at=now,
             lease_owner=None,
             lease_expires_at=None,
-            error_kind="unknown",
+            error_kind=ErrorKind.UNKNOWN,
             last_error="a worker stopped while delivering: checking whether it went out",
             updated_at=now,
         )
@@ -260,7 +226,7 @@ def lease_owners(tx: Tx) -> list[str]:
     """Workers that hold a lease right now (to spot ones that died on this host)."""
     rows = tx.session.execute(
         select(col(Delivery.lease_owner))
-        .where(col(Delivery.state) == "sending", col(Delivery.lease_owner).is_not(None))
+        .where(col(Delivery.state) == DeliveryState.SENDING, col(Delivery.lease_owner).is_not(None))
         .distinct()
     )
     return sorted(str(r[0]) for r in rows)
@@ -276,7 +242,7 @@ def renew_leases(tx: Tx, owner: str, until: datetime, delivery_ids: Collection[i
             _unlocked(
                 tx,
                 col(Delivery.id).in_(sorted(delivery_ids)),
-                col(Delivery.state) == "sending",
+                col(Delivery.state) == DeliveryState.SENDING,
                 col(Delivery.lease_owner) == owner,
             )
         )
@@ -292,7 +258,7 @@ def _unlocked(tx: Tx, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
     leave ``sending`` anyway, and waiting could deadlock with the settling
     transaction. SQLite has one writer at a time, so it needs no such care.
     """
-    if tx.session.get_bind().dialect.name != "postgresql":
+    if tx.dialect != "postgresql":
         return and_(*conditions)
     free = select(col(Delivery.id)).where(*conditions).with_for_update(skip_locked=True)
     return col(Delivery.id).in_(free.scalar_subquery())
@@ -320,9 +286,9 @@ def next_due(
     ):
         # A channel with an unknown outcome publishes nothing new until it is
         # reconciled (see claim_due), so its next event is that reconciliation.
-        first = _first_due(tx, channel_id, "unknown")
+        first = _first_due(tx, channel_id, DeliveryState.UNKNOWN)
         if first is None:
-            first = _first_due(tx, channel_id, "pending", urgent_only, urgent_sources)
+            first = _first_due(tx, channel_id, DeliveryState.PENDING, urgent_only, urgent_sources)
         if first is not None:
             if limited is not None and as_utc(limited) > first:
                 first = as_utc(limited)
@@ -330,7 +296,9 @@ def next_due(
     lease = None
     if leases:
         lease = tx.session.execute(
-            select(func.min(col(Delivery.lease_expires_at))).where(col(Delivery.state) == "sending")
+            select(func.min(col(Delivery.lease_expires_at))).where(
+                col(Delivery.state) == DeliveryState.SENDING
+            )
         ).scalar()
     if lease is not None:
         times.append(as_utc(lease))
@@ -370,7 +338,7 @@ def expire_late(tx: Tx, now: datetime) -> list[int]:
         select(col(Delivery.id), col(Delivery.post_id))
         .join(Post, col(Post.id) == Delivery.post_id)
         .where(
-            col(Delivery.state) == "pending",
+            col(Delivery.state) == DeliveryState.PENDING,
             col(Delivery.next_attempt_at) <= now,
             and_(col(Post.expires_at).is_not(None), col(Post.expires_at) < now),
         )
@@ -380,10 +348,10 @@ def expire_late(tx: Tx, now: datetime) -> list[int]:
         return []
     tx.session.execute(
         update(Delivery)
-        .where(col(Delivery.id).in_([r[0] for r in rows]), _state_is("pending"))
+        .where(col(Delivery.id).in_([r[0] for r in rows]), _state_is(DeliveryState.PENDING))
         .values(
-            state="expired",
-            error_kind="expired",
+            state=DeliveryState.EXPIRED,
+            error_kind=ErrorKind.EXPIRED,
             last_error="expired: past its source's grace period, too late to make sense",
             next_attempt_at=None,
             updated_at=now,

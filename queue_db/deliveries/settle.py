@@ -9,22 +9,20 @@ was taken over cannot overwrite what another worker decided.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlmodel import col
 
-from queue_db.models import Channel, Delivery, Event, Post
+from queue_db import events, posts
+from queue_db.channels import ChannelRecord, by_ids
+from queue_db.states import DeliveryState
 from queue_db.store import Tx
+from queue_db.tables import Delivery, Post
 from queue_db.types import utcnow
-
-#: Delivery states in which nothing more will happen without a person.
-FINAL = ("sent", "failed", "expired", "cancelled", "retracted", "needs_attention")
-#: Post states a roll-up may replace (a draft or a cancelled post is left alone).
-ROLLABLE = ("scheduled", "sent", "partly_sent", "failed", "expired")
 
 
 @dataclass(frozen=True)
@@ -71,16 +69,15 @@ _LOAD = (
     .where(_D.id.in_(bindparam("ids", expanding=True)))
     .order_by(_D.id)
 )
-_CHANNELS = select(Channel).where(col(Channel.id).in_(bindparam("ids", expanding=True)))
 _SENT = (
     update(Delivery)
     .where(
         col(Delivery.id) == bindparam("delivery_id"),
-        col(Delivery.state) == "sending",
+        col(Delivery.state) == DeliveryState.SENDING,
         col(Delivery.lease_owner) == bindparam("owner"),
     )
     .values(
-        state="sent",
+        state=DeliveryState.SENT,
         remote_id=bindparam("remote_id"),
         remote_url=bindparam("remote_url"),
         final_text=bindparam("final_text"),
@@ -93,28 +90,6 @@ _SENT = (
         lease_expires_at=None,
     )
 )
-_EVENT = insert(Event).values(
-    at=bindparam("at"),
-    actor=bindparam("actor"),
-    action=bindparam("action"),
-    post_id=bindparam("post_id"),
-    channel_id=bindparam("channel_id"),
-    detail=bindparam("detail"),
-)
-_STATES = select(col(Delivery.post_id), col(Delivery.state)).where(
-    col(Delivery.post_id).in_(bindparam("post_ids", expanding=True))
-)
-_LOCK_POSTS = (
-    select(col(Post.id))
-    .where(col(Post.id).in_(bindparam("post_ids", expanding=True)))
-    .order_by(col(Post.id))
-    .with_for_update()
-)
-_POST_STATE = (
-    update(Post)
-    .where(col(Post.id).in_(bindparam("post_ids", expanding=True)), col(Post.state).in_(ROLLABLE))
-    .values(state=bindparam("new_state"), updated_at=bindparam("now"))
-)
 
 
 def _connection(tx: Tx) -> Connection:
@@ -123,13 +98,12 @@ def _connection(tx: Tx) -> Connection:
 
 def load_many(
     tx: Tx, delivery_ids: Sequence[int]
-) -> list[tuple[ClaimedDelivery, ClaimedPost, Channel]]:
+) -> list[tuple[ClaimedDelivery, ClaimedPost, ChannelRecord]]:
     """Deliveries with their posts and channels, in id order: one query, and one for the channels."""
     if not delivery_ids:
         return []
     rows = _connection(tx).execute(_LOAD, {"ids": list(delivery_ids)}).all()
-    wanted = sorted({int(r.channel_id) for r in rows})
-    channels = {c.id: c for c in tx.session.execute(_CHANNELS, {"ids": wanted}).scalars()}
+    channels = by_ids(tx, sorted({int(r.channel_id) for r in rows}))
     return [
         (
             ClaimedDelivery(r.id, r.post_id, r.channel_id, r.attempts),
@@ -157,12 +131,12 @@ def settle(tx: Tx, delivery_id: int, owner: str, **values: Any) -> bool:
         update(Delivery)
         .where(
             col(Delivery.id) == delivery_id,
-            col(Delivery.state) == "sending",
+            col(Delivery.state) == DeliveryState.SENDING,
             col(Delivery.lease_owner) == owner,
         )
         .values(**values)
     )
-    return result.rowcount == 1
+    return bool(result.rowcount == 1)
 
 
 @dataclass(frozen=True)
@@ -224,8 +198,8 @@ def _sent_params(item: Sent, owner: str, now: datetime) -> dict[str, Any]:
 def _log_and_roll_up(tx: Tx, done: Sequence[Sent], now: datetime) -> None:
     if not done:
         return
-    _connection(tx).execute(
-        _EVENT,
+    events.append_many(
+        tx,
         [
             {
                 "at": now,
@@ -238,56 +212,16 @@ def _log_and_roll_up(tx: Tx, done: Sequence[Sent], now: datetime) -> None:
             for item in done
         ],
     )
-    roll_up_many(tx, {item.post_id for item in done}, now)
-
-
-def roll_up(tx: Tx, post_id: int, now: datetime | None = None) -> str | None:
-    """Set a post's state from its deliveries once none is still in flight."""
-    return roll_up_many(tx, [post_id], now).get(post_id)
-
-
-def roll_up_many(tx: Tx, post_ids: Collection[int], now: datetime | None = None) -> dict[int, str]:
-    """Roll several posts up at once; returns the new state of each post that is settled."""
-    if not post_ids:
-        return {}
-    connection = _connection(tx)
-    ids = sorted(post_ids)
-    if connection.dialect.name == "postgresql":
-        # Two workers settling the two channels of one post at once would each
-        # see the other's delivery still in flight (read committed) and leave
-        # the post unsettled: take the posts' locks first, in id order (so
-        # two groups cannot deadlock), then read the deliveries' states.
-        connection.execute(_LOCK_POSTS, {"post_ids": ids})
-    states: dict[int, list[str]] = {}
-    for post_id, state in connection.execute(_STATES, {"post_ids": ids}):
-        states.setdefault(int(post_id), []).append(str(state))
-    new_states = {post_id: _summed(found) for post_id, found in states.items()}
-    settled = {post_id: new for post_id, new in new_states.items() if new is not None}
-    by_state: dict[str, list[int]] = {}
-    for post_id, new in settled.items():
-        by_state.setdefault(new, []).append(post_id)
-    for new, ids in by_state.items():
-        connection.execute(_POST_STATE, {"post_ids": ids, "new_state": new, "now": now or utcnow()})
-    return settled
-
-
-def _summed(states: list[str]) -> str | None:
-    """A post's state from its deliveries' states; None while any is in flight."""
-    if not states or any(s not in FINAL for s in states):
-        return None
-    live = [s for s in states if s != "cancelled"]
-    sent = sum(1 for s in live if s in ("sent", "retracted"))
-    if sent == len(live) and live:
-        return "sent"
-    if sent:
-        return "partly_sent"
-    if all(s == "expired" for s in live) and live:
-        return "expired"
-    return "failed"
+    posts.roll_up_many(tx, {item.post_id for item in done}, now)
 
 
 def release(
-    tx: Tx, delivery_ids: Sequence[int], owner: str, now: datetime, *, state: str = "pending"
+    tx: Tx,
+    delivery_ids: Sequence[int],
+    owner: str,
+    now: datetime,
+    *,
+    state: DeliveryState = DeliveryState.PENDING,
 ) -> int:
     """Hand claimed deliveries that were never tried back to ``state`` (attempt not counted)."""
     if not delivery_ids:
@@ -296,7 +230,7 @@ def release(
         update(Delivery)
         .where(
             col(Delivery.id).in_(list(delivery_ids)),
-            col(Delivery.state) == "sending",
+            col(Delivery.state) == DeliveryState.SENDING,
             col(Delivery.lease_owner) == owner,
         )
         .values(
@@ -307,33 +241,4 @@ def release(
             updated_at=now,
         )
     )
-    return result.rowcount
-
-
-def resolve_attention(tx: Tx, delivery_id: int, now: datetime, **values: Any) -> bool:
-    """A person settles a delivery that needs attention; False if it no longer does.
-
-    Put back to ``pending``, a ``failed`` or ``partly_sent`` post is
-    ``scheduled`` again until it rolls up (the caller checks it was signed off).
-    """
-    result = _connection(tx).execute(
-        update(Delivery)
-        .where(col(Delivery.id) == delivery_id, col(Delivery.state) == "needs_attention")
-        .values(updated_at=now, **values)
-    )
-    if result.rowcount != 1:
-        return False
-    post_id = select(col(Delivery.post_id)).where(col(Delivery.id) == delivery_id)
-    if values.get("state") == "pending":
-        _connection(tx).execute(
-            update(Post)
-            .where(
-                col(Post.id) == post_id.scalar_subquery(),
-                col(Post.state).in_(("failed", "partly_sent")),
-            )
-            .values(state="scheduled", updated_at=now)
-        )
-    else:
-        (owner,) = _connection(tx).execute(post_id).one()
-        roll_up(tx, int(owner), now)
-    return True
+    return int(result.rowcount)

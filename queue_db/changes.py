@@ -1,4 +1,7 @@
-"""Noticing that another process changed the queue, so the dispatcher wakes at once.
+"""Noticing changes: a cheap marker for screens, and a watcher that wakes the dispatcher.
+
+The marker (:func:`change_marker`) differs whenever anything a screen shows
+may have changed. The watcher notices another process's commit at once:
 
 * PostgreSQL: ``LISTEN oyez_queue``; triggers installed by the engine's
   migration ``NOTIFY`` when a delivery becomes due or changes its due time,
@@ -16,8 +19,13 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
+from sqlmodel import col
+
+from queue_db.store import Store, Tx
+from queue_db.tables import Channel, Delivery, Event, Post, Setting
 
 log = logging.getLogger("oyez.engine")
 
@@ -32,8 +40,8 @@ PG_TIMEOUT = 1.0
 class Watcher:
     """Calls ``on_change`` from a daemon thread whenever the database may have changed."""
 
-    def __init__(self, engine: Engine, on_change: Callable[[], None]) -> None:
-        self.engine = engine
+    def __init__(self, store: Store | Engine, on_change: Callable[[], None]) -> None:
+        self.engine = store.engine if isinstance(store, Store) else store
         self.on_change = on_change
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -101,3 +109,21 @@ class Watcher:
             except psycopg.Error as exc:
                 log.warning("queue watcher lost its connection (%s); reconnecting", exc)
                 self._stop.wait(2.0)
+
+
+def change_marker(tx: Tx) -> tuple[Any, ...]:
+    """A value that changes whenever anything a screen shows may have changed.
+
+    Every lifecycle step writes an Event; deliveries and settings carry
+    ``updated_at``; the post count catches rows written without an event.
+    """
+    one = tx.session.execute
+    return (
+        one(select(func.max(col(Event.id)))).scalar_one(),
+        one(select(func.count(col(Post.id)))).scalar_one(),
+        one(select(func.max(col(Delivery.updated_at)))).scalar_one(),
+        one(select(func.max(col(Setting.updated_at)))).scalar_one(),
+        tuple(
+            one(select(col(Channel.id), col(Channel.paused), col(Channel.rate_limited_until))).all()
+        ),
+    )

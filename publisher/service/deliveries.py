@@ -1,6 +1,7 @@
-"""Settling a delivery that needs attention, once a person has looked at the account.
+"""What a person does to one delivery: send it again, give up on it, or settle it by hand.
 
-The engine leaves a delivery ``needs_attention`` when it cannot tell whether
+Retry and cancel act on one (post, channel) that has not gone out there.
+Resolving settles a delivery that needs attention. The engine leaves a delivery ``needs_attention`` when it cannot tell whether
 the post went out (a webhook that cannot be asked, a look-back outrun, an
 answer it could not read) and never retries it on a guess. A person checks
 the account and says which it was: published (with its id or URL, so it can
@@ -15,10 +16,49 @@ from typing import Any
 
 from publisher.context import Context
 from publisher.errors import IllegalTransition, InvalidInput, NotFoundError
-from queue_db import engine_outcomes
+from queue_db import channels as channel_db
+from queue_db import posts as post_db
+from queue_db.deliveries import plan, read
+from queue_db.errors import NotFound, WrongState
+from queue_db.states import DeliveryState, ErrorKind, PostState
 
 #: Post states from which a delivery may go back on the queue: signed off, not edited since.
-REQUEUE_FROM = ("scheduled", "failed", "partly_sent")
+REQUEUE_FROM = (PostState.SCHEDULED, PostState.FAILED, PostState.PARTLY_SENT)
+
+
+def retry_delivery(ctx: Context, post_id: int, channel: str) -> DeliveryState:
+    """Send a failed, expired or needs-attention delivery again, now; return its old state."""
+    with ctx.tx() as tx:
+        row = channel_db.by_name(tx, channel)
+        try:
+            was = plan.retry(tx, post_id, row.id, ctx.clock())
+        except NotFound:
+            raise NotFoundError(f"post {post_id} has no delivery to {channel!r}") from None
+        except WrongState as exc:
+            raise IllegalTransition(
+                f"cannot retry post {post_id} on {channel}: it is "
+                f"{DeliveryState(exc.state).words} (only failed, expired or needs-attention "
+                "deliveries are retried)"
+            ) from None
+        tx.log(ctx.actor, "retried", post_id=post_id, channel_id=row.id, previous_state=was)
+        return was
+
+
+def cancel_delivery(ctx: Context, post_id: int, channel: str) -> DeliveryState:
+    """Give up on one channel of a post that has not gone out there; return its old state."""
+    with ctx.tx() as tx:
+        row = channel_db.by_name(tx, channel)
+        try:
+            was = plan.cancel(tx, post_id, row.id, ctx.clock())
+        except NotFound:
+            raise NotFoundError(f"post {post_id} has no delivery to {channel!r}") from None
+        except WrongState as exc:
+            raise IllegalTransition(
+                f"cannot cancel post {post_id} on {channel}: it is already "
+                f"{DeliveryState(exc.state).words}"
+            ) from None
+        tx.log(ctx.actor, "delivery_cancelled", post_id=post_id, channel_id=row.id, was=was)
+        return was
 
 
 @dataclass(frozen=True)
@@ -26,8 +66,8 @@ class Resolved:
     post_id: int
     channel: str
     #: The delivery's new state: ``sent`` or ``pending``.
-    state: str
-    post_state: str
+    state: DeliveryState
+    post_state: PostState
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -54,45 +94,43 @@ def resolve_delivery(
         raise InvalidInput("--not-published takes no --id or --url")
     now = ctx.clock()
     with ctx.tx() as tx:
-        post = tx.post(post_id)
-        found = [(d, c) for d, c in tx.deliveries(post_id) if c.name == channel]
+        post = post_db.get(tx, post_id)
+        found = [(d, c) for d, c in read.of_post(tx, post_id) if c.name == channel]
         if not found:
             raise NotFoundError(f"post {post_id} has no delivery to channel {channel!r}")
         delivery, row = found[0]
-        assert delivery.id is not None
-        if delivery.state != "needs_attention":
+        if delivery.state != DeliveryState.NEEDS_ATTENTION:
             raise IllegalTransition(
-                f"post {post_id} on {channel} is {delivery.state.replace('_', ' ')}: "
+                f"post {post_id} on {channel} is {delivery.state.words}: "
                 "only a delivery that needs attention is settled by hand"
             )
         if not published and post.state not in REQUEUE_FROM:
             # Edited since (back in review) or cancelled: sending it now would
             # publish what nobody signed off.
             raise IllegalTransition(
-                f"post {post_id} is {post.state.replace('_', ' ')}: it can be sent again "
+                f"post {post_id} is {post.state.words}: it can be sent again "
                 "once it is approved and scheduled"
             )
         if published:
-            text = post.variants.get(row.name) or post.variants.get(row.kind) or post.text
             values: dict[str, Any] = {
-                "state": "sent",
+                "state": DeliveryState.SENT,
                 "sent_at": now,
                 "remote_id": remote_id,
                 "remote_url": remote_url,
-                "final_text": text,
+                "final_text": post.text_for(row.name, row.kind),
                 "next_attempt_at": None,
                 "error_kind": None,
                 "last_error": None,
             }
         else:
             values = {
-                "state": "pending",
+                "state": DeliveryState.PENDING,
                 "next_attempt_at": now,
                 "attempts": 0,  # a person asked for it: a fresh set of tries
-                "error_kind": "retryable",
+                "error_kind": ErrorKind.RETRYABLE,
                 "last_error": f"not published, {ctx.actor} checked: sending again",
             }
-        if not engine_outcomes.resolve_attention(tx, delivery.id, now, **values):
+        if not plan.resolve_attention(tx, delivery.id, now, **values):
             raise IllegalTransition(f"post {post_id} on {channel} changed meanwhile: look again")
         tx.log(
             ctx.actor,
@@ -104,6 +142,5 @@ def resolve_delivery(
             remote_url=remote_url,
             was=delivery.last_error,
         )
-        tx.session.expire(post)  # its state was just written by SQL, not through the ORM
-        state = post.state
-    return Resolved(post_id, channel, str(values["state"]), state)
+        state = post_db.get(tx, post_id).state
+    return Resolved(post_id, channel, DeliveryState(values["state"]), state)

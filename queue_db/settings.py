@@ -1,0 +1,45 @@
+"""Small pieces of state every process shares (the crisis pause). The only writer of ``setting``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlmodel import col
+
+from queue_db.store import Tx
+from queue_db.tables import Setting
+from queue_db.types import utcnow
+
+#: The setting that holds the crisis pause (empty when there is none).
+PAUSE_KEY = "pause"
+
+_VALUE = select(col(Setting.value)).where(col(Setting.key) == bindparam("key"))
+
+
+def get(tx: Tx, key: str) -> dict[str, Any]:
+    """The value of ``key``, ``{}`` if unset."""
+    # A column read, not an ORM load: the dispatcher reads the crisis pause every batch.
+    value = tx.session.execute(_VALUE, {"key": key}).scalar()
+    return dict(value) if value else {}
+
+
+def put(tx: Tx, key: str, value: dict[str, Any]) -> None:
+    row = tx.session.get(Setting, key)
+    if row is None:
+        tx.session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+        row.updated_at = utcnow()
+        tx.session.add(row)
+    tx.session.flush()
+
+
+def crisis(tx: Tx) -> dict[str, Any] | None:
+    """The crisis pause (``{"reason", "by", "at"}``), or None when nothing is paused."""
+    value = get(tx, PAUSE_KEY)
+    return value if value.get("all") else None
+
+
+def set_crisis(tx: Tx, value: dict[str, Any] | None) -> None:
+    put(tx, PAUSE_KEY, value or {})
