@@ -342,10 +342,7 @@ def _matcher(query: str, user: Callable[[str], dict[str, str]]) -> Callable[[Pos
     """A small part of X's search operators: words and "phrases" (all must match,
     case-insensitive), ``-word`` to exclude, ``from:handle``, ``is:reply``,
     ``is:retweet`` (never: the double keeps no retweets)."""
-    terms = [
-        (neg == "-", (phrase if phrase is not None else word).lower())
-        for neg, phrase, word in _TERM.findall(query)
-    ]
+    terms = [(neg == "-", (phrase or word).lower()) for neg, phrase, word in _TERM.findall(query)]
 
     def one(post: Post, term: str) -> bool:
         if term.startswith("from:"):
