@@ -73,6 +73,31 @@ def x_valid(text: str) -> bool:
     return bool(parse_tweet(text).valid)
 
 
+def x_refuses(text: str) -> str | None:
+    """Why X refuses ``text`` whatever its length, or ``None``.
+
+    twitter-text calls a text invalid for its length (see :func:`x_length`),
+    for being empty, and for the characters of its ``invalid_chars`` set
+    (U+FFFE, U+FEFF, U+FFFF). Directional marks (U+202A-U+202E, U+2066-U+2069)
+    are not among them: its conformance data counts them as valid.
+    """
+    from twitter_text.regexp.invalid_chars import invalid_chars
+
+    if not text:
+        return "X takes no post without text"
+    found = invalid_chars.search(unicodedata.normalize("NFC", text))
+    if found is None:
+        return None
+    return f"X refuses the character U+{ord(found.group()):04X} (at character {found.start() + 1})"
+
+
+def x_limits(max_length: int = 280, count: Callable[[str], int] = x_length) -> Limits:
+    """X's limits: weighted length with its cheap bounds, threads, and what it refuses."""
+    return Limits(
+        max_length=max_length, count=count, threads=True, bounds=X_BOUNDS, refuses=x_refuses
+    )
+
+
 def mastodon_length(text: str) -> int:
     """Mastodon's count: code points, every URL as 23, ``@user@domain`` as ``@user``."""
     text = _MASTODON_MENTION.sub(lambda m: "@" + m.group(1), text)
@@ -114,5 +139,6 @@ _COUNTERS: dict[str, Callable[[str], int]] = {
 def default_limits(kind: str) -> Limits:
     """The limits of a channel kind with default settings; unknown kinds count characters."""
     max_length, counter, threads = _DEFAULTS.get(kind, (40000, "char", False))
-    bounds = X_BOUNDS if counter == "x" else ()
-    return Limits(max_length=max_length, count=_COUNTERS[counter], threads=threads, bounds=bounds)
+    if counter == "x":
+        return x_limits(max_length)
+    return Limits(max_length=max_length, count=_COUNTERS[counter], threads=threads)

@@ -1,16 +1,24 @@
 """What tweepy does not do for the X channel: a settable host, timeouts, v2 media upload,
-and one mapping of X's HTTP answers to :mod:`channels.errors` types."""
+paging by ``meta.next_token`` within a budget, and one mapping of X's HTTP answers
+to :mod:`channels.errors` types."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 import requests
 
 from channels.base import Media
-from channels.errors import AuthError, ChannelError, PermanentError, RateLimited, Retryable
+from channels.errors import (
+    AuthError,
+    ChannelError,
+    DuplicateContent,
+    PermanentError,
+    RateLimited,
+    Retryable,
+)
 from channels.transport import epoch_to_utc, from_requests, read_media, shorten
 
 #: The host tweepy writes into every URL; we swap it for the configured base URL.
@@ -89,10 +97,46 @@ def error_for_response(response: requests.Response) -> ChannelError:
     if status == 401:
         return AuthError(where)
     if status == 403 and "duplicate" in text.lower():
-        return PermanentError(f"X refused duplicate content: {text}")
+        return DuplicateContent(f"X refused duplicate content: {text}")
     if status >= 500:
         return Retryable(where)
     return PermanentError(where)
+
+
+#: One call's answer, as tweepy hands it back with ``return_type=dict``.
+Body = Mapping[str, Any]
+
+
+class Pages:
+    """The answers of a paged X call, newest first, following ``meta.next_token``.
+
+    ``fetch(token)`` makes one call (``None`` for the first page). At most
+    ``budget`` calls are made; afterwards ``more`` says whether X had a next
+    page left unread, and ``read`` how many tweets the pages held.
+    """
+
+    def __init__(self, fetch: Callable[[str | None], Body], budget: int) -> None:
+        self._fetch = fetch
+        self._budget = budget
+        self.more = False
+        self.read = 0
+
+    def __iter__(self) -> Iterator[Body]:
+        token: str | None = None
+        for _ in range(self._budget):
+            body = self._fetch(token)
+            self.read += len(tweets_of(body))
+            yield body
+            token = (body.get("meta") or {}).get("next_token")
+            if not token:
+                return
+        self.more = True
+
+
+def tweets_of(body: Body) -> list[dict[str, Any]]:
+    """The ``data`` of an answer (X leaves it out when there are none)."""
+    data = body.get("data")
+    return [t for t in data if isinstance(t, dict)] if isinstance(data, list) else []
 
 
 class MediaUploader:

@@ -40,6 +40,8 @@ class _Planned:
     times: int
     path: str | None
     method: str | None
+    #: Matching requests still to let through before the fault strikes.
+    after: int = 0
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and (
@@ -62,13 +64,20 @@ class Faults:
         self.injected: list[tuple[str, str, str]] = []
 
     def push(
-        self, kind: str, times: int = 1, *, path: str | None = None, method: str | None = None
+        self,
+        kind: str,
+        times: int = 1,
+        *,
+        path: str | None = None,
+        method: str | None = None,
+        after: int = 0,
     ) -> None:
-        """Fail the next ``times`` requests whose path contains ``path`` (any if None)."""
+        """Fail the next ``times`` requests whose path contains ``path`` (any if None),
+        once ``after`` of them have gone through (a fault in the middle of paging)."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {kind!r}; known: {', '.join(FAULT_KINDS)}")
         with self._lock:
-            self._planned.append(_Planned(kind, times, path, method))
+            self._planned.append(_Planned(kind, times, path, method, after))
 
     def randomly(
         self,
@@ -99,6 +108,9 @@ class Faults:
             kind: str | None = None
             for planned in self._planned:
                 if planned.matches(method, path):
+                    if planned.after > 0:
+                        planned.after -= 1
+                        continue
                     kind = planned.kind
                     planned.times -= 1
                     if planned.times <= 0:

@@ -1,38 +1,40 @@
-"""A double of X API v2: users/me, tweets (create, delete, user timeline), media upload.
+"""A double of X API v2: users/me, tweets (create, delete, lookup), the user timeline,
+mentions, recent search (:mod:`tests.fakes.x_reads`) and media upload.
 
 It checks the OAuth 1.0a signature against the URL it was really sent to, so a
 client that signs one host and calls another fails here as it would at X.
-Like X, it hands text back with ``&`` escaped and links wrapped in t.co.
+Like X, it hands text back with ``&`` escaped and links wrapped in t.co, and
+makes tweet ids that sort by time (snowflakes).
+
+Other people's tweets, and the account's own from other tools, go straight in::
+
+    double.post_as_account("Posted from the web")            # on the account's timeline
+    item = double.tweet_as("alice", "@oyez_test hello")     # a mention
+    double.tweet_as("bob", "Thanks!", reply_to=receipt.remote_id)
+    double.set_metrics(item.id, like_count=3)
 """
 
 from __future__ import annotations
 
-import html
 import re
 import time
 from types import SimpleNamespace
 from typing import Any, ClassVar
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
 from oauthlib.oauth1.rfc5849 import signature
 
 from tests.fakes.server import FakeAPI, Post, Reply, Request
+from tests.fakes.x_reads import XReads, shown, snowflake
+from tests.fakes.x_reads import problem as _problem
 
 DUPLICATE_DETAIL = "You are not allowed to create a Tweet with duplicate content."
-_URL = re.compile(r"https?://\S+")
 _TWEETS = re.compile(r"^/2/tweets/(\d+)$")
 _TIMELINE = re.compile(r"^/2/users/(\w+)/tweets$")
+_MENTIONS = re.compile(r"^/2/users/(\w+)/mentions$")
 
 
-def _problem(status: int, title: str, detail: str) -> Reply:
-    return Reply(
-        status,
-        {"title": title, "detail": detail, "type": "about:blank", "status": status},
-        content_type="application/problem+json",
-    )
-
-
-class XDouble(FakeAPI):
+class XDouble(XReads, FakeAPI):
     kind: ClassVar[str] = "x"
     post_path: ClassVar[str] = "/2/tweets"
     default_prefix: ClassVar[str] = "OYEZ_TEST_X"
@@ -46,6 +48,9 @@ class XDouble(FakeAPI):
         #: reliability tests can count the duplicates a client would have made.
         self.refuse_duplicates = refuse_duplicates
         self.media: dict[str, dict[str, Any]] = {}
+        #: Tweets by other people (mentions, replies, search results).
+        self._others: list[Post] = []
+        self.users: dict[str, dict[str, str]] = {self.user_id: self._user()}
         self.keys = {
             "CONSUMER_KEY": "ck-fake-consumer-key",
             "CONSUMER_SECRET": "cs-fake-consumer-secret",
@@ -72,7 +77,7 @@ class XDouble(FakeAPI):
             return False
         ctype = request.headers.get("Content-Type", "")
         body = request.body.decode() if "urlencoded" in ctype else None
-        query = "&".join(f"{k}={v}" for k, vs in request.query.items() for v in vs)
+        query = urlencode([(k, v) for k, vs in request.query.items() for v in vs])
         collected = signature.collect_parameters(
             uri_query=query, body=body, headers={"Authorization": header}
         )
@@ -138,7 +143,13 @@ class XDouble(FakeAPI):
             post.deleted = True
             return Reply(200, {"data": {"deleted": True}})
         if (match := _TIMELINE.match(path)) and method == "GET":
-            return self._timeline(request, match.group(1))
+            return self.timeline(request, match.group(1))
+        if (match := _MENTIONS.match(path)) and method == "GET":
+            return self.mentions(request, match.group(1))
+        if method == "GET" and path == "/2/tweets/search/recent":
+            return self.search(request)
+        if method == "GET" and path == "/2/tweets":
+            return self.lookup(request)
         if method == "POST" and path == "/2/media/upload":
             return self._upload(request)
         if method == "POST" and path == "/2/media/metadata":
@@ -153,6 +164,86 @@ class XDouble(FakeAPI):
     def _user(self) -> dict[str, str]:
         return {"id": self.user_id, "name": "Oyez Test", "username": self.username}
 
+    def user(self, user_id: str) -> dict[str, str]:
+        return self.users.get(user_id, {"id": user_id, "name": "", "username": ""})
+
+    def all_tweets(self) -> list[Post]:
+        """Every live tweet: the account's and other people's."""
+        with self.lock:
+            return [p for p in [*self._posts, *self._others] if not p.deleted]
+
+    # -- tweets that arrive other than through the API ---------------------
+
+    def _make_tweet(
+        self,
+        author_id: str,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        quote_of: str | None = None,
+        created_at: float | None = None,
+        **extra: Any,
+    ) -> Post:
+        when = time.time() if created_at is None else created_at
+        tweet_id = snowflake(when, self.next_id())
+        parent = self.find_tweet(reply_to) if reply_to else None
+        conversation = str(parent.extra.get("conversation_id") or parent.id) if parent else tweet_id
+        return Post(
+            id=tweet_id,
+            text=text,
+            reply_to=reply_to,
+            created_at=when,
+            extra={
+                "author_id": author_id,
+                "quote_tweet_id": quote_of,
+                "conversation_id": conversation,
+                **extra,
+            },
+        )
+
+    def find_tweet(self, tweet_id: str) -> Post | None:
+        """A live tweet by anyone."""
+        return next((p for p in self.all_tweets() if p.id == tweet_id), None)
+
+    def post_as_account(self, text: str, *, created_at: float | None = None) -> Post:
+        """A tweet on the account made by another tool (the web, a phone)."""
+        return self.record(self._make_tweet(self.user_id, text, created_at=created_at, media=[]))
+
+    def tweet_as(
+        self,
+        username: str,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        quote_of: str | None = None,
+        created_at: float | None = None,
+    ) -> Post:
+        """A tweet by someone else; ``@oyez_test`` in it (or replying to or quoting one
+        of the account's tweets) puts it in the account's mentions."""
+        with self.lock:
+            known = next((u for u in self.users.values() if u["username"] == username), None)
+            if known is None:
+                known = {
+                    "id": str(2000 + len(self.users)),
+                    "name": username.title(),
+                    "username": username,
+                }
+                self.users[known["id"]] = known
+            tweet = self._make_tweet(
+                known["id"], text, reply_to=reply_to, quote_of=quote_of, created_at=created_at
+            )
+            self._others.append(tweet)
+        return tweet
+
+    def set_metrics(self, tweet_id: str, **counts: int) -> None:
+        """Set public_metrics (``like_count=3, impression_count=40``) of a tweet."""
+        tweet = self.find_tweet(tweet_id)
+        if tweet is None:
+            raise KeyError(tweet_id)
+        tweet.extra["metrics"] = {**(tweet.extra.get("metrics") or {}), **counts}
+
+    # -- create ------------------------------------------------------------
+
     def _create(self, body: dict[str, Any]) -> Reply:
         text = str(body.get("text", ""))
         if self.refuse_duplicates and text in self.texts():
@@ -160,41 +251,20 @@ class XDouble(FakeAPI):
         media_ids = (body.get("media") or {}).get("media_ids") or []
         if any(m not in self.media for m in media_ids):
             return _problem(400, "Invalid Request", "unknown media id")
-        tweet_id = str(1_800_000_000_000_000_000 + self.next_id())
+        reply_to = (body.get("reply") or {}).get("in_reply_to_tweet_id")
+        if reply_to is not None and self.find_tweet(str(reply_to)) is None:
+            detail = "You attempted to reply to a Tweet that is deleted or not visible to you."
+            return _problem(403, "Forbidden", detail)
         post = self.record(
-            Post(
-                id=tweet_id,
-                text=text,
-                reply_to=(body.get("reply") or {}).get("in_reply_to_tweet_id"),
-                extra={
-                    "quote_tweet_id": body.get("quote_tweet_id"),
-                    "media": [self.media[m] for m in media_ids],
-                },
+            self._make_tweet(
+                self.user_id,
+                text,
+                reply_to=reply_to,
+                quote_of=body.get("quote_tweet_id"),
+                media=[self.media[m] for m in media_ids],
             )
         )
-        return Reply(201, {"data": {"id": post.id, "text": self._shown(post.text)}})
-
-    @staticmethod
-    def _shown(text: str) -> str:
-        shown = html.escape(text, quote=False)
-        return _URL.sub("https://t.co/AbCdEf1234", shown)
-
-    def _timeline(self, request: Request, user_id: str) -> Reply:
-        if user_id != self.user_id:
-            return Reply(200, {"meta": {"result_count": 0}})
-        limit = int(request.arg("max_results") or 10)
-        newest = list(reversed(self.posts))[:limit]
-        data = [
-            {
-                "id": p.id,
-                "text": self._shown(p.text),
-                "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(p.created_at)),
-            }
-            for p in newest
-        ]
-        if not data:
-            return Reply(200, {"meta": {"result_count": 0}})
-        return Reply(200, {"data": data, "meta": {"result_count": len(data)}})
+        return Reply(201, {"data": {"id": post.id, "text": shown(post.text)}})
 
     def _upload(self, request: Request) -> Reply:
         files = request.files()
