@@ -140,11 +140,14 @@ class InboundPage:
     """One round of a stream: new items (any order) and the cursor to keep.
 
     ``cursor`` is opaque to oyez: it is stored and handed back on the next
-    round. ``None`` keeps the cursor the caller had.
+    round. ``None`` keeps the cursor the caller had. ``complete`` is false
+    when the round stopped early (its call budget or a rate limit) and more
+    items remain after ``cursor``: the caller asks again soon.
     """
 
     items: tuple[Inbound, ...]
     cursor: str | None = None
+    complete: bool = True
 
 
 @runtime_checkable

@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from publisher.cli.common import JsonOpt, console, emit_json, err_console, split_names, state
+from publisher.cli.post_delivery_cmd import PostIdArg, register_delivery_commands
 from publisher.context.times import parse_when
 from publisher.errors import InvalidInput
 from publisher.service import posts as service
@@ -19,9 +20,6 @@ from publisher.service.slots import schedule_next_slot
 from publisher.service.views import PostView
 
 AsOpt = Annotated[str | None, typer.Option("--as", help="Act as this user.", metavar="USER")]
-PostIdArg = Annotated[
-    int, typer.Argument(metavar="POST_ID", help="The post's number (see `oyez post list`).")
-]
 TextArg = Annotated[str, typer.Argument(metavar="TEXT", help="The post's text.")]
 
 
@@ -255,88 +253,5 @@ def register(app: typer.Typer) -> None:
             f"post {view.id} scheduled for {view.scheduled_at.isoformat()}", highlight=False
         )
 
-    @post.command("cancel")
-    def cancel(ctx: typer.Context, post_id: PostIdArg) -> None:
-        """Cancel a post that has not started sending."""
-        view = service.cancel_post(state(ctx).open(), post_id)
-        console.print(f"post {view.id} is {view.state}", highlight=False)
-
-    @post.command("retract")
-    def retract(
-        ctx: typer.Context,
-        post_id: PostIdArg,
-        channel: Annotated[
-            str | None, typer.Option("--channel", help="Only from this channel.", metavar="CH")
-        ] = None,
-        as_json: JsonOpt = False,
-    ) -> None:
-        """Delete a published post from the networks; the archive keeps its copy."""
-        from publisher.service.retract import retract_post
-
-        outcomes = retract_post(state(ctx).open(), post_id, channel)
-        if as_json:
-            emit_json([o.to_dict() for o in outcomes])
-        for o in outcomes:
-            if not as_json:
-                done = "retracted" if o.retracted else f"NOT retracted: {o.error}"
-                console.print(f"{o.channel}: {done}", highlight=False, markup=False)
-        if not all(o.retracted for o in outcomes):
-            raise typer.Exit(1)
-
-    @post.command("resolve")
-    def resolve(
-        ctx: typer.Context,
-        post_id: PostIdArg,
-        channel: Annotated[
-            str,
-            typer.Option(
-                "--channel", help="The channel whose delivery needs attention.", metavar="CH"
-            ),
-        ],
-        published: Annotated[
-            bool | None,
-            typer.Option(
-                "--published/--not-published",
-                help="What you found on the account: it went out (give its --id), "
-                "or it did not (it is sent again, now).",
-                show_default=False,
-            ),
-        ] = None,
-        remote_id: Annotated[
-            str | None,
-            typer.Option(
-                "--id",
-                help="The post's id on the network (replies and retraction use it).",
-                metavar="REMOTE_ID",
-            ),
-        ] = None,
-        remote_url: Annotated[
-            str | None, typer.Option("--url", help="The post's address.", metavar="URL")
-        ] = None,
-        as_json: JsonOpt = False,
-    ) -> None:
-        """Settle a delivery that needs attention, after looking at the account yourself."""
-        from publisher.service.deliveries import resolve_delivery
-
-        if published is None:
-            raise InvalidInput(
-                "say what you found: --published (with --id or --url) or --not-published"
-            )
-        done = resolve_delivery(
-            state(ctx).open(),
-            post_id,
-            channel,
-            published=published,
-            remote_id=remote_id,
-            remote_url=remote_url,
-        )
-        if as_json:
-            emit_json(done.to_dict())
-            return
-        what = "recorded as sent" if done.state == "sent" else "back on the queue, due now"
-        console.print(
-            f"post {done.post_id} on {done.channel}: {what} (post {done.post_state})",
-            highlight=False,
-        )
-
+    register_delivery_commands(post)
     app.add_typer(post, name="post")

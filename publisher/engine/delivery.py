@@ -30,7 +30,8 @@ from channels.errors import ChannelError, ConfigError, OutcomeUnknown
 from publisher.context import Context
 from publisher.context.calendar import Calendar, CalendarError
 from publisher.engine.outcome import Outcome
-from publisher.engine.pool import Builder, ChannelPool, parent_in_flight, render
+from publisher.engine.pool import Builder, ChannelPool
+from publisher.engine.render import parent_in_flight, render
 from publisher.engine.settle import Settler
 from queue_db import posts as post_db
 from queue_db import settings as shared

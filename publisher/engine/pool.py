@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
 
 from channels import registry
 from channels.base import Channel as ChannelImpl
-from channels.base import Media, Rendered
 from publisher.context import Context
 from queue_db.channels import ChannelRecord
-from queue_db.deliveries import read
-from queue_db.deliveries.settle import ClaimedDelivery, ClaimedPost
-from queue_db.store import Tx
 
 log = logging.getLogger("oyez.engine")
 
@@ -61,41 +56,3 @@ class ChannelPool:
             channel.close()
         except Exception:  # closing must never stop the daemon
             log.exception("closing a channel client failed")
-
-
-def delivery_key(delivery: ClaimedDelivery) -> str:
-    """Stable across retries and processes: the idempotency key of a delivery."""
-    return f"oyez-{delivery.post_id}-{delivery.channel_id}"
-
-
-def render(
-    tx: Tx, delivery: ClaimedDelivery, post: ClaimedPost, channel: ChannelRecord
-) -> Rendered:
-    """The delivery as the channel will publish it (text variant, media, thread parent)."""
-    text = post.variants.get(channel.name) or post.variants.get(channel.kind) or post.text
-    media = tuple(Media(path=Path(m["path"]), alt=m.get("alt", "")) for m in post.media)
-    return Rendered(
-        delivery_key=delivery_key(delivery),
-        text=text,
-        media=media,
-        reply_to=parent_remote_id(tx, post, channel),
-    )
-
-
-def parent_remote_id(tx: Tx, post: ClaimedPost, channel: ChannelRecord) -> str | None:
-    if post.thread_parent_id is None:
-        return None
-    for d, c in read.of_post(tx, post.thread_parent_id):
-        if c.id == channel.id:
-            return d.remote_id
-    return None
-
-
-def parent_in_flight(tx: Tx, post: ClaimedPost, channel: ChannelRecord) -> bool:
-    """Whether the post this one threads under is still on its way to ``channel``."""
-    if post.thread_parent_id is None:
-        return False
-    return any(
-        c.id == channel.id and d.state in ("pending", "held", "sending", "unknown")
-        for d, c in read.of_post(tx, post.thread_parent_id)
-    )

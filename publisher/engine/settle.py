@@ -38,6 +38,7 @@ from queue_db import posts as post_db
 from queue_db.channels import ChannelRecord
 from queue_db.deliveries import settle
 from queue_db.deliveries.settle import ClaimedDelivery
+from queue_db.states import DeliveryState, ErrorKind
 from queue_db.store import Tx
 
 log = logging.getLogger("oyez.engine")
@@ -157,7 +158,7 @@ class Settler:
             self._settle(
                 tx,
                 delivery,
-                state="pending",
+                state=DeliveryState.PENDING,
                 next_attempt_at=until,
                 attempts=max(0, delivery.attempts - 1),
                 last_error=f"{reason} (until {until.isoformat(timespec='seconds')})",
@@ -178,7 +179,7 @@ class Settler:
         now = self.ctx.clock()
         settings = self.ctx.settings.delivery
         message = str(exc)[:500]
-        back = "unknown" if reconciling else "pending"
+        back = DeliveryState.UNKNOWN if reconciling else DeliveryState.PENDING
         uncharged = max(0, delivery.attempts - 1)
         with self.ctx.tx() as tx:
             if isinstance(exc, RateLimited):
@@ -192,7 +193,7 @@ class Settler:
                     next_attempt_at=until,
                     attempts=uncharged,
                     last_error=f"rate-limited until {until.isoformat(timespec='seconds')}",
-                    error_kind="unknown" if reconciling else "rate_limited",
+                    error_kind=ErrorKind.UNKNOWN if reconciling else ErrorKind.RATE_LIMITED,
                 )
                 self._block(channel)
                 return Outcome(retried=1)
@@ -205,7 +206,7 @@ class Settler:
                     next_attempt_at=now,
                     attempts=uncharged,
                     last_error=message,
-                    error_kind="unknown" if reconciling else "auth",
+                    error_kind=ErrorKind.UNKNOWN if reconciling else ErrorKind.AUTH,
                 )
                 return Outcome(retried=1)
             if isinstance(exc, OutcomeUnknown):
@@ -218,22 +219,22 @@ class Settler:
                 self._settle(
                     tx,
                     delivery,
-                    state="pending",
+                    state=DeliveryState.PENDING,
                     next_attempt_at=now + wait,
                     last_error=message,
-                    error_kind="retryable",
+                    error_kind=ErrorKind.RETRYABLE,
                 )
                 return Outcome(retried=1)
             if isinstance(exc, Retryable):
                 reason = f"gave up after {delivery.attempts} attempts: {message}"
-                kind = "gave_up"
+                kind = ErrorKind.GAVE_UP
             else:
                 reason = message
-                kind = "permanent" if isinstance(exc, PermanentError) else "error"
+                kind = ErrorKind.PERMANENT if isinstance(exc, PermanentError) else ErrorKind.ERROR
             return self._fail(tx, delivery, reason, kind)
 
     def _fail(self, tx: Tx, delivery: ClaimedDelivery, reason: str, kind: str) -> Outcome:
-        self._end(tx, delivery, "failed", reason, kind)
+        self._end(tx, delivery, DeliveryState.FAILED, reason, kind)
         return Outcome(failed=1, posts={delivery.post_id})
 
     def _end(self, tx: Tx, delivery: ClaimedDelivery, state: str, reason: str, kind: str) -> None:
@@ -264,10 +265,10 @@ class Settler:
         self._settle(
             tx,
             delivery,
-            state="unknown",
+            state=DeliveryState.UNKNOWN,
             next_attempt_at=until,
             last_error=reason[:500],
-            error_kind="unknown",
+            error_kind=ErrorKind.UNKNOWN,
         )
         # Nothing new goes to this channel until the post is found or not.
         self._block(channel)
@@ -294,15 +295,15 @@ class Settler:
                     tx,
                     delivery,
                     f"gave up after {delivery.attempts} attempts: not published",
-                    "gave_up",
+                    ErrorKind.GAVE_UP,
                 )
             self._settle(
                 tx,
                 delivery,
-                state="pending",
+                state=DeliveryState.PENDING,
                 next_attempt_at=now,
                 last_error="not published after all: trying again",
-                error_kind="retryable",
+                error_kind=ErrorKind.RETRYABLE,
             )
         return Outcome(retried=1)
 
@@ -334,5 +335,5 @@ class Settler:
     def attention(self, delivery: ClaimedDelivery, reason: str) -> Outcome:
         """Nobody can tell whether it went out: a person must look. Never retried."""
         with self.ctx.tx() as tx:
-            self._end(tx, delivery, "needs_attention", reason, "unknown")
+            self._end(tx, delivery, DeliveryState.NEEDS_ATTENTION, reason, ErrorKind.UNKNOWN)
         return Outcome(attention=1, posts={delivery.post_id})

@@ -21,7 +21,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, TextIO
 
 from publisher.context import Context
-from publisher.context.times import check_period, iso, parse_when, zone
+from publisher.context.serialise import JSONView
+from publisher.context.times import check_period, parse_when, zone
 from publisher.errors import InvalidInput
 from queue_db import archive as store
 from queue_db import channels as channel_db
@@ -47,21 +48,13 @@ Progress = Callable[[int, int | None], None]
 
 
 @dataclass(frozen=True)
-class ArchiveQuery:
+class ArchiveQuery(JSONView):
     """What to export. Times are aware; ``until`` is exclusive."""
 
     since: datetime | None = None
     until: datetime | None = None
     channel: str | None = None
     include_audit: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "since": iso(self.since),
-            "until": iso(self.until),
-            "channel": self.channel,
-            "include_audit": self.include_audit,
-        }
 
 
 def parse_bound(ctx: Context, text: str, *, end: bool = False) -> datetime:

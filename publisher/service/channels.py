@@ -12,7 +12,8 @@ from channels import registry
 from channels.base import Channel as ChannelImpl
 from channels.errors import ChannelError, ConfigError
 from publisher.context import Context
-from publisher.context.times import iso, zone
+from publisher.context.serialise import JSONView
+from publisher.context.times import zone
 from publisher.errors import ChannelProblem, InvalidInput
 from queue_db import channels as channel_db
 from queue_db.channels import ChannelRecord
@@ -24,7 +25,7 @@ SECRET_LOOKING = re.compile(r"(token|secret|password|passwd|key)$", re.IGNORECAS
 
 
 @dataclass(frozen=True)
-class ChannelView:
+class ChannelView(JSONView):
     """A channel as every interface shows it: its configuration and how it is doing.
 
     The health fields (``waiting``, ``counts``, ``last_error``) are filled by
@@ -73,19 +74,6 @@ class ChannelView:
             counts=counts,
             last_error=last_error,
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "settings": self.settings,
-            "timezone": self.timezone,
-            "slots": self.slots,
-            "paused": self.paused,
-            "paused_reason": self.paused_reason,
-            "rate_limited_until": iso(self.rate_limited_until),
-            "waiting": self.waiting,
-        }
 
 
 def parse_settings(pairs: list[str]) -> dict[str, str]:

@@ -11,10 +11,11 @@ now. Either way the audit log keeps who said so.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from publisher.context import Context
+from publisher.context.serialise import JSONView
 from publisher.errors import IllegalTransition, InvalidInput, NotFoundError
 from queue_db import channels as channel_db
 from queue_db import posts as post_db
@@ -62,15 +63,12 @@ def cancel_delivery(ctx: Context, post_id: int, channel: str) -> DeliveryState:
 
 
 @dataclass(frozen=True)
-class Resolved:
+class Resolved(JSONView):
     post_id: int
     channel: str
     #: The delivery's new state: ``sent`` or ``pending``.
     state: DeliveryState
     post_state: PostState
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def resolve_delivery(

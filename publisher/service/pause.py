@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from publisher.context import Context
-from publisher.context.times import iso
+from publisher.context.serialise import JSONView
 from publisher.errors import InvalidInput
 from queue_db import channels as channel_db
 from queue_db import settings as shared
@@ -26,15 +26,12 @@ MAX_REASON = 500
 
 
 @dataclass(frozen=True)
-class PauseState:
+class PauseState(JSONView):
     """A crisis pause: why, by whom, since when."""
 
     reason: str
     by: str
     at: datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"reason": self.reason, "by": self.by, "at": iso(self.at)}
 
     @classmethod
     def of(cls, value: dict[str, Any]) -> PauseState:

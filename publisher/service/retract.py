@@ -11,11 +11,11 @@ writes a ``retract_failed`` event; the other channels carry on.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from channels.base import Receipt
 from channels.errors import ChannelError
 from publisher.context import Context
+from publisher.context.serialise import JSONView
 from publisher.errors import ChannelProblem, IllegalTransition, NotFoundError
 from publisher.service.channels import build_channel
 from queue_db import posts as post_db
@@ -24,7 +24,7 @@ from queue_db.deliveries import DeliveryRecord, plan, read
 
 
 @dataclass(frozen=True)
-class Retraction:
+class Retraction(JSONView):
     """What happened on one channel."""
 
     channel: str
@@ -32,15 +32,6 @@ class Retraction:
     remote_url: str | None
     retracted: bool
     error: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "channel": self.channel,
-            "remote_id": self.remote_id,
-            "remote_url": self.remote_url,
-            "retracted": self.retracted,
-            "error": self.error,
-        }
 
 
 def _targets(

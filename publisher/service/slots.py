@@ -25,7 +25,7 @@ from publisher.context.calendar import (
     parse_zone,
     weekday_table,
 )
-from publisher.context.times import iso
+from publisher.context.serialise import JSONView
 from publisher.errors import InvalidInput
 from publisher.service import posts
 from publisher.service.views import PostView
@@ -41,7 +41,7 @@ MAX_LIST_DAYS = 366
 
 
 @dataclass(frozen=True)
-class Slot:
+class Slot(JSONView):
     """One posting slot of a channel: when, and the post sitting in it (if any)."""
 
     time: datetime
@@ -50,17 +50,9 @@ class Slot:
     #: False when quiet hours or a blackout date close the slot.
     open: bool = True
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "time": iso(self.time),
-            "channel": self.channel,
-            "post_id": self.post_id,
-            "open": self.open,
-        }
-
 
 @dataclass(frozen=True)
-class SlotTable:
+class SlotTable(JSONView):
     """A channel's calendar settings, as stored."""
 
     channel: str
@@ -75,15 +67,6 @@ class SlotTable:
         return cls(
             row.name, row.timezone, ordered, dict(row.quiet_hours), sorted(row.blackout_dates)
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "channel": self.channel,
-            "timezone": self.timezone,
-            "slots": self.slots,
-            "quiet_hours": self.quiet_hours,
-            "blackout_dates": self.blackout_dates,
-        }
 
 
 @contextmanager

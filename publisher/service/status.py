@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from publisher.context import Context
+from publisher.context.serialise import JSONView
 from publisher.context.times import iso
 from publisher.service.channels import ChannelView
 from publisher.service.pause import PauseState
@@ -27,25 +28,16 @@ ALIVE_WINDOW = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
-class WorkerInfo:
+class WorkerInfo(JSONView):
     name: str
     host: str
     pid: int
     started_at: datetime
     heartbeat_at: datetime
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "host": self.host,
-            "pid": self.pid,
-            "started_at": iso(self.started_at),
-            "heartbeat_at": iso(self.heartbeat_at),
-        }
-
 
 @dataclass(frozen=True)
-class AttentionItem:
+class AttentionItem(JSONView):
     """A delivery nobody can tell went out: a person must check the channel."""
 
     post_id: int
@@ -55,19 +47,9 @@ class AttentionItem:
     since: datetime
     text: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "post_id": self.post_id,
-            "channel": self.channel,
-            "reason": self.reason,
-            "attempts": self.attempts,
-            "since": iso(self.since),
-            "text": self.text,
-        }
-
 
 @dataclass(frozen=True)
-class WaitingItem:
+class WaitingItem(JSONView):
     """A delivery that will be tried again, and why it has not gone out yet."""
 
     post_id: int
@@ -75,15 +57,6 @@ class WaitingItem:
     reason: str
     attempts: int
     next_try: datetime | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "post_id": self.post_id,
-            "channel": self.channel,
-            "reason": self.reason,
-            "attempts": self.attempts,
-            "next_try": iso(self.next_try),
-        }
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from publisher.context.times import iso
+from publisher.context.serialise import JSONView
 from queue_db.channels import ChannelRecord
 from queue_db.deliveries import DeliveryRecord
 from queue_db.posts import PostRecord
 
 
 @dataclass(frozen=True)
-class DeliveryView:
+class DeliveryView(JSONView):
     channel: str
     kind: str
     state: str
@@ -38,20 +38,9 @@ class DeliveryView:
             sent_at=delivery.sent_at,
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "channel": self.channel,
-            "state": self.state,
-            "remote_id": self.remote_id,
-            "remote_url": self.remote_url,
-            "attempts": self.attempts,
-            "last_error": self.last_error,
-            "sent_at": iso(self.sent_at),
-        }
-
 
 @dataclass(frozen=True)
-class PostView:
+class PostView(JSONView):
     id: int
     text: str
     state: str
@@ -97,18 +86,3 @@ class PostView:
         order = {"suggestion": 0, "warning": 1, "error": 2}
         worst = max((order.get(str(f.get("severity")), 0) for f in self.findings), default=None)
         return None if worst is None else {v: k for k, v in order.items()}[worst]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "text": self.text,
-            "state": self.state,
-            "scheduled_at": iso(self.scheduled_at),
-            "author": self.author,
-            "source": self.source,
-            "media": [dict(m) for m in self.media],
-            "findings": list(self.findings),
-            "override_reason": self.override_reason,
-            "review_comment": self.review_comment,
-            "deliveries": [d.to_dict() for d in self.deliveries],
-        }

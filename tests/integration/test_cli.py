@@ -207,3 +207,51 @@ def test_channels_set_refuses_bad_input_and_changes_nothing(
     assert message in " ".join(err.split())
     assert len(err.strip().splitlines()) <= 2
     assert oyez(db, "channels", "list", "--json")[1] == before
+
+
+def test_post_cancel_with_a_channel_gives_up_on_that_channel_only(db: str, tmp_path: Path) -> None:
+    cli_add_outbox(db, "tips", tmp_path / "tips")
+    code, out, err = oyez(db, "post", "new", "Roadworks", "--to", "news,tips")
+    assert code == 0, err
+    post_id = out.strip()
+    code, out, err = oyez(db, "post", "cancel", post_id, "--channel", "tips")
+    assert code == 0, err
+    assert f"post {post_id} on tips: cancelled (it was pending)" in out
+    shown = json.loads(oyez(db, "post", "show", post_id, "--json")[1])
+    assert {d["channel"]: d["state"] for d in shown["deliveries"]} == {
+        "news": "pending",
+        "tips": "cancelled",
+    }
+    code, _, err = oyez(db, "post", "cancel", post_id, "--channel", "tips")
+    assert code == 1
+    assert "it is already cancelled" in err
+
+
+def test_post_retry_sends_a_failed_delivery_again_and_refuses_a_pending_one(
+    db: str, tmp_path: Path
+) -> None:
+    from publisher.context import open_context
+    from queue_db.deliveries.read import of_post
+    from queue_db.states import DeliveryState
+    from queue_db.tables import Delivery
+    from tests.helpers import set_columns
+
+    code, out, err = oyez(db, "post", "new", "Library opens", "--to", "news")
+    post_id = int(out.strip())
+    code, _, err = oyez(db, "post", "retry", str(post_id), "--channel", "news")
+    assert code == 1
+    assert "it is pending (only failed, expired or needs-attention" in err
+    ctx = open_context(db, "alex")
+    try:
+        with ctx.tx() as tx:
+            ((delivery, _),) = of_post(tx, post_id)
+        set_columns(ctx, Delivery, delivery.id, state=DeliveryState.FAILED, attempts=8)
+    finally:
+        ctx.close()
+    code, out, err = oyez(db, "post", "retry", str(post_id), "--channel", "news")
+    assert code == 0, err
+    assert "back on the queue, due now (it was failed)" in out
+    shown = json.loads(oyez(db, "post", "show", str(post_id), "--json")[1])
+    assert shown["deliveries"][0]["state"] == "pending"
+    assert shown["deliveries"][0]["attempts"] == 0
+    assert oyez(db, "post", "retry", str(post_id), "--channel", "nowhere")[0] == 1

@@ -1,20 +1,16 @@
-"""``oyez slots``, ``oyez pause``, ``oyez resume`` and ``oyez status``."""
+"""``oyez slots``: posting slots, quiet hours and blackout dates."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from publisher.cli.common import JsonOpt, console, emit_json, state
 from publisher.context.times import parse_when, zone
 from publisher.errors import InvalidInput
-from publisher.service import pause as pausing
 from publisher.service import slots as slotting
-from publisher.service.status import Status, status
 
 ChannelArg = Annotated[str, typer.Argument(metavar="CHANNEL", help="The channel's name.")]
 
@@ -142,132 +138,5 @@ def register_slots(app: typer.Typer) -> None:
     app.add_typer(slots, name="slots")
 
 
-def register_pause(app: typer.Typer) -> None:
-    @app.command("pause")
-    def pause(
-        ctx: typer.Context,
-        channel: Annotated[
-            str | None, typer.Argument(help="The channel to pause.", metavar="CHANNEL")
-        ] = None,
-        all_: Annotated[
-            bool, typer.Option("--all", help="Crisis pause: stop every scheduled post now.")
-        ] = False,
-        reason: Annotated[
-            str | None,
-            typer.Option("--reason", help="Why (kept in the audit log).", metavar="REASON"),
-        ] = None,
-    ) -> None:
-        """Stop posts going out: all of them (--all, urgent ones excepted) or one channel's."""
-        if all_ == (channel is not None):
-            raise InvalidInput("name one channel, or give --all for a crisis pause")
-        context = state(ctx).open()
-        if all_:
-            paused = pausing.pause_all(context, reason or "")
-            console.print(
-                f"crisis pause on: nothing but urgent posts goes out ({paused.reason})",
-                highlight=False,
-            )
-        else:
-            assert channel is not None
-            pausing.pause_channel(context, channel, reason)
-            console.print(f"channel {channel} paused", highlight=False)
-
-    @app.command("resume")
-    def resume(
-        ctx: typer.Context,
-        channel: Annotated[
-            str | None, typer.Argument(help="The channel to resume.", metavar="CHANNEL")
-        ] = None,
-        all_: Annotated[bool, typer.Option("--all", help="End the crisis pause.")] = False,
-    ) -> None:
-        """Let posts go out again; late posts go out or expire by their source's grace rule."""
-        if all_ == (channel is not None):
-            raise InvalidInput("name one channel, or give --all to end the crisis pause")
-        context = state(ctx).open()
-        if all_:
-            done = pausing.resume_all(context)
-            what = "crisis pause ended" if done.was_paused else "no crisis pause was on"
-        else:
-            assert channel is not None
-            done = pausing.resume_channel(context, channel)
-            what = f"channel {channel} resumed" if done.was_paused else f"{channel} was not paused"
-        extra = ""
-        if done.overdue:
-            extra = f": {done.overdue} late deliveries go out now, {done.expiring} of them expire"
-        console.print(what + extra, highlight=False)
-
-
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "—"
-
-
-def show_status(report: Status) -> None:
-    alive = len(report.workers)
-    console.print(
-        f"[bold]workers[/] {alive} alive"
-        + (": " + ", ".join(w.name for w in report.workers) if alive else " (run `oyez run`)"),
-        highlight=False,
-    )
-    console.print(f"[bold]next due[/] {_when(report.next_due)}", highlight=False)
-    if report.crisis:
-        c = report.crisis
-        console.print(
-            f"[bold red]CRISIS PAUSE[/] since {_when(c.at)} by {escape(c.by)}: {escape(c.reason)}",
-            highlight=False,
-        )
-    console.print(
-        "[bold]posts[/] "
-        + (", ".join(f"{k} {v}" for k, v in sorted(report.posts.items())) or "none"),
-        highlight=False,
-    )
-    console.print(
-        "[bold]deliveries[/] "
-        + (", ".join(f"{k} {v}" for k, v in sorted(report.deliveries.items())) or "none"),
-        highlight=False,
-    )
-    for ch in report.paused:
-        console.print(
-            f"[yellow]paused[/] {ch.name}: {escape(ch.paused_reason or '')} ({ch.waiting} waiting)",
-            highlight=False,
-        )
-    for ch in report.rate_limited:
-        console.print(
-            f"[yellow]rate-limited[/] {ch.name} until {_when(ch.rate_limited_until)} "
-            f"({ch.waiting} waiting)",
-            highlight=False,
-        )
-    for wait in report.waiting:
-        console.print(
-            f"[yellow]waiting[/] post {wait.post_id} → {wait.channel}: {escape(wait.reason)} "
-            f"(attempt {wait.attempts}; next try {_when(wait.next_try)})",
-            highlight=False,
-        )
-    for item in report.attention:
-        console.print(
-            f"[red]needs attention[/] post {item.post_id} → {item.channel}: {escape(item.reason)}",
-            highlight=False,
-        )
-    if report.attention:
-        console.print(
-            "  look at the account, then: oyez post resolve POST_ID --channel CH "
-            "--published --id REMOTE_ID (or --not-published)",
-            highlight=False,
-            markup=False,
-        )
-
-
-def register_status(app: typer.Typer) -> None:
-    @app.command("status")
-    def status_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-        """Workers, next due time, counts by state, pauses, rate limits, retries, what needs attention."""
-        report = status(state(ctx).open())
-        if as_json:
-            emit_json(report.to_dict())
-        else:
-            show_status(report)
-
-
 def register(app: typer.Typer) -> None:
     register_slots(app)
-    register_pause(app)
-    register_status(app)
