@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlmodel import Session, SQLModel, select
 
 from queue_db import schema_version
-from queue_db.database import describe, make_engine
+from queue_db.database import describe, make_engine, sqlite_file
 from queue_db.errors import (
     Conflict,
     DatabaseUnavailable,
@@ -92,7 +92,16 @@ class Store:
 
     @classmethod
     def open(cls, url: str, *, migrate_schema: bool = False) -> Store:
-        """Open ``url``; check (or apply, with ``migrate_schema``) the schema version."""
+        """Open ``url``; check (or apply, with ``migrate_schema``) the schema version.
+
+        Without ``migrate_schema`` a SQLite file that does not exist is refused
+        before anything is created on disk.
+        """
+        missing = sqlite_file(url)
+        if not migrate_schema and missing is not None and not missing.exists():
+            raise SchemaOutOfDate(
+                f"there is no database at {describe(url)}: run `oyez init` to create it"
+            )
         store = cls(make_engine(url))
         try:
             if migrate_schema:

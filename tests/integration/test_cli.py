@@ -120,10 +120,11 @@ def test_an_unreachable_database_is_one_clear_line() -> None:
 
 
 def test_an_uninitialised_database_asks_for_oyez_init(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    url = f"sqlite:///{tmp_path / 'fresh' / 'oyez.db'}"
     code, _, err = oyez(url, "post", "list")
     assert code != 0
     assert "oyez init" in err
+    assert not (tmp_path / "fresh").exists()  # a refused command creates nothing
     assert oyez(url, "init")[0] == 0
     assert oyez(url, "post", "list")[0] == 0
 
