@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from functools import lru_cache
 
 import regex  # type: ignore[import-untyped]  # no stubs published
@@ -142,3 +143,31 @@ def default_limits(kind: str) -> Limits:
     if counter == "x":
         return x_limits(max_length)
     return Limits(max_length=max_length, count=_COUNTERS[counter], threads=threads)
+
+
+#: The setting that holds a channel's own length limit, by kind (``None``: the kind has none).
+LENGTH_SETTING: dict[str, str] = {"x": "max_length", "outbox": "max_length"}
+MASTODON_LENGTH_SETTING = "max_characters"
+
+
+def configured_limits(
+    kind: str, settings: Mapping[str, object], fetched: int | None = None
+) -> Limits:
+    """The limits a configured channel enforces, without building it (no credentials, no network).
+
+    The channel's own length setting wins (``max_length``; a Mastodon channel's
+    ``max_characters``), then a limit ``fetched`` from the network (a Mastodon
+    instance's), then the kind's default. A webhook's limit follows its style.
+    """
+    base = default_limits(kind)
+    key = MASTODON_LENGTH_SETTING if kind == "mastodon" else LENGTH_SETTING.get(kind)
+    own = settings.get(key) if key else None
+    if kind == "webhook":
+        from channels.webhook import MAX_LENGTH
+
+        own = MAX_LENGTH.get(str(settings.get("style", "json")))
+    if isinstance(own, int) and not isinstance(own, bool) and own > 0:
+        return replace(base, max_length=own)
+    if fetched is not None and fetched > 0:
+        return replace(base, max_length=fetched)
+    return base

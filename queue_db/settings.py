@@ -43,3 +43,18 @@ def crisis(tx: Tx) -> dict[str, Any] | None:
 
 def set_crisis(tx: Tx, value: dict[str, Any] | None) -> None:
     put(tx, PAUSE_KEY, value or {})
+
+
+#: Length limits read from the networks themselves (a Mastodon instance's), by channel name.
+FETCHED_LIMITS_KEY = "fetched_limits"
+
+
+def fetched_limits(tx: Tx) -> dict[str, int]:
+    """Each channel's length limit as its network last reported it."""
+    return {k: int(v) for k, v in get(tx, FETCHED_LIMITS_KEY).items()}
+
+
+def record_fetched_limit(tx: Tx, channel: str, max_length: int) -> None:
+    value = get(tx, FETCHED_LIMITS_KEY)
+    if value.get(channel) != max_length:
+        put(tx, FETCHED_LIMITS_KEY, {**value, channel: max_length})

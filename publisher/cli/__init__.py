@@ -92,24 +92,24 @@ def _root(
 
 
 def _check_targets(names: list[str]) -> list[Target]:
-    """``--to`` values: channel kinds, else channels configured in the database."""
+    """``--to`` values: channel kinds, else channels configured in the database (with their limits)."""
     from channels.registry import kinds
     from publisher.cli import check
-    from publisher.guidelines import Target
-    from publisher.service.channels import get_channel
+    from publisher.service.compose import channel_targets
 
     known = set(kinds())
     if all(name in known for name in names):
         return check.kind_targets(names)
-    targets = []
     try:
         context = current_state().open()
-        for name in names:
-            kind = name if name in known else get_channel(context, name).kind
-            targets.append(Target(name=name, kind=kind))
+        configured = {
+            t.name: t for t in channel_targets(context, [n for n in names if n not in known])
+        }
     except OyezError as exc:
         raise ValueError(str(exc)) from None
-    return targets
+    return [
+        configured[name] if name in configured else check.kind_targets([name])[0] for name in names
+    ]
 
 
 def make_app(modules: Sequence[str] | None = None) -> typer.Typer:

@@ -16,6 +16,7 @@ from publisher.context.serialise import JSONView
 from publisher.context.times import zone
 from publisher.errors import ChannelProblem, InvalidInput
 from queue_db import channels as channel_db
+from queue_db import settings as settings_db
 from queue_db.channels import ChannelRecord
 from queue_db.deliveries import read
 
@@ -180,15 +181,30 @@ def build_channel(ctx: Context, row: ChannelRecord | ChannelView) -> ChannelImpl
 
 
 def check_channel(ctx: Context, name: str) -> str:
-    """Verify a channel's credentials against its API. Returns the account it speaks as."""
+    """Verify a channel's credentials against its API. Returns the account it speaks as.
+
+    A limit the network reports for itself (a Mastodon instance's) is recorded,
+    so checks and counters use it without asking the network each time.
+    """
     view = get_channel(ctx, name)
     channel = build_channel(ctx, view)
     try:
-        return channel.check_credentials()
+        who = channel.check_credentials()
+        _record_live_limit(ctx, view, channel)
+        return who
     except ChannelError as exc:
         raise ChannelProblem(f"channel {name!r}: {exc}") from None
     finally:
         channel.close()
+
+
+def _record_live_limit(ctx: Context, view: ChannelView, channel: ChannelImpl) -> None:
+    from channels.length import configured_limits
+
+    live = channel.limits.max_length
+    if live != configured_limits(view.kind, view.settings).max_length:
+        with ctx.tx() as tx:
+            settings_db.record_fetched_limit(tx, view.name, live)
 
 
 def channel_health(ctx: Context) -> list[ChannelView]:

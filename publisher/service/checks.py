@@ -40,14 +40,12 @@ def recent_texts(ctx: Context, checker: Checker) -> list[str]:
         return read.recent_sent_texts(tx, since)
 
 
-def run(
-    ctx: Context, text: str, targets: Sequence[tuple[str, str]], source: str
-) -> list[dict[str, Any]]:
-    """Check ``text`` for ``targets`` (channel name, kind); return findings as dicts."""
+def run(ctx: Context, text: str, targets: Sequence[Target], source: str) -> list[dict[str, Any]]:
+    """Check ``text`` for ``targets`` (with each channel's own limits); return findings as dicts."""
     checker = checker_for(ctx)
     findings = checker.check(
         text,
-        targets=[Target(name=name, kind=kind) for name, kind in targets],
+        targets=list(targets),
         source=source if source in SOURCES else "manual",
         recent=recent_texts(ctx, checker),
     )

@@ -2,26 +2,54 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from publisher.context import Context
+from queue_db import channels as channel_db
+from queue_db import settings as settings_db
+from queue_db.channels import ChannelRecord
+from queue_db.store import Tx
+
 if TYPE_CHECKING:
+    from channels.base import Limits
     from publisher.guidelines import Target
 
 
 def targets(channel_kinds: Sequence[tuple[str, str]]) -> list[Target]:
-    """Guideline targets for (channel name, kind) pairs."""
+    """Guideline targets for (channel name, kind) pairs, with each kind's default limits."""
     from publisher.guidelines import Target
 
     return [Target(name, kind) for name, kind in channel_kinds]
 
 
-def thread_preview(text: str, kind: str) -> list[str]:
+def limits_of(row: ChannelRecord, fetched: Mapping[str, int]) -> Limits:
+    """The limits ``row`` enforces at delivery: its own setting, its network's, or the default."""
+    from channels.length import configured_limits
+
+    return configured_limits(row.kind, row.settings, fetched.get(row.name))
+
+
+def targets_of_rows(tx: Tx, rows: Sequence[ChannelRecord]) -> list[Target]:
+    """Guideline targets for configured channels, each with the limits delivery will enforce."""
+    from publisher.guidelines import Target
+
+    fetched = settings_db.fetched_limits(tx)
+    return [Target(row.name, row.kind, limits_of(row, fetched)) for row in rows]
+
+
+def channel_targets(ctx: Context, names: Sequence[str]) -> list[Target]:
+    """Targets for configured channels by name (unknown names raise NotFound)."""
+    with ctx.tx() as tx:
+        return targets_of_rows(tx, [channel_db.by_name(tx, name) for name in names])
+
+
+def thread_preview(text: str, kind: str, limits: Limits | None = None) -> list[str]:
     """The posts ``text`` becomes on a channel of ``kind``: one, or a numbered thread."""
     from channels.length import default_limits
     from channels.split import split_for_thread
 
-    limits = default_limits(kind)
+    limits = limits or default_limits(kind)
     if limits.fits(text.strip()) or not limits.threads:
         return [text.strip()] if text.strip() else []
     return split_for_thread(text, limits, numbered=True)

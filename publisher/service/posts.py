@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from publisher.context import Context
 from publisher.errors import (
@@ -18,6 +18,7 @@ from publisher.errors import (
     InvalidInput,
     PermissionDenied,
 )
+from publisher.service.compose import targets_of_rows
 from publisher.service.views import PostView
 from queue_db import channels as channel_db
 from queue_db import events
@@ -34,9 +35,12 @@ SOURCES = tuple(Source)
 STATES = tuple(PostState)
 MAX_TEXT = 100_000
 
+if TYPE_CHECKING:
+    from publisher.guidelines import Target
+
 
 def _run_checks(
-    ctx: Context, text: str, targets: Sequence[tuple[str, str]], source: str
+    ctx: Context, text: str, targets: Sequence[Target], source: str
 ) -> list[dict[str, Any]]:
     # Imported on first use: the rule engine is slow to import, and most commands never check.
     from publisher.service.checks import run
@@ -202,12 +206,14 @@ def edit_post(
         return _view(tx, post)
 
 
-def _channel_names(
-    tx: Tx, post: PostRecord, override: Sequence[str] | None = None
-) -> list[tuple[str, str]]:
-    if override is not None:
-        return [(c.name, c.kind) for c in _channels(tx, override)]
-    return [(c.name, c.kind) for _, c in read.of_post(tx, post.id)]
+def _channel_names(tx: Tx, post: PostRecord, override: Sequence[str] | None = None) -> list[Target]:
+    """The post's channels (or ``override``) as guideline targets with their own limits."""
+    rows = (
+        _channels(tx, override)
+        if override is not None
+        else [c for _, c in read.of_post(tx, post.id)]
+    )
+    return targets_of_rows(tx, rows)
 
 
 def submit_post(ctx: Context, post_id: int) -> PostView:
@@ -236,11 +242,11 @@ def submit_post(ctx: Context, post_id: int) -> PostView:
         return _view(tx, post)
 
 
-def _needs_no_signoff(ctx: Context, post: PostRecord, targets: list[tuple[str, str]]) -> bool:
+def _needs_no_signoff(ctx: Context, post: PostRecord, targets: Sequence[Target]) -> bool:
     approval = ctx.settings.approval
     if post.source in approval.auto_sources:
         return True
-    return bool(targets) and all(name in approval.auto_channels for name, _ in targets)
+    return bool(targets) and all(t.name in approval.auto_channels for t in targets)
 
 
 def approve_post(ctx: Context, post_id: int, *, override: str | None = None) -> PostView:

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from channels.length import default_limits
 from publisher.context import Context
 from publisher.errors import IllegalTransition, OyezError
-from publisher.service import checks, slots
+from publisher.service import checks, compose, slots
 from publisher.service import posts as lifecycle
 from publisher.service.views import PostView
 from publisher.sources.base import existing_post_id
@@ -68,15 +68,9 @@ def slot_time(ctx: Context, channels: list[str], after: datetime) -> datetime:
 
 def fitter(ctx: Context, channel_names: list[str]) -> Callable[[str], bool]:
     """A test that a text fits every target channel, counted as each network counts."""
-    limits = []
-    with ctx.tx() as tx:
-        for name in channel_names:
-            row = channel_db.by_name(tx, name)
-            base = default_limits(row.kind)
-            configured = row.settings.get("max_length")
-            if isinstance(configured, int) and configured > 0:
-                base = replace(base, max_length=configured)
-            limits.append(base)
+    limits = [
+        t.limits or default_limits(t.kind) for t in compose.channel_targets(ctx, channel_names)
+    ]
     return lambda text: all(limit.fits(text) for limit in limits)
 
 

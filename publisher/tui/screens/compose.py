@@ -50,6 +50,7 @@ class ComposeScreen(OyezScreen):
         self.findings: list[Finding] = []
         self.recent: list[str] = []
         self.saved_text = ""
+        self._all_targets: dict[str, Target] | None = None
 
     def compose_body(self) -> ComposeResult:
         ctx = self.oyez.ctx
@@ -105,9 +106,22 @@ class ComposeScreen(OyezScreen):
 
     # -- the live check -----------------------------------------------------------------
 
+    def _channel_targets(self) -> dict[str, Target]:
+        """Every channel's target with the limits delivery will enforce, read once."""
+        if self._all_targets is None:
+            names = [c.name for c in self.channel_rows]
+            found = self.oyez.call(compose.channel_targets, self.oyez.ctx, names) or []
+            self._all_targets = {t.name: t for t in found}
+        return self._all_targets
+
     def _targets(self) -> list[Target]:
         wanted = set(self.query_one("#channels", SelectionList).selected)
-        return compose.targets([(c.name, c.kind) for c in self.channel_rows if c.name in wanted])
+        known = self._channel_targets()
+        return [
+            known.get(c.name) or compose.targets([(c.name, c.kind)])[0]
+            for c in self.channel_rows
+            if c.name in wanted
+        ]
 
     def check(self) -> None:
         """Check the text as it is now; show findings, counters and the thread preview."""
@@ -127,7 +141,7 @@ class ComposeScreen(OyezScreen):
         lengths = checker.lengths(text, targets)
         self.query_one(LengthCounters).show(lengths)
         over = next((t for t in targets if not lengths[t.name].valid), None)
-        parts = compose.thread_preview(text, over.kind) if over else []
+        parts = compose.thread_preview(text, over.kind, over.limits) if over else []
         self.query_one(ThreadPreview).show(over.name if over else None, parts)
 
     @on(TextArea.Changed)
