@@ -33,9 +33,13 @@ def limits_for(target: Target) -> Limits:
 
 
 def length_info(text: str, target: Target) -> LengthInfo:
+    """The length as the target counts it; ``valid`` also needs the network to take the text."""
     limits = limits_for(target)
     length = limits.count(text)
-    return LengthInfo(length=length, limit=limits.max_length, valid=length <= limits.max_length)
+    valid = length <= limits.max_length and limits.bytes_fit(text)
+    if valid and limits.refuses is not None:
+        valid = limits.refuses(text) is None
+    return LengthInfo(length=length, limit=limits.max_length, valid=valid)
 
 
 def overflow_start(text: str, limits: Limits) -> int:
@@ -67,6 +71,10 @@ class LengthRule(Rule[LengthOptions]):
             own = self.options.max.get(target.name, self.options.max.get(target.kind))
             if own is not None and own < limits.max_length:
                 limits = replace(limits, max_length=own)
+            refused = limits.refuses(post.text) if limits.refuses and post.text else None
+            if refused is not None:  # never hidden by the cheap bounds below
+                yield Hit(0, len(post.text), f"Not accepted by {target.name}: {refused}")
+                continue
             if limits.fits(post.text):  # the cheap bounds first, the exact count if need be
                 continue
             length = limits.count(post.text)

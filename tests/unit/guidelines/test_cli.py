@@ -141,3 +141,14 @@ def test_targets_can_be_resolved_by_the_caller(runner: CliRunner) -> None:
     assert json.loads(result.stdout)["lengths"] == {
         "town-hall": {"length": 400, "limit": 500, "valid": True}
     }
+
+
+@pytest.mark.parametrize("char", ["\ufffe", "\ufeff", "\uffff"])
+def test_check_to_x_reports_characters_x_refuses_as_invalid(runner: CliRunner, char: str) -> None:
+    result = runner.invoke(
+        make_app(), ["check", "-", "--to", "x", "--format", "json"], input=f"Hello {char} world"
+    )
+    assert result.exit_code == 1
+    shown = json.loads(result.stdout)
+    assert shown["lengths"]["x"]["valid"] is False
+    assert any(f"U+{ord(char):04X}" in f["message"] for f in shown["findings"])
