@@ -1,7 +1,10 @@
 """Personal data: phone numbers, email addresses, payment card numbers and IBANs.
 
-Checksums (Luhn, mod 97) and phonenumbers' validation keep look-alikes such
-as dates, ticket numbers, versions and CVE ids from firing. Phone matching is
+Checksums (Luhn, mod 97) keep look-alike card and account numbers quiet. A
+phone number is what a person reads as one: any number phonenumbers calls
+possible, written with ``+country`` or a trunk prefix or after "call"/"tel"
+(see :func:`_reads_as_phone`); dates, times, ticket numbers, versions and CVE
+ids do not fire. Phone matching is
 the slow part, so it only runs when a cheap regex sees a long enough digit run.
 """
 
@@ -30,6 +33,16 @@ _EMAIL = re.compile(
 # Dates are the commonest long digit runs; phonenumbers would reject them, slowly.
 _DATE = re.compile(r"\d{4}([-./])\d{1,2}\1\d{1,2}|\d{1,2}([-./])\d{1,2}\2\d{2,4}")
 _CONTEXT = 12
+# Words just before a number that make anyone read it as a phone number.
+_CUE = re.compile(
+    r"\b(?:call|ring|phone|tel|telephone|mobile|mob|cell|text|sms|whatsapp|fax|"
+    r"pokli\w*|telefon\w*|ruf\w*|bel|appel\w*|ring\w*)\b\W{0,3}(?:\w+\W{1,3}){0,2}$",
+    re.IGNORECASE,
+)
+_CUE_WINDOW = 32
+_TIME_SHAPED = re.compile(r"^\(?\d{1,2}[.:]\d{2}(?!\d)")
+_MIN_PHONE_DIGITS = 9
+_GLUED = re.compile(r"\d[ .\-/]?$")
 _DIGIT = re.compile(r"\d")
 _CARD = re.compile(r"(?<![\w+.\-/])\d(?:[ -]?\d){12,18}(?![\w-])")
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Za-z0-9]){11,32}", re.ASCII)
@@ -201,11 +214,15 @@ class PersonalDataRule(Rule[PersonalDataOptions]):
             offset = max(hint.start() - _CONTEXT, 0)
             window = text[offset : hint.end() + _CONTEXT]
             for region in self._regions:
-                for match in phonenumbers.PhoneNumberMatcher(window, region):
+                for match in phonenumbers.PhoneNumberMatcher(
+                    window, region, leniency=phonenumbers.Leniency.POSSIBLE
+                ):
                     span = (offset + match.start, offset + match.end)
                     if span in spans:
                         continue
                     spans.add(span)
+                    if not _reads_as_phone(match, text, span[0]):
+                        continue
                     if not self._allowed_phone(match):
                         yield _Found(*span, "a phone number")
 
@@ -216,6 +233,40 @@ class PersonalDataRule(Rule[PersonalDataOptions]):
 
         e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
         return e164 in self._allowed_phones or _digits(match.raw_string) in self._allowed_phones
+
+
+def _reads_as_phone(match: phonenumbers.PhoneNumberMatch, text: str, start: int) -> bool:
+    """Whether a person reads ``match`` as a phone number, valid or not.
+
+    People write a phone number with ``+country`` (or ``00``), or in national
+    form with the trunk prefix where the country has ``0`` as one (``020 …``,
+    ``07700 …``); a word such as "call" or "tel" just before makes any
+    possible number one. Numbers in ranges phonenumbers calls unallocated (the
+    drama range 07700 900xxx) count: a reader cannot tell. Plain digit runs
+    (ids, counts, prices, build numbers, timestamps) and times stay quiet.
+    """
+    import phonenumbers
+
+    raw = match.raw_string
+    if _GLUED.search(text[max(start - 2, 0) : start]):
+        return False  # a piece of a longer digit run (an IBAN, an id), not a number of its own
+    digits = _digits(raw)
+    valid = phonenumbers.is_valid_number(match.number)
+    if not valid and len(digits) < _MIN_PHONE_DIGITS:
+        return False
+    if _CUE.search(text[max(start - _CUE_WINDOW, 0) : start]):
+        return True
+    if _TIME_SHAPED.search(raw):
+        return False
+    written = raw.lstrip("(")
+    if written.startswith(("+", "00")):
+        return True
+    region = phonenumbers.region_code_for_country_code(match.number.country_code or 0)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region or "", None)
+    trunk = metadata.national_prefix if metadata is not None else None
+    if trunk == "0":
+        return written.startswith("0")
+    return valid
 
 
 def _digits(text: str) -> str:
