@@ -114,6 +114,9 @@ def _check_targets(names: list[str]) -> list[Target]:
 
 def make_app(modules: Sequence[str] | None = None) -> typer.Typer:
     """The CLI with the given command modules (default: every one)."""
+    from publisher.cli import help_style
+
+    help_style.apply()
     application = typer.Typer(
         cls=OyezGroup,
         name="oyez",
