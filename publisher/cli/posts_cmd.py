@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -11,10 +12,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from publisher.cli.common import JsonOpt, console, emit_json, err_console, split_names, state
+from publisher.cli.common import (
+    JsonOpt,
+    console,
+    emit_json,
+    err_console,
+    say_error,
+    split_names,
+    state,
+)
 from publisher.cli.post_delivery_cmd import PostIdArg, register_delivery_commands
 from publisher.context.times import parse_when
-from publisher.errors import InvalidInput
+from publisher.errors import InvalidInput, OyezError
 from publisher.service import posts as service
 from publisher.service.slots import schedule_next_slot
 from publisher.service.views import PostView
@@ -199,7 +208,13 @@ def register(app: typer.Typer) -> None:
     @post.command("approve")
     def approve(
         ctx: typer.Context,
-        post_id: PostIdArg,
+        post_ids: Annotated[
+            list[int],
+            typer.Argument(
+                metavar="POST_ID...",
+                help="The posts' numbers (see `oyez post list`); each is checked on its own.",
+            ),
+        ],
         actor: AsOpt = None,
         override: Annotated[
             str | None,
@@ -210,9 +225,24 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
     ) -> None:
-        """Approve a post in review (scheduling it if it has a time)."""
-        view = service.approve_post(state(ctx).open(actor), post_id, override=override)
-        console.print(f"post {view.id} is {view.state}", highlight=False)
+        """Approve posts in review (scheduling each that has a time).
+
+        Each post is approved or refused on its own: a refusal names its post and
+        the rest still go ahead; the exit code is 1 if any was refused.
+        """
+        context = state(ctx).open(actor)
+        refused = 0
+        for post_id in dict.fromkeys(post_ids):
+            try:
+                view = service.approve_post(context, post_id, override=override)
+            except OyezError as exc:
+                refused += 1
+                named = re.search(rf"\b(?:post|id) {post_id}\b", str(exc))
+                say_error(str(exc) if named else f"post {post_id}: {exc}")
+                continue
+            console.print(f"post {view.id} is {view.state}", highlight=False)
+        if refused:
+            raise typer.Exit(1)
 
     @post.command("reject")
     def reject(
