@@ -59,6 +59,16 @@ def _tips(app: typer.Typer) -> None:
 
         Importing signs the tips off for unattended posting (recorded in the audit
         log as you), unless --review is given.
+
+        YAML: a list of tips, each a plain line of text ("- Tip: your bank never
+        asks for a code." is taken as written), or a mapping with text and
+        optionally tags, variants (channel: text), media (path, alt), valid_from
+        and valid_until (times with an offset). A top-level "tips:" key may hold
+        the list.
+
+        CSV: a header row with text and optionally tags (separated by ; or ,),
+        valid_from, valid_until, media, alt and variant:CHANNEL columns. Media
+        paths are relative to the file.
         """
         result = pools.import_tips(state(ctx).open(), file, pool, approve=not review)
         if as_json:

@@ -147,3 +147,13 @@ def test_preview_count_out_of_range_is_refused(db: str) -> None:
     code, _, err = oyez(db, "cadence", "preview", "d", "--count", "0")
     assert code != 0
     assert "--count" in err
+
+
+def test_tips_import_help_documents_both_file_formats() -> None:
+    from tests.helpers import oyez as run
+
+    code, out, _ = run("sqlite://", "tips", "import", "--help")
+    assert code == 0
+    words = " ".join(out.split())
+    assert "- Tip: your bank never asks for a code." in words
+    assert "variant:CHANNEL" in words

@@ -182,3 +182,26 @@ def test_a_refused_add_writes_nothing_to_the_audit_log(ctx: Context) -> None:
 def test_bad_pool_name_is_refused(ctx: Context) -> None:
     with pytest.raises(InvalidInput, match="pool name"):
         pools.add_tip(ctx, "Bad Name", "A tip.")
+
+
+def test_a_yaml_list_of_plain_strings_imports_and_a_colon_stays_in_the_text(
+    ctx: Context, write: Write
+) -> None:
+    path = write(
+        "tips.yaml",
+        """\
+- Tip: your bank never asks for a code.
+- Turn on two-step login for your email today.
+- "Quoted: still a string."
+- text: A mapping tip still works.
+  tags: [mfa]
+""",
+    )
+    result = pools.import_tips(ctx, path, "plain")
+    assert len(result.added) == 4
+    assert [t.text for t in pools.list_tips(ctx, "plain")] == [
+        "Tip: your bank never asks for a code.",
+        "Turn on two-step login for your email today.",
+        "Quoted: still a string.",
+        "A mapping tip still works.",
+    ]

@@ -1,6 +1,11 @@
 """Reading tips from YAML or CSV: every bad row reported with its line, all or nothing.
 
-YAML is a list of tips (or ``{tips: [...]}``); each tip is a mapping::
+YAML is a list of tips (or ``{tips: [...]}``); each tip is a plain string::
+
+    - Tip: your bank never asks for a code.
+    - Turn on two-step login for your email today.
+
+or, with more than its text, a mapping::
 
     - text: Turn on two-step login for your email today.
       tags: [accounts, mfa]
@@ -200,7 +205,38 @@ def _yaml_rows(text: str, source: str) -> Iterator[tuple[int, Any]]:
     if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
         raise TipImportError(source, [(1, "expected a list of tips (or a mapping with 'tips:')")])
     for item_node, item in zip(node.value, data, strict=True):
-        yield item_node.start_mark.line + 1, item
+        yield item_node.start_mark.line + 1, _plain_tip(text, item_node, item)
+
+
+def _looks_like_field(key: object) -> bool:
+    """A misspelt field name (``txt``), reported as one rather than taken as text."""
+    import difflib
+
+    return bool(difflib.get_close_matches(str(key).lower(), FIELDS, n=1, cutoff=0.7))
+
+
+def _plain_tip(text: str, node: yaml.Node, item: Any) -> Any:
+    """A plain string is a tip's text; so is a line YAML reads as a one-key mapping.
+
+    ``- Tip: your bank never asks for a code.`` is a mapping to YAML, but to the
+    person who wrote it a sentence: a one-line mapping whose single key is no
+    tip field (nor a misspelling of one) is taken back as the text it was
+    written as.
+    """
+    if isinstance(item, str):
+        return {"text": item}
+    if (
+        isinstance(item, dict)
+        and isinstance(node, yaml.MappingNode)
+        and len(item) == 1
+        and not any(key in FIELDS or _looks_like_field(key) for key in item)
+        and not node.flow_style
+    ):
+        written = text[node.start_mark.index : node.end_mark.index].strip()
+        ((_, value),) = item.items()
+        if "\n" not in written and (isinstance(value, str | int | float) or value is None):
+            return {"text": written}
+    return item
 
 
 def _csv_rows(text: str, source: str) -> Iterator[tuple[int, Any]]:
