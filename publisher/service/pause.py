@@ -79,6 +79,19 @@ def pause_all(ctx: Context, reason: str) -> PauseState:
     return state
 
 
+#: What a crisis pause holds and what it lets through, in the words every interface uses.
+CRISIS_HOLDS = "scheduled posts are held; urgent posts (e.g. ticket updates) still go out"
+
+
+def resume_preview(ctx: Context) -> Resumed:
+    """What :func:`resume_all` would let loose now, without resuming anything."""
+    with ctx.tx() as tx:
+        if shared.crisis(tx) is None:
+            return Resumed(0, 0, was_paused=False)
+        overdue, expiring = read.overdue(tx, ctx.clock())
+    return Resumed(overdue, expiring)
+
+
 def resume_all(ctx: Context) -> Resumed:
     """End the crisis pause. Harmless when there is none (``was_paused`` says)."""
     now = ctx.clock()

@@ -34,6 +34,8 @@ CANCELLABLE = POST_OPEN
 SOURCES = tuple(Source)
 STATES = tuple(PostState)
 MAX_TEXT = 100_000
+#: States a post can be given a (new) time in.
+RESCHEDULABLE = (PostState.APPROVED, PostState.SCHEDULED)
 
 if TYPE_CHECKING:
     from publisher.guidelines import Target
@@ -324,7 +326,7 @@ def schedule_post(ctx: Context, post_id: int, at: datetime) -> PostView:
     """Schedule an approved post (or move a scheduled one) to ``at`` (UTC-aware)."""
     with ctx.tx() as tx:
         post = post_db.get(tx, post_id)
-        if post.state not in (PostState.APPROVED, PostState.SCHEDULED):
+        if post.state not in RESCHEDULABLE:
             raise IllegalTransition(
                 f"cannot schedule post {post_id}: it is {post.state.words}{schedule_hint(post.state)}"
             )

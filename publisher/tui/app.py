@@ -32,6 +32,8 @@ from publisher.tui.screens.queue import QueueScreen
 from publisher.tui.widgets.nav_bar import SECTIONS, NavBar
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from publisher.engine.runner import Dispatcher
     from publisher.guidelines import Checker
 
@@ -237,6 +239,18 @@ class OyezApp(App[None]):
         if self.dispatcher is not None:
             self.dispatcher.wake()
         self.reload_screen()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A toast. Plain text by default: messages carry names, reasons and network errors."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # -- actions ------------------------------------------------------------------------
 

@@ -68,8 +68,10 @@ def test_the_change_marker_moves_when_another_user_changes_something(
 def test_a_failed_delivery_is_retried_and_a_pending_one_cancelled(
     tui_ctx: Context, clock: Clock, tmp_path: Path
 ) -> None:
-    channels.add_channel(tui_ctx, "tiny", "outbox", {"path": str(tmp_path), "max_length": "10"})
+    channels.add_channel(tui_ctx, "tiny", "outbox", {"path": str(tmp_path)})
     doomed = _scheduled(tui_ctx, "Longer than this outbox takes", 1, channel="tiny")
+    # Lowered after sign-off (the checks would have caught it before), so delivery refuses it.
+    channels.change_channel(tui_ctx, "tiny", {"max_length": "10"})
     waiting = _scheduled(tui_ctx, "Later today", 90)
     clock.advance(minutes=2)
     engine = Deliverer(tui_ctx, "test")

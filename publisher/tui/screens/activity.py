@@ -58,7 +58,7 @@ class ActivityScreen(OyezScreen):
             table.add_row(
                 when(r.at, self.oyez.tz, short=True),
                 state_text(r.state),
-                r.channel[:10],
+                Text(r.channel[:10]),
                 str(r.post_id),
                 Text(first_line(detail or "", width)),
             )

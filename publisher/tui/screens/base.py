@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.screen import Screen
@@ -28,6 +28,11 @@ class OyezScreen(Screen[None]):
 
         assert isinstance(self.app, OyezApp)
         return self.app
+
+    def notify(self, message: str, **options: Any) -> None:
+        """A toast, plain text unless ``markup=True`` is asked for (see :meth:`OyezApp.notify`)."""
+        options.setdefault("markup", False)
+        self.app.notify(message, **options)
 
     def compose(self) -> ComposeResult:
         yield NavBar(self.SECTION)

@@ -23,6 +23,7 @@ class CalendarScreen(OyezScreen):
     SECTION = "calendar"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("m", "move", "Move post"),
+        Binding("p", "pick", "Next post here"),
         Binding("enter", "place", "Place here", show=False),
         Binding("escape", "stop_move", "Stop moving", show=False),
         Binding("left_square_bracket", "week(-1)", "Prev week", key_display="["),
@@ -35,6 +36,8 @@ class CalendarScreen(OyezScreen):
         super().__init__()
         self.offset_weeks = 0
         self.moving: CalendarPost | None = None
+        #: Which of the posts in the highlighted hour the keys act on (``p`` steps on).
+        self.picked = 0
 
     def compose_body(self) -> ComposeResult:
         yield WeekGrid(self.oyez.tz)
@@ -67,6 +70,7 @@ class CalendarScreen(OyezScreen):
 
     @on(DataTable.CellHighlighted)
     def _moved(self) -> None:
+        self.picked = 0
         self._detail()
 
     @on(DataTable.CellSelected)
@@ -90,11 +94,16 @@ class CalendarScreen(OyezScreen):
             taken = [p for p in grid.posts.get(cell, []) if p.channel == channel and p.at == at]
             what = ", ".join(f"post {p.post_id}" for p in taken) or "free"
             lines.append(f"  slot {at.astimezone(tz):%H:%M} {escape(channel)}: {what}")
-        for p in grid.posts.get(cell, []):
+        here = grid.posts.get(cell, [])
+        chosen = self._picked_post()
+        for p in here:
+            mark = "▶" if len(here) > 1 and p is chosen else " "
             lines.append(
-                f"  {p.at.astimezone(tz):%H:%M} {escape(p.channel)} post {p.post_id} "
-                f"[{p.state}] {escape(p.first_line[:60])}"
+                f" {mark}{p.at.astimezone(tz):%H:%M} {escape(p.channel)} post {p.post_id} "
+                f"{escape(f'[{p.state.words}]')} {escape(p.first_line[:60])}"
             )
+        if len(here) > 1:
+            lines.append("  [dim]p picks the next post here; m moves it, o opens it[/dim]")
         if len(lines) <= 1 + (self.moving is not None):
             lines.append("  nothing here")
         self.query_one("#calendar-detail", Static).update("\n".join(lines))
@@ -103,12 +112,25 @@ class CalendarScreen(OyezScreen):
         grid = self.query_one(WeekGrid)
         return grid.posts.get(grid.current_cell(), [])
 
-    def action_move(self) -> None:
+    def _picked_post(self) -> CalendarPost | None:
+        """The post of the highlighted hour that the keys act on."""
         here = self._posts_here()
-        if not here:
+        return here[self.picked % len(here)] if here else None
+
+    def action_pick(self) -> None:
+        self.picked += 1
+        self._detail()
+
+    def action_move(self) -> None:
+        post = self._picked_post()
+        if post is None:
             self.notify("no post in this cell to move", severity="warning")
             return
-        self.moving = here[0]
+        if post.state not in posts.RESCHEDULABLE:
+            hint = posts.schedule_hint(post.state) or " (only approved or scheduled posts move)"
+            self.notify(f"post {post.post_id} is {post.state.words}{hint}", severity="warning")
+            return
+        self.moving = post
         self._detail()
 
     def action_stop_move(self) -> None:
@@ -116,9 +138,9 @@ class CalendarScreen(OyezScreen):
         self._detail()
 
     def action_open(self) -> None:
-        here = self._posts_here()
-        if here:
-            self.oyez.open_post(here[0].post_id)
+        post = self._picked_post()
+        if post is not None:
+            self.oyez.open_post(post.post_id)
 
     def action_place(self) -> None:
         if self.moving is None:

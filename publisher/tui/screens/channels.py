@@ -26,12 +26,13 @@ def ask_crisis_pause(app: OyezApp) -> None:
     def done(reason: str | None) -> None:
         if reason and app.call(pause.pause_all, app.ctx, reason):
             app.changed()
-            app.notify("crisis pause is on: nothing will be published", severity="warning")
+            app.notify(f"crisis pause is on: {pause.CRISIS_HOLDS}", severity="warning")
 
     app.push_screen(
         Prompt(
             "Crisis pause",
-            "Stop ALL publishing on every channel. Why? (shown to everyone)",
+            "Hold every scheduled post on every channel (urgent posts such as ticket"
+            " updates still go out). Why? (shown to everyone)",
             placeholder="e.g. major incident: hold all scheduled posts",
         ),
         done,
@@ -46,14 +47,33 @@ def resumed_message(resumed: pause.Resumed, what: str) -> str:
     return f"{what} resumed{tail}"
 
 
+def resume_question(preview: pause.Resumed) -> str:
+    """The resume dialog's question: how many overdue posts go out the moment it ends."""
+    if not preview.overdue:
+        return "End the crisis pause for every channel? Nothing is overdue."
+    expire = (
+        f" ({preview.expiring} of them past their grace period expire)" if preview.expiring else ""
+    )
+    return (
+        f"End the crisis pause for every channel? {preview.overdue} overdue"
+        f" {'delivery goes' if preview.overdue == 1 else 'deliveries go'} out now{expire}."
+        " Press n to review them in the Queue first."
+    )
+
+
 def resume_after_crisis(app: OyezApp) -> None:
+    preview = app.call(pause.resume_preview, app.ctx) or pause.Resumed(0, 0)
+
     def done(yes: bool | None) -> None:
         resumed = app.call(pause.resume_all, app.ctx) if yes else None
         if resumed is not None:
             app.changed()
             app.notify(resumed_message(resumed, "publishing"))
+        elif preview.overdue:
+            app.action_section("queue")
+            app.notify("the crisis pause is still on: review the overdue posts, then resume")
 
-    app.push_screen(Confirm("Resume publishing", "End the crisis pause for every channel?"), done)
+    app.push_screen(Confirm("Resume publishing", resume_question(preview)), done)
 
 
 class ChannelsScreen(OyezScreen):
@@ -121,8 +141,8 @@ class ChannelsScreen(OyezScreen):
             waiting = sum(c.counts.get(s, 0) for s in ("pending", "held", "sending"))
             failed = sum(c.counts.get(s, 0) for s in ("failed", "needs_attention"))
             table.add_row(
-                c.name,
-                c.kind,
+                Text(c.name),
+                Text(c.kind),
                 self._health(c),
                 str(waiting),
                 str(c.counts.get("sent", 0)),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
+from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -66,7 +67,7 @@ class ComposeScreen(OyezScreen):
         title = f"Edit post {self.post_id}" if self.post_id else "New post"
         with Horizontal(id="compose-main"):
             with Vertical(id="compose-left"):
-                yield Label(f"[b]{title}[/b]  as {self.oyez.actor}", id="compose-title")
+                yield Label(f"[b]{title}[/b]  as {escape(self.oyez.actor)}", id="compose-title")
                 yield PostEditor(text, id="editor")
                 yield LengthCounters("", id="counters")
                 yield ThreadPreview("", id="thread")

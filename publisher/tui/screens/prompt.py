@@ -35,8 +35,8 @@ class Prompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield Label(self.label, classes="dialog-label")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
+            yield Label(self.label, classes="dialog-label", markup=False)
             yield Input(value=self.value, placeholder=self.placeholder, id="answer")
             yield Label("", id="problem", classes="dialog-problem")
             with Horizontal(classes="dialog-buttons"):
@@ -72,8 +72,8 @@ class Confirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield Label(self.question, classes="dialog-label")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
+            yield Label(self.question, classes="dialog-label", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Yes (y)", variant="primary", id="yes")
                 yield Button("No (n)", id="no")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.markup import escape
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -72,8 +73,8 @@ class SignoffScreen(PostActions):
             table.add_row(
                 mark_text(post.worst_finding),
                 str(post.id),
-                post.author[:8],
-                first_line(post.text, max(10, self._cut_to - 26)),
+                Text(post.author[:8]),
+                Text(first_line(post.text, max(10, self._cut_to - 26))),
                 key=str(post.id),
             )
         if self.waiting:

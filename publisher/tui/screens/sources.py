@@ -91,7 +91,7 @@ class SourcesScreen(OyezScreen):
         for f in self.feeds:
             bad = f.status != "ok" or f.error_count
             table.add_row(
-                f.name,
+                Text(f.name),
                 Text(f.status, style=STATE_COLOURS["failed"] if bad else STATE_COLOURS["sent"]),
                 when(f.last_polled_at, tz, short=True),
                 str(f.error_count),
@@ -106,11 +106,11 @@ class SourcesScreen(OyezScreen):
         tips.clear()
         for c in self.cadences:
             tips.add_row(
-                c.name + (" ⏸" if c.paused else ""),
-                c.pool,
+                Text(c.name + (" ⏸" if c.paused else "")),
+                Text(c.pool),
                 when(c.next_at, tz, short=True),
                 str(c.served),
-                c.cron,
+                Text(c.cron),
             )
         if self.cadences:
             tips.move_cursor(row=min(row, len(self.cadences) - 1), animate=False)
@@ -121,11 +121,11 @@ class SourcesScreen(OyezScreen):
         for t in self.tickets:
             closed = t.resolved_at is not None
             table.add_row(
-                t.id[:10],
+                Text(t.id[:10]),
                 Text(t.status, style=STATE_COLOURS["sent" if closed else "in_review"]),
-                t.impact[:8],
+                Text(t.impact[:8]),
                 str(len(t.posts)),
-                first_line(t.title, 60),
+                Text(first_line(t.title, 60)),
             )
         if self.tickets:
             table.move_cursor(row=min(row, len(self.tickets) - 1), animate=False)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.widgets import Static
+
+from publisher.service.pause import CRISIS_HOLDS
 
 
 class CrisisBanner(Static):
@@ -26,7 +29,10 @@ class CrisisBanner(Static):
     def _show(self, reason: str | None) -> None:
         self.set_class(reason is not None, "-on")
         if reason is not None:
+            # The reason is typed by a person: shown as plain text, never read as markup.
             self.update(
-                f"CRISIS PAUSE: nothing is being published ({reason or 'no reason given'})"
-                " — resume from Channels (6)"
+                Text(
+                    f"CRISIS PAUSE: {CRISIS_HOLDS} ({reason or 'no reason given'})"
+                    " — resume from Channels (6)"
+                )
             )

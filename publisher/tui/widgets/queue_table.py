@@ -77,16 +77,16 @@ class QueueTable(DataTable[object]):
 
     def _cells(self, row: QueueRow, width: int) -> list[object]:
         channels = ",".join(row.channels) or "—"
-        text = first_line(row.first_line, width)
+        text = Text(first_line(row.first_line, width))
         cells: list[object] = [
             mark_text(row.worst),
             str(row.id),
             state_text(row.state),
             when(row.scheduled_at, self.tz, short=not self._wide),
-            channels if len(channels) <= 14 else channels[:13] + "…",
+            Text(channels if len(channels) <= 14 else channels[:13] + "…"),
         ]
         if self._wide:
-            cells += [row.source, row.author[:10]]
+            cells += [Text(row.source), Text(row.author[:10])]
         if row.state == "draft" and row.review_comment:
             cells.append(Text.assemble(("↩ ", COLOURS["bad"]), text[: max(0, width - 2)]))
         elif row.links:
