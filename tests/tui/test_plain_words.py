@@ -45,7 +45,7 @@ def test_a_pause_reason_in_brackets_is_shown_as_typed_and_the_banner_says_what_s
         await pilot.pause()
         banner = str(app.screen.query_one(CrisisBanner).render())
         assert "[P1] mail outage" in banner
-        assert "urgent posts (e.g. ticket updates) still go out" in banner
+        assert "scheduled posts held, urgent posts still go out" in banner
         assert "nothing is being published" not in banner
 
     drive(app, scenario, (80, 24))

@@ -5,8 +5,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from publisher.service.pause import CRISIS_HOLDS
-
 
 class CrisisBanner(Static):
     """Hidden unless the app's ``crisis`` is set; then says so, with the reason."""
@@ -32,7 +30,7 @@ class CrisisBanner(Static):
             # The reason is typed by a person: shown as plain text, never read as markup.
             self.update(
                 Text(
-                    f"CRISIS PAUSE: {CRISIS_HOLDS} ({reason or 'no reason given'})"
-                    " — resume from Channels (6)"
+                    f"CRISIS PAUSE: {reason or 'no reason given'} · scheduled posts held,"
+                    " urgent posts still go out · resume from Channels (6)"
                 )
             )
