@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from channels import registry
@@ -98,11 +99,25 @@ def add_channel(
     if kind not in registry.kinds():
         raise InvalidInput(f"unknown channel kind {kind!r} (one of {', '.join(registry.kinds())})")
     zone(timezone)
-    stored = _checked_settings(kind, settings)
+    stored = _checked_settings(kind, _absolute_paths(kind, settings))
     with ctx.tx() as tx:
         row = channel_db.add(tx, name, kind, stored, timezone)
         tx.log(ctx.actor, "channel_added", channel_id=row.id, name=name, kind=kind)
         return ChannelView.of(row)
+
+
+#: Settings that name a local folder, by kind: stored absolute, so the daemon
+#: finds the same folder whatever directory it starts in.
+PATH_SETTINGS: dict[str, tuple[str, ...]] = {"outbox": ("path",)}
+
+
+def _absolute_paths(kind: str, settings: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(settings)
+    for key in PATH_SETTINGS.get(kind, ()):
+        value = out.get(key)
+        if isinstance(value, str) and value.strip():
+            out[key] = str(Path(value.strip()).expanduser().resolve())
+    return out
 
 
 def _checked_settings(kind: str, settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -144,7 +159,7 @@ def change_channel(
             if key not in merged:
                 raise InvalidInput(f"channel {name!r} has no setting {key!r} to unset")
             del merged[key]
-        merged.update(settings)
+        merged.update(_absolute_paths(row.kind, settings))
         stored = _checked_settings(row.kind, merged)
         values: dict[str, Any] = {"settings": stored}
         if timezone is not None:

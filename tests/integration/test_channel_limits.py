@@ -60,3 +60,15 @@ def test_a_limit_fetched_from_the_network_is_used_when_no_setting_says_otherwise
         assert target.limits.max_length == 700
     finally:
         ctx.close()
+
+
+def test_a_relative_outbox_path_is_stored_absolute_when_the_channel_is_added(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = oyez(
+        db_url, "channels", "add", "rel", "--kind", "outbox", "--set", "path=./outbox"
+    )
+    assert code == 0, err
+    (shown,) = json.loads(oyez(db_url, "channels", "list", "--json")[1])
+    assert shown["settings"]["path"] == str((tmp_path / "outbox").resolve())
