@@ -50,6 +50,7 @@ DEFAULT_MAX_CHARACTERS = 500
 class MastodonSettings(ChannelSettings):
     api_base_url: str = "https://mastodon.social"
     credentials: str = "env:OYEZ_MASTODON"
+    #: Who sees the posts: public, unlisted, private (followers) or direct.
     visibility: Literal["public", "unlisted", "private", "direct"] = "public"
     #: Longest status; unset means "ask the instance" (falling back to 500).
     max_characters: int | None = None

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from channels import registry
 from publisher.cli.common import JsonOpt, console, emit_json, state
@@ -36,7 +37,10 @@ def register(app: typer.Typer) -> None:
             str, typer.Option("--tz", help="The channel's time zone.", metavar="ZONE")
         ] = "UTC",
     ) -> None:
-        """Connect a channel (credentials are read from the environment, never stored)."""
+        """Connect a channel (credentials are read from the environment, never stored).
+
+        `oyez channels kinds` lists each kind's settings with their defaults and meanings.
+        """
         context = state(ctx).open()
         view = service.add_channel(
             context, name, kind, service.parse_settings(settings or []), timezone=timezone
@@ -86,6 +90,26 @@ def register(app: typer.Typer) -> None:
             settings = ", ".join(f"{k}={val}" for k, val in sorted(v.settings.items()))
             table.add_row(v.name, v.kind, v.timezone, settings, status)
         console.print(table)
+
+    @ch.command("kinds")
+    def kinds(
+        kind: Annotated[
+            str | None, typer.Argument(help="Just this kind.", metavar="KIND", show_default=False)
+        ] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """List each channel kind's settings (for `--set KEY=VALUE`), with defaults and meanings."""
+        views = service.channel_kinds(kind)
+        if as_json:
+            emit_json([v.to_dict() for v in views])
+            return
+        for v in views:
+            table = Table(
+                "setting", "default", "meaning", title=f"kind {v.kind}", title_justify="left"
+            )
+            for s in v.settings:
+                table.add_row(Text(s["name"]), Text(s["default"]), Text(s["meaning"]))
+            console.print(table)
 
     @ch.command("check")
     def check(ctx: typer.Context, name: NameArg) -> None:

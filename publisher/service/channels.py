@@ -78,6 +78,34 @@ class ChannelView(JSONView):
         )
 
 
+@dataclass(frozen=True)
+class KindView(JSONView):
+    """A channel kind and the settings it takes: ``[{"name", "default", "meaning"}]``."""
+
+    kind: str
+    settings: list[dict[str, str]]
+
+
+def channel_kinds(kind: str | None = None) -> list[KindView]:
+    """Every registered kind (or just ``kind``) with its settings, defaults and meanings."""
+    from channels.settings_doc import settings_doc
+
+    known = registry.kinds()
+    if kind is not None and kind not in known:
+        raise InvalidInput(f"unknown channel kind {kind!r} (one of {', '.join(known)})")
+    return [
+        KindView(
+            name,
+            [
+                {"name": d.name, "default": d.default, "meaning": d.meaning}
+                for d in settings_doc(registry.channel_class(name).settings_model)
+            ],
+        )
+        for name in known
+        if kind is None or name == kind
+    ]
+
+
 def parse_settings(pairs: list[str]) -> dict[str, str]:
     """``["key=value", …]`` → dict; one clear error for a malformed pair."""
     out: dict[str, str] = {}

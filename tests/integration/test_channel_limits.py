@@ -72,3 +72,17 @@ def test_a_relative_outbox_path_is_stored_absolute_when_the_channel_is_added(
     assert code == 0, err
     (shown,) = json.loads(oyez(db_url, "channels", "list", "--json")[1])
     assert shown["settings"]["path"] == str((tmp_path / "outbox").resolve())
+
+
+def test_channels_kinds_lists_every_kinds_settings_with_defaults_and_meanings(db_url: str) -> None:
+    code, out, err = oyez(db_url, "channels", "kinds", "--json")
+    assert code == 0, err
+    kinds = {k["kind"]: {s["name"]: s for s in k["settings"]} for k in json.loads(out)}
+    assert {"x", "mastodon", "bluesky", "facebook", "webhook", "outbox"} <= set(kinds)
+    assert kinds["outbox"]["max_length"]["default"] == "5000"
+    assert "characters" in kinds["outbox"]["max_length"]["meaning"]
+    assert kinds["mastodon"]["max_characters"]["meaning"]
+    assert all(s["meaning"] for k in kinds.values() for s in k.values())  # none left unexplained
+    code, _, err = oyez(db_url, "channels", "kinds", "telegraph")
+    assert code != 0
+    assert "unknown channel kind 'telegraph'" in err
