@@ -16,6 +16,7 @@ from publisher.errors import (
     ApprovalBlocked,
     IllegalTransition,
     InvalidInput,
+    OyezError,
     PermissionDenied,
 )
 from publisher.service.compose import targets_of_rows
@@ -251,19 +252,30 @@ def _needs_no_signoff(ctx: Context, post: PostRecord, targets: Sequence[Target])
     return bool(targets) and all(t.name in approval.auto_channels for t in targets)
 
 
+def approval_refused(ctx: Context, post_id: int, state: str, author: str) -> OyezError | None:
+    """Why ``ctx.actor`` may not approve this post whatever the findings, or None.
+
+    Interfaces ask this before asking for an override reason, so nobody types
+    a reason for an approval that is refused anyway.
+    """
+    if state != PostState.IN_REVIEW:
+        words = PostState(state).words
+        return IllegalTransition(f"cannot approve post {post_id}: it is {words}, not in review")
+    if author == ctx.actor and not ctx.settings.approval.allow_self:
+        return PermissionDenied(
+            f"{ctx.actor} wrote post {post_id} and may not approve it "
+            "(ask another approver, or set approval.allow_self)"
+        )
+    return None
+
+
 def approve_post(ctx: Context, post_id: int, *, override: str | None = None) -> PostView:
     """Approve a post in review. Error findings need ``override`` (a reason, kept)."""
     with ctx.tx() as tx:
         post = post_db.get(tx, post_id)
-        if post.state != PostState.IN_REVIEW:
-            raise IllegalTransition(
-                f"cannot approve post {post_id}: it is {post.state.words}, not in review"
-            )
-        if post.author == ctx.actor and not ctx.settings.approval.allow_self:
-            raise PermissionDenied(
-                f"{ctx.actor} wrote post {post_id} and may not approve it "
-                "(ask another approver, or set approval.allow_self)"
-            )
+        refused = approval_refused(ctx, post_id, post.state, post.author)
+        if refused is not None:
+            raise refused
         errors = [f for f in post.findings if f.get("severity") == "error"]
         if errors and not (override and override.strip()):
             rules = ", ".join(sorted({str(f.get("rule")) for f in errors}))

@@ -116,6 +116,8 @@ class OyezApp(App[None]):
         self.dispatcher = in_process_dispatcher(ctx) if dispatch else None
         self._marker: tuple[Any, ...] | None = None
         self._checker: Checker | None = None
+        #: The channels last ticked in compose; a new post starts with them ticked.
+        self.last_channels: tuple[str, ...] = ()
         self.theme = "textual-dark" if dark else "textual-light"
         use_palette(dark)
 

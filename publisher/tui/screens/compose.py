@@ -39,6 +39,7 @@ class ComposeScreen(OyezScreen):
         Binding("ctrl+r", "submit", "Submit", priority=True),
         Binding("ctrl+f", "fix", "Apply fix", priority=True),
         Binding("ctrl+o", "findings", "Findings"),
+        Binding("ctrl+t", "channels", "Channels", priority=True),
         Binding("escape", "close", "Close"),
     ]
 
@@ -63,6 +64,9 @@ class ComposeScreen(OyezScreen):
         chosen = set(self.post.channels) if self.post else set()
         if self.post is None and len(self.channel_rows) == 1:
             chosen = {self.channel_rows[0].name}
+        elif self.post is None:
+            known = {c.name for c in self.channel_rows}
+            chosen = {name for name in self.oyez.last_channels if name in known}
         self.media = [dict(m) for m in self.post.media] if self.post else []
         title = f"Edit post {self.post_id}" if self.post_id else "New post"
         with Horizontal(id="compose-main"):
@@ -218,6 +222,7 @@ class ComposeScreen(OyezScreen):
         ctx = self.oyez.ctx
         text = self.query_one(PostEditor).text
         names = list(self.query_one("#channels", SelectionList).selected)
+        self.oyez.last_channels = tuple(names)
         if self.post_id is None:
             view = posts.create_post(ctx, text, names, at=self._when(names), media=self.media)
         else:
@@ -230,11 +235,24 @@ class ComposeScreen(OyezScreen):
         if view is not None:
             self.notify(f"post {view.id} saved ({view.state.replace('_', ' ')})")
             self.query_one("#compose-title", Label).update(
-                f"[b]Edit post {view.id}[/b]  as {self.oyez.actor}"
+                f"[b]Edit post {view.id}[/b]  as {escape(self.oyez.actor)}"
             )
             self.oyez.changed()
 
+    def action_channels(self) -> None:
+        """Go straight to the channel list (space ticks the highlighted channel)."""
+        self.query_one("#channels", SelectionList).focus()
+
     def action_submit(self) -> None:
+        if not self.query_one("#channels", SelectionList).selected:
+            self.notify(
+                "tick at least one channel to submit to: ctrl+t goes to Channels, space ticks one",
+                severity="error",
+                timeout=8,
+            )
+            self.action_channels()
+            return
+
         def save_and_submit() -> PostView:
             view = self._save()
             if view.state == "draft":

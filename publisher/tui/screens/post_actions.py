@@ -66,6 +66,10 @@ class PostActions(OyezScreen):
         post = self._post()
         if post is None:
             return
+        refused = posts.approval_refused(self.oyez.ctx, post.id, post.state, post.author)
+        if refused is not None:  # refuse before asking for a reason that could not help
+            self.notify(str(refused), severity="error", timeout=8)
+            return
         errors = sorted({str(f.get("rule")) for f in post.findings if f.get("severity") == "error"})
 
         def done(reason: str | None) -> None:
