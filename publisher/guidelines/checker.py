@@ -84,7 +84,7 @@ class Checker:
                 findings.append(
                     Finding(
                         rule=rule.id,
-                        severity=rule.severity,
+                        severity=hit.severity or rule.severity,
                         message=message,
                         start=hit.start,
                         end=hit.end,

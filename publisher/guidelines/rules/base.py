@@ -40,6 +40,8 @@ class Hit(NamedTuple):
     end: int
     message: str
     fix: str | None = None
+    #: Set for a note below the rule's own severity (e.g. "not checked: …").
+    severity: Severity | None = None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from publisher.guidelines.model import Source
+from publisher.guidelines.model import Severity, Source
 from publisher.guidelines.post import Post
 from publisher.guidelines.rules.base import Hit, Rule, RuleOptions, Settings
 
@@ -28,6 +28,45 @@ def analyzer() -> SentimentIntensityAnalyzer:
 def compound(text: str) -> float:
     """VADER's compound score, from -1 (most negative) to +1 (most positive)."""
     return float(analyzer().polarity_scores(text)["compound"])
+
+
+#: Languages by code, for the message; others are named by their code.
+LANGUAGES = {
+    "sl": "Slovenian", "da": "Danish", "de": "German", "fr": "French", "nl": "Dutch",
+    "es": "Spanish", "it": "Italian", "pt": "Portuguese", "sv": "Swedish", "no": "Norwegian",
+    "fi": "Finnish", "pl": "Polish", "cs": "Czech", "hr": "Croatian", "hu": "Hungarian",
+    "cy": "Welsh", "ga": "Irish",
+}  # fmt: skip
+#: Fewer words than this say too little to name a language: they are checked as English.
+MIN_WORDS = 5
+#: How sure the detector must be before the English-only check stands aside.
+MIN_CONFIDENCE = 0.9
+
+
+@cache
+def _detector_ready() -> None:
+    from langdetect import DetectorFactory
+
+    DetectorFactory.seed = 0  # the same text always gets the same answer
+
+
+def other_language(text: str) -> str | None:
+    """The language ``text`` is written in when it is surely not English, else None.
+
+    Detected offline by langdetect (its language profiles ship with it).
+    """
+    if len(_WORD.findall(text)) < MIN_WORDS:
+        return None
+    from langdetect import LangDetectException, detect_langs
+
+    _detector_ready()
+    try:
+        best = detect_langs(text)[0]
+    except (LangDetectException, IndexError):
+        return None
+    if best.lang == "en" or best.prob < MIN_CONFIDENCE:
+        return None
+    return f"{LANGUAGES.get(best.lang, best.lang)} ({best.lang})"
 
 
 def _without_links(post: Post) -> str:
@@ -77,6 +116,16 @@ class ToneRule(Rule[ToneOptions]):
     def check(self, post: Post) -> Iterator[Hit]:
         bounds = self._bounds[post.source]
         if not post.text.strip():
+            return
+        language = other_language(post.prose)  # links, mentions and hashtags name no language
+        if language is not None:
+            yield Hit(
+                0,
+                len(post.text),
+                f"Tone not checked: the text reads as {language}, and the tone check reads"
+                " English only",
+                severity=Severity.SUGGESTION,
+            )
             return
         score = compound(_without_links(post))
         end = len(post.text)
