@@ -103,3 +103,13 @@ def test_calendar_keys_act_on_the_picked_post_and_a_sent_post_is_not_moved(
         assert screen.moving.post_id == waiting
 
     drive(app, scenario, (100, 30))
+
+
+def test_the_upcoming_queue_says_where_sent_posts_are(tui_ctx: Context) -> None:
+    app = OyezApp(tui_ctx, poll_seconds=0)
+
+    async def scenario(pilot: Any) -> None:
+        await pilot.pause()
+        assert "sent: state ▲" in _shown(app, "#queue-status")
+
+    drive(app, scenario, (80, 24))

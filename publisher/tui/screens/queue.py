@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -76,6 +77,8 @@ class QueueScreen(PostActions):
             shown,
             "newest first" if q.newest_first else "soonest first",
         ]
+        if q.preset == "upcoming":
+            parts.append("sent: state ▲")  # where finished posts went
         if q.channel:
             parts.append(f"channel {q.channel}")
         if q.source:
@@ -83,7 +86,7 @@ class QueueScreen(PostActions):
         if q.search:
             parts.append(f"text ~ {q.search!r}")
         self.query_one("#queue-status", Static).update(
-            "  ·  ".join(parts) + "   ([ ] page, ↵ open)"
+            Text(" · ".join(parts) + "  ([ ] page, ↵ open)")
         )
 
     @on(FilterBar.Changed)
