@@ -80,3 +80,29 @@ def test_compose_remembers_the_channels_last_ticked_and_ctrl_t_reaches_them(
         assert app.screen.query_one("#channels", SelectionList).selected == ["csirt"]
 
     drive(app, scenario, (80, 24))
+
+
+def test_sign_off_approves_the_marked_posts_each_on_its_own(tui_ctx: Context) -> None:
+    texts = ["Library reopens Monday.", "Call Jo on 07700 900123.", "Roadworks start tomorrow."]
+    ids = []
+    for text in texts:
+        post = posts.create_post(tui_ctx, text, ["council"])
+        posts.submit_post(tui_ctx, post.id)
+        ids.append(post.id)
+    tui_ctx.actor = "sam"
+    app = OyezApp(tui_ctx, poll_seconds=0)
+
+    async def scenario(pilot: Any) -> None:
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("space", "space", "space")  # mark all three, moving down each time
+        await pilot.pause()
+        await pilot.press("A")
+        await pilot.pause()
+        toasts = _toasts(app)
+        assert any(f"post {ids[1]} has 1 error finding" in t for t in toasts)
+        assert any("approved 2 of 3 marked posts; 1 refused" in t for t in toasts)
+
+    drive(app, scenario, (80, 24))
+    states = [posts.get_post(tui_ctx, i).state for i in ids]
+    assert states == ["approved", "in_review", "approved"]

@@ -29,6 +29,8 @@ class SignoffScreen(PostActions):
     SECTION = "signoff"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "approve", "Approve"),
+        Binding("space", "mark", "Mark"),
+        Binding("A", "approve_marked", "Approve marked"),
         Binding("r", "reject", "Reject"),
         Binding("o", "override", "Override"),
         Binding("e", "edit", "Edit"),
@@ -38,6 +40,8 @@ class SignoffScreen(PostActions):
     def __init__(self) -> None:
         super().__init__()
         self.waiting: list[PostView] = []
+        #: Posts marked with space, approved together with A.
+        self.marked: set[int] = set()
         #: The table width the text column was last cut to.
         self._cut_to = 0
 
@@ -49,7 +53,7 @@ class SignoffScreen(PostActions):
                 yield Static("", id="review-findings")
 
     def on_mount(self) -> None:
-        self.setup_table(("!", 1), ("id", 5), ("author", 8), ("text", None))
+        self.setup_table(("!", 1), ("id", 6), ("author", 8), ("text", None))
 
     def current_post_id(self) -> int | None:
         table = self.query_one(DataTable)
@@ -63,6 +67,7 @@ class SignoffScreen(PostActions):
         if waiting is None:
             return
         self.waiting = waiting
+        self.marked &= {p.id for p in waiting}
         self._fill(keep)
 
     def _fill(self, keep: int | None) -> None:
@@ -72,7 +77,7 @@ class SignoffScreen(PostActions):
         for post in self.waiting:
             table.add_row(
                 mark_text(post.worst_finding),
-                str(post.id),
+                Text(("✓" if post.id in self.marked else " ") + str(post.id)),
                 Text(post.author[:8]),
                 Text(first_line(post.text, max(10, self._cut_to - 26))),
                 key=str(post.id),
@@ -98,6 +103,33 @@ class SignoffScreen(PostActions):
     @on(DataTable.RowSelected)
     def _selected(self) -> None:
         self.action_open()
+
+    def action_mark(self) -> None:
+        """Mark or unmark the highlighted post, then move to the next one."""
+        post_id = self.current_post_id()
+        if post_id is None:
+            return
+        self.marked ^= {post_id}
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        self._fill(post_id)
+        table.move_cursor(row=min(row + 1, len(self.waiting) - 1), animate=False)
+
+    def action_approve_marked(self) -> None:
+        """Approve every marked post, each on its own: a refusal is named and the rest go on."""
+        chosen = [p.id for p in self.waiting if p.id in self.marked]
+        if not chosen:
+            self.notify("mark posts with space first, then A approves them", severity="warning")
+            return
+        approved = [
+            post_id
+            for post_id in chosen
+            if self.oyez.call(posts.approve_post, self.oyez.ctx, post_id) is not None
+        ]
+        self.marked -= set(approved)
+        refused = len(chosen) - len(approved)
+        tail = f"; {refused} refused (see the messages)" if refused else ""
+        self._done(f"approved {len(approved)} of {len(chosen)} marked posts{tail}")
 
     def action_open(self) -> None:
         post_id = self.current_post_id()
