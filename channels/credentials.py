@@ -13,15 +13,31 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from channels.errors import ConfigError
+from channels.redaction import MASK, remember
 
 
 class Secret(str):
-    """A string that does not print itself: ``repr`` and ``str`` formatting hide it."""
+    """A string that does not print itself: ``repr``, ``str()``, f-strings and ``%s`` hide it.
+
+    Only :meth:`reveal` gives the value. Every ``Secret`` made is remembered, so
+    :func:`channels.redaction.redact` takes it out of error texts that echo it.
+    """
 
     __slots__ = ()
 
+    def __new__(cls, value: str) -> Secret:
+        secret = super().__new__(cls, value)
+        remember([value])
+        return secret
+
     def __repr__(self) -> str:
-        return "Secret('***')"
+        return f"Secret('{MASK}')"
+
+    def __str__(self) -> str:
+        return MASK
+
+    def __format__(self, spec: str) -> str:
+        return format(MASK, spec)
 
     def reveal(self) -> str:
         return str.__str__(self)

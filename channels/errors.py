@@ -12,18 +12,24 @@ The delivery engine decides what to do from the type alone:
 * :class:`ConfigError` -- the channel's settings are wrong (raised before any call).
 
 Messages never contain credentials: build them from status codes and the
-network's own error text, never from request headers or URLs with tokens.
+network's own error text, never from request headers or URLs with tokens. As
+a second line of defence every known secret value (see :mod:`channels.redaction`)
+is taken out of a message when the error is made, so a receiver that echoes
+the request cannot put a token into the database.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from channels.redaction import redact
+
 
 class ChannelError(Exception):
-    """Base class of every error a channel raises."""
+    """Base class of every error a channel raises; known secrets are redacted from its message."""
 
     def __init__(self, message: str) -> None:
+        message = redact(message)
         super().__init__(message)
         self.message = message
 

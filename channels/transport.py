@@ -24,6 +24,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from channels.base import Media
 from channels.errors import ChannelError, OutcomeUnknown, PermanentError, Retryable, os_reason
+from channels.redaction import redact
 
 
 def _connect_failed_requests(exc: BaseException) -> bool:
@@ -98,8 +99,11 @@ def retry_after_to_utc(value: object, now: datetime | None = None) -> datetime |
 
 
 def shorten(text: object, limit: int = 200) -> str:
-    """A network's own error text, bounded so a huge HTML page never fills a log."""
-    flat = " ".join(str(text).split())
+    """A network's own error text, bounded so a huge HTML page never fills a log.
+
+    Known secrets are redacted before the cut, so none survives as a cut-off prefix.
+    """
+    flat = redact(" ".join(str(text).split()))
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 import httpx
+from pydantic import field_validator
 
 from channels.base import ChannelSettings, Limits, Receipt, Rendered
 from channels.credentials import resolve
@@ -46,7 +47,8 @@ MAX_LENGTH: dict[str, int] = {
 
 
 class WebhookSettings(ChannelSettings):
-    #: Unused: the whole hook URL is the credential (``PREFIX_URL``).
+    #: Refused: the whole hook URL is the credential (``PREFIX_URL``), and a
+    #: setting is stored in plain text.
     api_base_url: str = ""
     credentials: str = "env:OYEZ_WEBHOOK"
     #: Which payload shape the receiver expects.
@@ -55,6 +57,16 @@ class WebhookSettings(ChannelSettings):
     username: str = "oyez"
     #: ``style=json`` only: the receiver drops repeats of an ``Idempotency-Key``.
     receiver_dedupes: bool = False
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _no_base_url(cls, value: str) -> str:
+        if value:
+            raise ValueError(
+                "a webhook takes no api_base_url: the hook URL is a secret, so it lives "
+                "in the environment or keyring (credentials=env:PREFIX reads PREFIX_URL)"
+            )
+        return value
 
 
 def _slack_escape(text: str) -> str:
@@ -143,7 +155,7 @@ class WebhookChannel:
 
     def _error(self, response: httpx.Response) -> ChannelError:
         status = response.status_code
-        body = shorten(response.text.replace(self._url.reveal(), "<webhook>"), 120)
+        body = shorten(response.text, 120)  # redacts the hook URL, should the receiver echo it
         where = f"webhook at {self._host} answered {status}: {body}"
         if status == 429:
             reset = retry_after_to_utc(response.headers.get("retry-after")) or epoch_to_utc(

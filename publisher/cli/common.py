@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
+from publisher.context.controls import strip_controls
 from publisher.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -93,3 +95,12 @@ def split_names(value: str | None) -> list[str]:
     if not names:
         raise InvalidInput("--to needs at least one channel name")
     return names
+
+
+def shown(text: object) -> Text:
+    """Text from the database as the terminal may print it: no markup, no control characters.
+
+    Stored text predating the strip at every way in may still carry ESC or BEL;
+    a ``Text`` is never read as Rich markup, so ``[bold]`` stays literal.
+    """
+    return Text(strip_controls("" if text is None else str(text)))

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from publisher.cli.common import (
     JsonOpt,
@@ -18,6 +19,7 @@ from publisher.cli.common import (
     emit_json,
     err_console,
     say_error,
+    shown,
     split_names,
     state,
 )
@@ -60,27 +62,36 @@ def warn_if_past(at: datetime | None) -> None:
 
 
 def show(view: PostView) -> None:
-    console.print(f"[bold]post {view.id}[/] · {view.state} · by {view.author} · {view.source}")
+    console.print(
+        Text.assemble(
+            (f"post {view.id}", "bold"),
+            f" · {view.state} · by ",
+            shown(view.author),
+            " · ",
+            view.source,
+        )
+    )
     when = view.scheduled_at.isoformat() if view.scheduled_at else "not scheduled"
     console.print(f"at: {when}", highlight=False)
-    console.print(view.text, highlight=False, markup=False)
+    console.print(shown(view.text), highlight=False)
     if view.review_comment:
-        console.print(f"reviewer: {view.review_comment}", highlight=False, markup=False)
+        console.print(Text("reviewer: ") + shown(view.review_comment), highlight=False)
     if view.override_reason:
-        console.print(f"override: {view.override_reason}", highlight=False, markup=False)
+        console.print(Text("override: ") + shown(view.override_reason), highlight=False)
     for m in view.media:
         alt = m.get("alt") or "(no alt text)"
-        console.print(f"media: {m.get('path')}  alt: {alt}", highlight=False, markup=False)
+        console.print(shown(f"media: {m.get('path')}  alt: {alt}"), highlight=False)
     for f in view.findings:
         console.print(
-            f"  {f.get('line')}:{f.get('column')} {f.get('severity')} {f.get('rule')} "
-            f"{f.get('message')}",
+            shown(
+                f"  {f.get('line')}:{f.get('column')} {f.get('severity')} {f.get('rule')} "
+                f"{f.get('message')}"
+            ),
             highlight=False,
-            markup=False,
         )
     for d in view.deliveries:
         extra = d.remote_url or d.last_error or ""
-        console.print(f"  → {d.channel}: {d.state} {extra}", highlight=False, markup=False)
+        console.print(shown(f"  → {d.channel}: {d.state} {extra}"), highlight=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -154,9 +165,9 @@ def register(app: typer.Typer) -> None:
                 str(v.id),
                 v.state,
                 when,
-                ",".join(v.channels),
-                v.author,
-                first[:60],
+                shown(",".join(v.channels)),
+                shown(v.author),
+                shown(first[:60]),
             )
         console.print(table)
 
@@ -177,7 +188,7 @@ def register(app: typer.Typer) -> None:
             emit_json(events)
             return
         for e in events:
-            console.print(f"{e['at']}  {e['actor']:<12} {e['action']}", highlight=False)
+            console.print(shown(f"{e['at']}  {e['actor']:<12} {e['action']}"), highlight=False)
 
     @post.command("edit")
     def edit(

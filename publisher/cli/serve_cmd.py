@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 from typing import Annotated
 
 import typer
 
 from publisher.cli.common import console, err_console, fail, state
-from publisher.http import MAX_BODY, create_app
+from publisher.http import MAX_BODY, QueryStringFilter, create_app
 
 TOKEN_ENV = "OYEZ_WEBHOOK_TOKEN"  # noqa: S105  (the variable's name, not a secret)
 MIN_TOKEN = 16
@@ -62,6 +63,7 @@ def register(app: typer.Typer) -> None:
         console.print(
             f"oyez serve on http://{host}:{port}: POST /v1/tickets, GET /healthz", highlight=False
         )
+        logging.getLogger("uvicorn.access").addFilter(QueryStringFilter())
         uvicorn.run(
             create_app(context, token, max_body=max_body),
             host=host,
@@ -69,4 +71,5 @@ def register(app: typer.Typer) -> None:
             log_level="info",
             server_header=False,
             proxy_headers=False,
+            timeout_keep_alive=5,
         )

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from publisher.cli.common import JsonOpt, console, emit_json, split_names, state
+from publisher.cli.common import JsonOpt, console, emit_json, shown, split_names, state
 from publisher.engine.producers import PICKED_UP
 from publisher.errors import InvalidInput
 from publisher.sources.tickets import config as ticket_config
@@ -100,7 +100,9 @@ def _feeds(tickets: typer.Typer) -> None:
         table = Table("id", "url", "every", "last poll", "error")
         for v in views:
             polled = v.polled_at.isoformat() if v.polled_at else "—"
-            table.add_row(str(v.id), v.url, f"{v.every_minutes} min", polled, v.last_error or "")
+            table.add_row(
+                str(v.id), shown(v.url), f"{v.every_minutes} min", polled, shown(v.last_error)
+            )
         console.print(table)
 
     @feeds.command("poll")
@@ -328,7 +330,9 @@ def register(app: typer.Typer) -> None:
                 f"{p.kind}:{p.post_state or p.state}" + (f"#{p.post_id}" if p.post_id else "")
                 for p in v.posts
             )
-            table.add_row(v.id, v.status, v.title, str(v.events), thread or "—")
+            table.add_row(
+                shown(v.id), shown(v.status), shown(v.title), str(v.events), thread or "—"
+            )
         console.print(table)
 
     _feeds(tickets)

@@ -39,9 +39,20 @@ CSV_COLUMNS: tuple[str, ...] = (
     *DELIVERY_FIELDS,
     *(f for f in EVENT_FIELDS if f not in DELIVERY_FIELDS),
 )
-#: Cells starting with one of these are formulas to a spreadsheet.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Cells starting with one of these are formulas to a spreadsheet: the ASCII
+#: starts, the tab and line breaks, and every character that compatibility
+#: normalisation (NFKC) folds into a formula start (fullwidth ``＝``, small and
+#: superscript forms), which some spreadsheets fold the same way.
+FORMULA_STARTS = (
+    *("=", "+", "-", "@", "\t", "\r", "\n"),
+    *("\uff1d", "\uff0b", "\uff0d", "\uff20", "\ufe66", "\ufe62", "\ufe63", "\ufe6b"),
+    *("\u207a", "\u207c", "\u208a", "\u208c", "\u2a75", "\u2a76", "\ufb29"),
+)
 _FORMULA = frozenset(FORMULA_STARTS)
+#: Spreadsheets skip leading white space before they look for a formula.
+_SPACES = frozenset(chr(c) for c in range(0x3001) if chr(c).isspace())
+#: A cell starting with one of these needs a closer look (the hot path's test).
+_SUSPECT = _FORMULA | _SPACES
 
 #: Called with (records done, records in all or None) as an export or import goes.
 Progress = Callable[[int, int | None], None]
@@ -119,15 +130,23 @@ def count_records(ctx: Context, query: ArchiveQuery) -> int:
 
 
 def neutralise(cell: str) -> str:
-    """A cell a spreadsheet shows as text, never runs: formula starts get a leading ``'``."""
-    return "'" + cell if cell[:1] in _FORMULA else cell
+    """A cell a spreadsheet shows as text, never runs: formula starts get a leading ``'``.
+
+    A formula start counts after leading white space too (`` =1+1``).
+    """
+    first = cell[:1]
+    if first not in _SUSPECT:
+        return cell
+    if first in _FORMULA or cell.lstrip()[:1] in _FORMULA:
+        return "'" + cell
+    return cell
 
 
 def _cell(value: Any) -> str:
     kind = type(value)
     if kind is str:
         text: str = value
-        return "'" + text if text[:1] in _FORMULA else text  # neutralise, inlined: hot
+        return neutralise(text) if text[:1] in _SUSPECT else text  # the common case inlined: hot
     if value is None:
         return ""
     if kind is int:

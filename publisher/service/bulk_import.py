@@ -20,6 +20,7 @@ from typing import Any, BinaryIO
 
 from channels.length import default_limits
 from publisher.context import Context
+from publisher.context.controls import strip_controls
 from publisher.context.times import parse_when, zone
 from publisher.errors import InvalidInput, os_reason
 from publisher.guidelines import Checker, RecentIndex, Target
@@ -193,7 +194,11 @@ class _Validator:
 
     def row(self, line: int, cells: dict[str, str]) -> _Row | RowProblem:
         problems: list[str] = []
-        text = cells.get("text", "")
+        nul = sorted(column for column, value in cells.items() if "\x00" in (value or ""))
+        if nul:
+            # PostgreSQL cannot store NUL: a dry run must refuse what the import would.
+            return RowProblem(line, tuple(f"column {c!r} holds a NUL byte" for c in nul))
+        text = strip_controls(cells.get("text", ""))
         if not text.strip():
             problems.append("text is empty")
         elif len(text) > MAX_TEXT:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from publisher.context import Context
+from publisher.context.controls import strip_controls
 from publisher.errors import (
     ApprovalBlocked,
     IllegalTransition,
@@ -70,6 +71,8 @@ def _channels(tx: Tx, names: Sequence[str]) -> list[ChannelRecord]:
 
 
 def _check_text(text: str) -> str:
+    """The text as stored: control characters stripped (every UI and source comes through here)."""
+    text = strip_controls(text)
     if not text.strip():
         raise InvalidInput("the post's text is empty")
     if len(text) > MAX_TEXT:
@@ -124,7 +127,7 @@ def create_post(
     thread_parent_id: int | None = None,
 ) -> PostView:
     """Create a draft. ``at`` is the wished-for time, used when it is approved."""
-    _check_text(text)
+    text = _check_text(text)
     if source not in SOURCES:
         raise InvalidInput(f"unknown source {source!r} (one of {', '.join(SOURCES)})")
     with ctx.tx() as tx:
@@ -178,7 +181,7 @@ def edit_post(
     ctx: Context, post_id: int, text: str, channels: Sequence[str] | None = None
 ) -> PostView:
     """Change the text (and channels). An approved or scheduled post goes back to review."""
-    _check_text(text)
+    text = _check_text(text)
     with ctx.tx() as tx:
         post = post_db.get(tx, post_id)
         if post.state not in EDITABLE:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 import tracemalloc
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,14 +34,36 @@ def csv_rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
-@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+@pytest.mark.parametrize(
+    "start", ["=", "+", "-", "@", "\t", "\r", "\n", " =", "  +", "\u00a0=", "\u3000@", "\uff1d"]
+)
 def test_formula_starts_get_a_leading_quote(start: str) -> None:
     assert neutralise(f'{start}HYPERLINK("http://evil")') == f'\'{start}HYPERLINK("http://evil")'
 
 
+def test_every_character_that_normalises_to_a_formula_start_is_neutralised() -> None:
+    lookalikes = [
+        chr(c)
+        for c in range(sys.maxunicode + 1)
+        if unicodedata.normalize("NFKC", chr(c))[:1] in "=+-@"
+    ]
+    assert len(lookalikes) > 4
+    for start in lookalikes:
+        assert neutralise(start + "1+1") == "'" + start + "1+1", hex(ord(start))
+        assert neutralise(" " + start + "1+1").startswith("'"), hex(ord(start))
+
+
 def test_plain_cells_are_left_alone() -> None:
     assert neutralise("Bins on Saturday = fun") == "Bins on Saturday = fun"
+    assert neutralise(" indented, no formula") == " indented, no formula"
     assert neutralise("") == ""
+
+
+def test_csv_neutralises_a_formula_after_a_space_or_a_line_feed(ctx: Context) -> None:
+    publish(ctx, ' =HYPERLINK("http://evil.example")', ["news"])
+    publish(ctx, "\uff1dHYPERLINK(1)", ["news"])
+    rows = csv_rows(export(ctx))
+    assert [r["text"][:1] for r in rows] == ["'", "'"]
 
 
 def test_sent_delivery_keeps_final_text_channel_remote_id_url_and_time(ctx: Context) -> None:

@@ -77,6 +77,9 @@ class BlueskyDouble(FakeAPI):
             "ratelimit-policy": "3000;w=300",
         }
 
+    def echo_reply(self, echo: str) -> Reply:
+        return _error(400, "InvalidRequest", echo)
+
     def fault_reply(self, kind: str, request: Request) -> Reply:
         if kind in ("429", "429_daily"):
             reply = _error(429, "RateLimitExceeded", "Rate Limit Exceeded")

@@ -39,6 +39,9 @@ class FacebookDouble(FakeAPI):
     def credentials(self) -> dict[str, str]:
         return {"PAGE_ID": self.page_id, "PAGE_TOKEN": self.token}
 
+    def echo_reply(self, echo: str) -> Reply:
+        return _error(100, echo)
+
     def fault_reply(self, kind: str, request: Request) -> Reply:
         if kind in ("429", "429_daily"):
             usage = {self.page_id: [{"type": "pages", "estimated_time_to_regain_access": 5}]}

@@ -20,6 +20,7 @@ FAULT_KINDS = (
     "reset_after",
     "no_content_type",
     "html_502",
+    "echo",
 )
 #: What :meth:`Faults.randomly` draws from unless told otherwise: the transient
 #: failures a healthy account meets (no 401, no duplicate refusal).

@@ -13,7 +13,8 @@ where the network has one), ``500``, ``503``, ``401``, ``duplicate``,
 ``hang_before`` / ``hang_after`` (no answer within ``hang_seconds``; *after*
 means the request was acted on first), ``reset_before`` / ``reset_after`` (the
 connection is closed without an answer), ``no_content_type`` and ``html_502``
-(malformed answers, for clients that trust headers).
+(malformed answers, for clients that trust headers), ``echo`` (a 400 that
+repeats the whole request, headers and body, as a careless receiver does).
 
 Doubles are plain servers, so a separate process (``oyez run`` in a crash
 test) can use them too: pass it :meth:`FakeAPI.channel_settings` and
@@ -189,8 +190,16 @@ class _Handler(BaseHTTPRequestHandler):
                 api.hang()
             self._drop()
             return
-        reply = api.fault_reply(fault, request) if fault else api.dispatch(request)
+        if fault == "echo":
+            reply = api.echo_reply(self._echo(request))
+        else:
+            reply = api.fault_reply(fault, request) if fault else api.dispatch(request)
         self._send(reply)
+
+    def _echo(self, request: Request) -> str:
+        """The whole request as text, as a careless receiver's error page repeats it."""
+        head = "".join(f"{name}: {value}\n" for name, value in request.headers.items())
+        return f"{request.method} {self.path}\n{head}\n{request.body.decode(errors='replace')}"
 
     def _send(self, reply: Reply) -> None:
         if isinstance(reply.body, bytes):
@@ -367,6 +376,13 @@ class FakeAPI:
         if kind in ("500", "503"):
             return Reply(int(kind), {"error": "injected server error"})
         return Reply(400, {"error": f"injected {kind}"})
+
+    def echo_reply(self, echo: str) -> Reply:
+        """A 400 repeating the request (``echo``) in every field a client reads its error from."""
+        return Reply(
+            400,
+            {"error": echo, "message": echo, "detail": echo, "errors": [{"message": echo}]},
+        )
 
     def reset_epoch(self) -> int:
         return int(time.time()) + self.rate_limit_seconds

@@ -55,6 +55,9 @@ class WebhookDouble(FakeAPI):
         settings.pop("api_base_url")
         return {**settings, "style": self.style, "receiver_dedupes": self.dedupe}
 
+    def echo_reply(self, echo: str) -> Reply:
+        return Reply(400, echo, content_type="text/plain")
+
     def fault_reply(self, kind: str, request: Request) -> Reply:
         if kind in ("429", "429_daily"):
             wait = self.rate_limit_seconds

@@ -38,6 +38,13 @@ BOMB = b"""<?xml version="1.0"?>
 <rss version="2.0"><channel><title>bomb</title>
 <item><title>&lol9;</title><guid>urn:bomb</guid></item></channel></rss>"""
 
+#: The same bomb behind 200 KB of comment, past any fixed-size look at the start.
+LATE_BOMB = BOMB.replace(b"<!DOCTYPE", b"<!--" + b" padding" * 25_000 + b" -->\n<!DOCTYPE", 1)
+#: The same bomb in UTF-16, where ``<!ENTITY`` is not an ASCII byte string.
+UTF16_BOMB = b"\xff\xfe" + BOMB.decode().replace(
+    'version="1.0"', 'version="1.0" encoding="utf-16"'
+).encode("utf-16-le")
+
 WRONG_ENCODING = (
     '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Café</title>'
     "<item><title>Crème brûlée</title><guid>urn:latin</guid></item></channel></rss>"
@@ -74,6 +81,8 @@ HOSTILE = {
         "larger than the 1 MB limit",
     ),
     "entity bomb": (Route(body=BOMB), "declares XML entities"),
+    "entity bomb after 200 KB": (Route(body=LATE_BOMB), "declares XML entities"),
+    "entity bomb in UTF-16": (Route(body=UTF16_BOMB), "declares XML entities"),
     "hang past the time limit": (Route(hang=5.0), "timed out after 1 s"),
     "404": (Route(status=404, body=b"gone", content_type="text/plain"), "HTTP 404 Not Found"),
     "500": (Route(status=500, body=b"oops", content_type="text/plain"), "HTTP 500"),

@@ -190,3 +190,84 @@ def test_without_a_token_nothing_is_read_or_recorded_even_for_a_huge_body(
     response = client.post("/v1/tickets", content=b"x" * 100_000)
     assert response.status_code == 401
     assert nothing_recorded(ctx)
+
+
+def test_json_nested_20000_deep_gets_the_json_400(ctx: Context) -> None:
+    body = "[" * 20_000 + "]" * 20_000
+    with serving(ctx, max_body=64 * 1024) as client:
+        response = client.post(
+            "/v1/tickets", content=body, headers={**auth(), "Content-Type": "application/json"}
+        )
+    assert response.status_code == 400
+    assert "deeper than" in response.json()["error"]
+    assert nothing_recorded(ctx)
+
+
+@pytest.mark.parametrize("field", ["title", "text", "event_id", "id"])
+def test_a_nul_byte_in_a_field_gets_400_and_records_nothing(
+    client: httpx.Client, ctx: Context, field: str
+) -> None:
+    response = client.post("/v1/tickets", json={**GOOD, field: "TT\x00-1"}, headers=auth())
+    assert response.status_code == 400
+    assert "NUL" in response.json()["error"]
+    assert nothing_recorded(ctx)
+
+
+def test_control_characters_in_a_ticket_title_are_stripped_before_posting(
+    client: httpx.Client, ctx: Context
+) -> None:
+    body = {**GOOD, "title": "Link\x1b[2J down\x07 now\x9b"}
+    assert client.post("/v1/tickets", json=body, headers=auth()).status_code == 202
+    (ticket,) = list_tickets(ctx)
+    assert "Link[2J down now" in (ticket.title or "")
+
+
+def test_a_client_that_stalls_its_body_is_cut_off(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("publisher.http.BODY_IDLE_SECONDS", 0.5)
+    with serving(ctx) as http:
+        port = http.base_url.port
+        with socket.create_connection(("127.0.0.1", port or 0), timeout=30) as raw:
+            raw.sendall(
+                f"POST /v1/tickets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
+                "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{".encode()
+            )
+            answer = raw.recv(4096).decode()
+    assert answer.startswith("HTTP/1.1 408")
+    assert nothing_recorded(ctx)
+
+
+def test_healthz_never_shows_the_database_address(ctx: Context) -> None:
+    from publisher.errors import StorageProblem
+
+    def down(_: Context) -> None:
+        raise StorageProblem("cannot reach the database at db.internal:5432")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("publisher.http._check_database", down)
+        with serving(ctx) as http:
+            response = http.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "error": "database unavailable"}
+
+
+def test_the_access_log_never_shows_a_v1_query_string(
+    client: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from publisher.http import QueryStringFilter
+
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        "",
+        0,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5", "POST", f"/v1/tickets?token={TOKEN}", "1.1", 401),
+        None,
+    )
+    QueryStringFilter().filter(record)
+    assert TOKEN not in record.getMessage()
+    assert "/v1/tickets" in record.getMessage()

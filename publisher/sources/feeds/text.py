@@ -16,6 +16,8 @@ import re
 import unicodedata
 from html.parser import HTMLParser
 
+from publisher.context.controls import strip_controls
+
 #: Elements whose content is never text a reader sees.
 _DROPPED = frozenset(
     {"script", "style", "template", "noscript", "iframe", "object", "embed", "svg", "math", "head"}
@@ -28,7 +30,6 @@ _BLOCK = frozenset(
         "figcaption", "hr", "dd", "dt", "table",
     }
 )  # fmt: skip
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _TAG = re.compile(r"</?[a-zA-Z!?][^<>]*>")
 _DROPPED_TEXT = re.compile(r"<\s*(script|style)\b.*?(<\s*/\s*\1\s*>|$)", re.IGNORECASE | re.DOTALL)
 _SCRIPT_URL = re.compile(r"\b(java|vb|live)\s*script\s*:", re.IGNORECASE)
@@ -79,7 +80,7 @@ def plain_text(text: str) -> str:
 
 def defang(text: str) -> str:
     """Remove markup, script URLs and event handlers that survive as literal text."""
-    text = _CONTROL.sub("", unicodedata.normalize("NFC", text))
+    text = strip_controls(unicodedata.normalize("NFC", text))
     text = _DROPPED_TEXT.sub(" ", text)
     # Repeat: removing one piece can join the halves of another (``<scr<b>ipt>``).
     for _ in range(5):

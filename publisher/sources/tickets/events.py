@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from publisher.context.controls import refuse_nul, strip_controls
 from publisher.errors import InvalidInput
 
 STATUSES = ("open", "investigating", "identified", "monitoring", "resolved")
@@ -112,7 +113,9 @@ def _field(data: Mapping[str, Any], name: str, *, required: bool = False) -> str
         value = str(value)
     if not isinstance(value, str):
         raise InvalidInput(f"field {name!r} must be a string")
-    value = value.strip()
+    # NUL is refused, never stripped: PostgreSQL cannot store it, and an event_id
+    # or ticket id that changed under us would be a different one.
+    value = strip_controls(refuse_nul(value, f"field {name!r}")).strip()
     if len(value) > LIMITS[name]:
         raise InvalidInput(f"field {name!r} is longer than {LIMITS[name]} characters")
     return value
