@@ -193,24 +193,24 @@ class LinkedInChannel:
         body = {"actor": self.organization, "object": post, "message": {"text": rendered.text}}
         path = f"/rest/socialActions/{encoded(post)}/comments"
         response = self._api.call("POST", path, json=body, mutating=True)
-        urn = self._comment_urn(post, response.headers.get("x-restli-id", ""), response)
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = {}
+        header = response.headers.get("x-restli-id", "")
+        urn = self._comment_urn(post, header, answer if isinstance(answer, dict) else {})
         return Receipt(remote_id=urn, remote_url=self._url(post))
 
-    def _comment_urn(self, post: str, header: str, response: Any) -> str:
-        if header.startswith("urn:li:comment:"):
-            return header
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        if isinstance(body, dict):
-            for key in ("commentUrn", "$URN"):
-                if str(body.get(key, "")).startswith("urn:li:comment:"):
-                    return str(body[key])
-            header = header or str(body.get("id") or "")
-        if not header:
+    @staticmethod
+    def _comment_urn(post: str, header: str, body: Mapping[str, Any]) -> str:
+        """A comment's URN from the ``x-restli-id`` header or the comment itself."""
+        for candidate in (header, body.get("commentUrn"), body.get("$URN")):
+            if str(candidate or "").startswith("urn:li:comment:"):
+                return str(candidate)
+        number = header or str(body.get("id") or "")
+        if not number:
             raise OutcomeUnknown("LinkedIn answered a comment without its id")
-        return f"urn:li:comment:({post},{header})"
+        return f"urn:li:comment:({post},{number})"
 
     # -- reconciliation --------------------------------------------------------
 
@@ -257,9 +257,7 @@ class LinkedInChannel:
         for comment in self._api.body(response, mutating=False).get("elements") or []:
             text = str((comment.get("message") or {}).get("text") or "")
             if comment.get("actor") == self.organization and same_text(text, rendered.text):
-                urn = self._comment_urn(post, str(comment.get("id") or ""), None)
-                if str(comment.get("commentUrn", "")).startswith("urn:li:comment:"):
-                    urn = str(comment["commentUrn"])
+                urn = self._comment_urn(post, "", comment)
                 return Receipt(remote_id=urn, remote_url=self._url(post))
         return None
 
