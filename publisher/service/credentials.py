@@ -118,7 +118,8 @@ def check(ctx: Context, name: str) -> CredentialCheck:
     try:
         channel = build_channel(ctx, view)
     except ChannelProblem as exc:
-        result = CredentialCheck(name, view.kind, now, ok=False, error=str(exc))
+        error = str(exc).removeprefix(f"channel {name!r}: ")
+        result = CredentialCheck(name, view.kind, now, ok=False, error=error)
     else:
         try:
             report = report_of(channel)
@@ -198,11 +199,17 @@ def recheck_due(ctx: Context) -> list[CredentialCheck]:
 
 
 class DailyRecheck:
-    """A background thread of the daemon: re-checks credentials once a day per channel."""
+    """A background thread of the daemon: re-checks credentials once a day per channel.
 
-    def __init__(self, ctx: Context, *, every: float = 3600.0) -> None:
+    It looks every ``every`` seconds for channels due a check, the first time
+    ``first_after`` seconds after it starts (a daemon started for a moment
+    calls no network for this).
+    """
+
+    def __init__(self, ctx: Context, *, every: float = 3600.0, first_after: float = 60.0) -> None:
         self.ctx = ctx
         self.every = every
+        self.first_after = first_after
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -211,6 +218,7 @@ class DailyRecheck:
         self._thread.start()
 
     def _run(self) -> None:
+        self._stop.wait(self.first_after)
         while not self._stop.is_set():
             try:
                 for result in recheck_due(self.ctx):

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from channels.base import Channel, Media, Receipt, Rendered
-from channels.errors import AuthError, ConfigError, OutcomeUnknown, PermanentError, RateLimited
+from channels.errors import (
+    AuthError,
+    ConfigError,
+    OutcomeUnknown,
+    PermanentError,
+    RateLimited,
+    Retryable,
+)
 from channels.linkedin_api import escape_little_text, unescape_little_text
 from tests.fakes.fixtures import build_channel
 from tests.fakes.linkedin import ORG, LinkedInDouble
@@ -252,3 +259,15 @@ def test_a_bad_version_or_organization_is_refused_before_any_call(
     with pytest.raises(ConfigError, match="numeric id or urn:li:organization:ID"):
         registry.build("linkedin", linkedin_double.channel_settings(), environ)
     assert linkedin_double.requests == []
+
+
+def test_a_426_sunset_pauses_as_a_config_error_whatever_the_call(
+    linkedin_double: LinkedInDouble, linkedin_channel: Channel
+) -> None:
+    linkedin_double.faults.push("426")
+    with pytest.raises(ConfigError, match="retired API version 202611"):
+        linkedin_channel.find_existing(Rendered("k1", "Hello"))
+    linkedin_double.faults.push("500", path="/rest/posts")
+    with pytest.raises(Retryable):
+        linkedin_channel.publish(Rendered("k1", "Hello"))
+    assert linkedin_double.texts() == []

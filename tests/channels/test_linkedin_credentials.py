@@ -94,7 +94,8 @@ def test_a_token_near_expiry_from_the_environment_is_warned_about_not_renewed(
 def test_a_token_near_expiry_in_the_keyring_is_renewed_and_kept_there(
     linkedin_double: LinkedInDouble, memory_keyring: MemoryKeyring
 ) -> None:
-    for name, value in linkedin_double.credentials().items():
+    every = {**linkedin_double.credentials(), **linkedin_double.oauth_credentials()}
+    for name, value in every.items():
         memory_keyring.set_password("oyez-linkedin", name, value)
     linkedin_double.token_expires_at = int(time.time()) + 3 * 86400
     settings = {**linkedin_double.channel_settings(), "credentials": "keyring:oyez-linkedin"}

@@ -57,13 +57,22 @@ class LinkedInDouble(FakeAPI):
         self.likes: dict[str, int] = {}
 
     def credentials(self) -> dict[str, str]:
+        """The credentials the channel needs."""
+        return {"ACCESS_TOKEN": self.token, "ORGANIZATION": ORG_ID}
+
+    def oauth_credentials(self) -> dict[str, str]:
+        """The optional ones, for the token's expiry and its renewal."""
         return {
-            "ACCESS_TOKEN": self.token,
-            "ORGANIZATION": ORG_ID,
             "CLIENT_ID": self.client_id,
             "CLIENT_SECRET": self.client_secret,
             "REFRESH_TOKEN": self.refresh_token,
         }
+
+    def environ(self, prefix: str | None = None) -> dict[str, str]:
+        """All of them, the optional ones included."""
+        prefix = prefix or self.default_prefix
+        extra = {f"{prefix}_{k}": v for k, v in self.oauth_credentials().items()}
+        return {**super().environ(prefix), **extra}
 
     def comment_texts(self) -> list[str]:
         with self.lock:

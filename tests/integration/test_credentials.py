@@ -156,3 +156,24 @@ def test_the_daily_recheck_checks_each_channel_once_a_day(
         ctx.close()
     introspections = [r for r in linkedin.requests if "introspect" in r.path]
     assert len(introspections) == 2
+
+
+def test_the_daemons_recheck_thread_checks_and_records_then_stops(
+    db_url: str, linkedin: LinkedInDouble
+) -> None:
+    _add(db_url, "council-li", "linkedin", linkedin.url, linkedin.default_prefix)
+    ctx = open_context(db_url, actor="oyez")
+    recheck = credentials.DailyRecheck(ctx, every=0.05, first_after=0.0)
+    try:
+        recheck.start()
+        deadline = time.monotonic() + 30
+        while "council-li" not in credentials.latest(ctx) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        recheck.stop()
+        assert credentials.latest(ctx)["council-li"].ok
+        time.sleep(0.2)
+    finally:
+        recheck.stop()
+        ctx.close()
+    # Within the day, later rounds found nothing due: one check, one introspection.
+    assert len([r for r in linkedin.requests if "introspect" in r.path]) == 1
