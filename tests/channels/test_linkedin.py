@@ -8,15 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from channels import errors
 from channels.base import Channel, Media, Receipt, Rendered
-from channels.errors import (
-    AuthError,
-    ConfigError,
-    OutcomeUnknown,
-    PermanentError,
-    RateLimited,
-    Retryable,
-)
 from channels.linkedin_api import escape_little_text, unescape_little_text
 from tests.fakes.fixtures import build_channel
 from tests.fakes.linkedin import ORG, LinkedInDouble
@@ -172,7 +165,7 @@ def test_find_existing_stops_at_the_attempt_and_says_when_it_cannot_reach_it(
     assert channel.find_existing(never, since=datetime.now(UTC)) is None
     pages = [r for r in linkedin_double.requests if r.method == "GET" and r.path == "/rest/posts"]
     assert len(pages) == 1
-    with pytest.raises(OutcomeUnknown, match="more than 10 posts since"):
+    with pytest.raises(errors.OutcomeUnknown, match="more than 10 posts since"):
         channel.find_existing(never, since=datetime.now(UTC) - timedelta(hours=2))
     channel.close()
 
@@ -203,7 +196,7 @@ def test_a_wrong_token_is_one_clear_auth_error_that_never_echoes_it(
     from channels import registry
 
     channel = registry.build("linkedin", settings, environ)
-    with pytest.raises(AuthError) as raised:
+    with pytest.raises(errors.AuthError) as raised:
         channel.publish(Rendered("k1", "Hello"))
     channel.close()
 
@@ -218,7 +211,7 @@ def test_a_retired_version_is_a_config_error_that_says_how_to_set_another(
     linkedin_double: LinkedInDouble,
 ) -> None:
     channel = build_channel(linkedin_double, version="202301")
-    with pytest.raises(ConfigError, match=r"retired API version 202301.*version=YYYYMM"):
+    with pytest.raises(errors.ConfigError, match=r"retired API version 202301.*version=YYYYMM"):
         channel.publish(Rendered("k1", "Hello"))
     channel.close()
     assert linkedin_double.texts() == []
@@ -229,7 +222,7 @@ def test_a_429_without_retry_after_waits_until_midnight_utc(
 ) -> None:
     linkedin_double.faults.push("429_daily", path="/rest/posts")
 
-    with pytest.raises(RateLimited) as raised:
+    with pytest.raises(errors.RateLimited) as raised:
         linkedin_channel.publish(Rendered("k1", "Hello"))
 
     reset = raised.value.reset_at
@@ -243,7 +236,7 @@ def test_a_422_is_permanent_with_linkedins_message(
 ) -> None:
     channel = build_channel(linkedin_double)
     linkedin_double.faults.push("duplicate", path="/rest/posts")
-    with pytest.raises(PermanentError, match="duplicate of urn:li:share"):
+    with pytest.raises(errors.PermanentError, match="duplicate of urn:li:share"):
         channel.publish(Rendered("k1", "Hello"))
     channel.close()
 
@@ -251,12 +244,12 @@ def test_a_422_is_permanent_with_linkedins_message(
 def test_a_bad_version_or_organization_is_refused_before_any_call(
     linkedin_double: LinkedInDouble,
 ) -> None:
-    with pytest.raises(ConfigError, match="version: must be a LinkedIn-Version as YYYYMM"):
+    with pytest.raises(errors.ConfigError, match="version: must be a LinkedIn-Version as YYYYMM"):
         build_channel(linkedin_double, version="2026-11")
     from channels import registry
 
     environ = {**linkedin_double.environ(), "OYEZ_TEST_LINKEDIN_ORGANIZATION": "acme"}
-    with pytest.raises(ConfigError, match="numeric id or urn:li:organization:ID"):
+    with pytest.raises(errors.ConfigError, match="numeric id or urn:li:organization:ID"):
         registry.build("linkedin", linkedin_double.channel_settings(), environ)
     assert linkedin_double.requests == []
 
@@ -265,9 +258,9 @@ def test_a_426_sunset_pauses_as_a_config_error_whatever_the_call(
     linkedin_double: LinkedInDouble, linkedin_channel: Channel
 ) -> None:
     linkedin_double.faults.push("426")
-    with pytest.raises(ConfigError, match="retired API version 202611"):
+    with pytest.raises(errors.ConfigError, match="retired API version 202611"):
         linkedin_channel.find_existing(Rendered("k1", "Hello"))
     linkedin_double.faults.push("500", path="/rest/posts")
-    with pytest.raises(Retryable):
+    with pytest.raises(errors.Retryable):
         linkedin_channel.publish(Rendered("k1", "Hello"))
     assert linkedin_double.texts() == []
