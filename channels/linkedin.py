@@ -77,6 +77,11 @@ class LinkedInSettings(ChannelSettings):
         return value
 
 
+def _utc(when: datetime) -> datetime:
+    """``when`` in UTC; a naive time is taken to be UTC already (as the engine's are)."""
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
 def _utc_ms(value: object) -> datetime | None:
     return datetime.fromtimestamp(value / 1000, UTC) if isinstance(value, int | float) else None
 
@@ -222,7 +227,7 @@ class LinkedInChannel:
         """
         if rendered.reply_to is not None:
             return self._find_comment(rendered)
-        start = None if since is None else since.astimezone(UTC) - CLOCK_SKEW
+        start = None if since is None else _utc(since) - CLOCK_SKEW
         pages = 1 if start is None else self.settings.reconcile_pages
         count = self.settings.lookback
         for page in range(pages):
