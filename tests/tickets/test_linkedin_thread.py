@@ -9,7 +9,7 @@ import pytest
 
 from tests.fakes.linkedin import LinkedInDouble
 from tests.helpers import make_context, oyez
-from tests.tickets.conftest import deliver_all
+from tests.tickets.conftest import deliver_all, network_ticket_channel, started_with_env
 from tests.tickets.test_x_thread import EVENTS, oyez_ok
 
 PREFIX = "OYEZ_TEST_TICKETS_LI"
@@ -17,27 +17,12 @@ PREFIX = "OYEZ_TEST_TICKETS_LI"
 
 @pytest.fixture
 def linkedin(monkeypatch: pytest.MonkeyPatch) -> Iterator[LinkedInDouble]:
-    with LinkedInDouble() as double:
-        for name, value in double.environ(PREFIX).items():
-            monkeypatch.setenv(name, value)
-        yield double
+    yield from started_with_env(LinkedInDouble(), PREFIX, monkeypatch)
 
 
 @pytest.fixture
 def db(db_url: str, linkedin: LinkedInDouble) -> str:
-    oyez_ok(
-        db_url,
-        "channels",
-        "add",
-        "noc-li",
-        "--kind",
-        "linkedin",
-        "--set",
-        f"api_base_url={linkedin.url}",
-        "--set",
-        f"credentials=env:{PREFIX}",
-    )
-    oyez_ok(db_url, "tickets", "config", "--to", "noc-li", "--coalesce", "0")
+    network_ticket_channel(db_url, "noc-li", linkedin, PREFIX)
     return db_url
 
 
