@@ -171,11 +171,11 @@ def latest(ctx: Context) -> dict[str, CredentialCheck]:
     now = ctx.clock()
     with ctx.tx() as tx:
         names = {c.id: c.name for c in channel_db.every(tx)}
-        found: dict[str, CredentialCheck] = {}
-        for event in events.of_actions(tx, [ACTION]):
-            name = names.get(event.channel_id or -1)
-            if name is not None:
-                found[name] = replace(_of_event(event.detail), channel=name)
+        found = {
+            names[channel_id]: replace(_of_event(event.detail), channel=names[channel_id])
+            for channel_id, event in events.latest_by_channel(tx, ACTION).items()
+            if channel_id in names
+        }
     return {name: check.as_of(now) for name, check in found.items()}
 
 
