@@ -82,3 +82,30 @@ def resolve(spec: str, names: Sequence[str], environ: Mapping[str, str]) -> dict
     if missing:
         raise ConfigError("missing credentials: " + ", ".join(missing))
     return found
+
+
+def resolve_optional(
+    spec: str, names: Sequence[str], environ: Mapping[str, str]
+) -> dict[str, Secret]:
+    """Those of ``names`` that ``spec``'s source has; the rest are simply absent."""
+    found: dict[str, Secret] = {}
+    for name in names:
+        try:
+            found.update(resolve(spec, (name,), environ))
+        except ConfigError:
+            continue
+    return found
+
+
+def keep(spec: str, name: str, value: str) -> bool:
+    """Store a renewed secret where ``spec`` keeps it; False when it cannot (the environment).
+
+    Only the keyring can be written: a process cannot change its parent's environment.
+    """
+    scheme, _, where = spec.partition(":")
+    if scheme != "keyring" or not where:
+        return False
+    import keyring  # deferred: slow to import and rarely used
+
+    keyring.set_password(where, name, value)
+    return True

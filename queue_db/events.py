@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlmodel import col
 
 from queue_db.records import record_of
@@ -83,6 +83,18 @@ def of_actions(tx: Tx, actions: Sequence[str]) -> list[EventRecord]:
         select(Event).where(col(Event.action).in_(list(actions))).order_by(col(Event.id))
     ).scalars()
     return [record_of(EventRecord, r) for r in rows]
+
+
+def latest_by_channel(tx: Tx, action: str) -> dict[int, EventRecord]:
+    """The newest event with ``action`` of each channel that has one, by channel id."""
+    newest = (
+        select(func.max(col(Event.id)))
+        .where(col(Event.action) == action, col(Event.channel_id).is_not(None))
+        .group_by(col(Event.channel_id))
+    )
+    rows = tx.session.execute(select(Event).where(col(Event.id).in_(newest))).scalars()
+    found = [record_of(EventRecord, r) for r in rows]
+    return {r.channel_id: r for r in found if r.channel_id is not None}
 
 
 def row(

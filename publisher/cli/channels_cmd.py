@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from channels import registry
 from publisher.cli.common import JsonOpt, console, emit_json, state
+from publisher.errors import ChannelProblem
 from publisher.service import channels as service
+from publisher.service import credentials
+from publisher.service.credentials import CredentialCheck, months_between
 
 KINDS_HELP = ", ".join(registry.kinds())
 NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The channel's name.")]
@@ -22,6 +26,26 @@ SetOpt = Annotated[
         metavar="KEY=VALUE",
     ),
 ]
+
+
+def show_check(result: CredentialCheck) -> None:
+    name = result.channel
+    console.print(f"{name}: credentials work (as {escape(result.account or '?')})", highlight=False)
+    if result.expires_at is not None:
+        console.print(f"  token expires {result.expires_at:%Y-%m-%d %H:%M} UTC", highlight=False)
+    if result.data_access_expires_at is not None:
+        console.print(
+            f"  data access expires {result.data_access_expires_at:%Y-%m-%d %H:%M} UTC",
+            highlight=False,
+        )
+    if result.api_version is not None:
+        age = ""
+        if result.api_version_date is not None:
+            months = months_between(result.api_version_date, result.checked_at.date())
+            age = f" ({months} months old)"
+        console.print(f"  API version {escape(result.api_version)}{age}", highlight=False)
+    for warning in result.warnings:
+        console.print(f"  [yellow]warning[/] {escape(warning)}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -112,10 +136,23 @@ def register(app: typer.Typer) -> None:
             console.print(table)
 
     @ch.command("check")
-    def check(ctx: typer.Context, name: NameArg) -> None:
-        """Verify a channel's credentials against its API; exit 0 only if they work."""
-        who = service.check_channel(state(ctx).open(), name)
-        console.print(f"{name}: credentials work ({who})", highlight=False)
+    def check(ctx: typer.Context, name: NameArg, as_json: JsonOpt = False) -> None:
+        """Check a channel's credentials against its API, and record the check.
+
+        Shows the account it posts as, when the token expires (where the network
+        says), the pinned API version and its age, and any warning: a token that
+        expires within 14 days, a version older than 10 months. Exit 0 only if
+        the credentials work.
+        """
+        result = credentials.check(state(ctx).open(), name)
+        if as_json:
+            emit_json(result.to_dict())
+            if not result.ok:
+                raise typer.Exit(1)
+            return
+        if not result.ok:
+            raise ChannelProblem(f"channel {name!r}: {result.error}")
+        show_check(result)
 
     @ch.command("remove")
     def remove(ctx: typer.Context, name: NameArg) -> None:

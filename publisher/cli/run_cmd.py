@@ -14,6 +14,7 @@ import typer
 from publisher.cli.common import console, state
 from publisher.engine.outcome import Outcome
 from publisher.engine.runner import Dispatcher
+from publisher.service.credentials import DailyRecheck
 
 
 def install_stop_handlers(stop: threading.Event | Callable[[], None]) -> dict[int, Any]:
@@ -63,7 +64,8 @@ def register(app: typer.Typer) -> None:
 
         Run as many as you like against one PostgreSQL database: each post goes
         out once. Cadences and feeds added, changed or removed are picked up within 30 s;
-        SIGHUP picks them up at once.
+        SIGHUP picks them up at once. Each channel's credentials are checked once a day
+        (see `oyez channels check`).
         """
         logging.basicConfig(
             level=logging.INFO if verbose else logging.WARNING,
@@ -85,9 +87,15 @@ def register(app: typer.Typer) -> None:
             previous[signal.SIGHUP] = signal.signal(
                 signal.SIGHUP, lambda _s, _f: dispatcher.reload()
             )
+        # Credentials are re-checked once a day per channel, never per post.
+        recheck = None if once else DailyRecheck(context)
+        if recheck is not None:
+            recheck.start()
         try:
             total = dispatcher.run(once=once, duration=duration)
         finally:
+            if recheck is not None:
+                recheck.stop()
             restore_handlers(previous)
         if not quiet:
             console.print(

@@ -56,6 +56,12 @@ def show_status(report: Status) -> None:
             f"(attempt {wait.attempts}; next try {_when(wait.next_try)})",
             highlight=False,
         )
+    for name, warnings in sorted(report.credentials.items()):
+        for warning in warnings:
+            console.print(
+                f"[yellow]credentials[/] {name}: {escape(warning)}",
+                highlight=False,
+            )
     for item in report.attention:
         console.print(
             f"[red]needs attention[/] post {item.post_id} → {item.channel}: {escape(item.reason)}",

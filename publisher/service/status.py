@@ -2,19 +2,21 @@
 
 Workers alive (by heartbeat), the next due time, posts and deliveries by
 state, the crisis pause, paused channels (with why), channels waiting out a
-rate limit, deliveries waiting for another try (with why) and deliveries that
-need attention (with why).
+rate limit, deliveries waiting for another try (with why), deliveries that
+need attention (with why) and credential warnings (from each channel's latest
+recorded check: :mod:`publisher.service.credentials`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from publisher.context import Context
 from publisher.context.serialise import JSONView
 from publisher.context.times import iso
+from publisher.service import credentials
 from publisher.service.channels import ChannelView
 from publisher.service.pause import PauseState
 from queue_db import channels as channel_db
@@ -72,6 +74,8 @@ class Status:
     attention: tuple[AttentionItem, ...]
     #: Deliveries waiting to be tried again, with why (the first 50, soonest first).
     waiting: tuple[WaitingItem, ...] = ()
+    #: Credential warnings by channel, from each channel's latest recorded check.
+    credentials: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def healthy(self) -> bool:
@@ -90,6 +94,7 @@ class Status:
             "rate_limited": [c.to_dict() for c in self.rate_limited],
             "needs_attention": [a.to_dict() for a in self.attention],
             "waiting": [w.to_dict() for w in self.waiting],
+            "credential_warnings": {k: list(v) for k, v in self.credentials.items()},
             "healthy": self.healthy,
         }
 
@@ -97,6 +102,7 @@ class Status:
 def status(ctx: Context) -> Status:
     """A snapshot of the queue and its workers, read in one transaction."""
     now = ctx.clock()
+    warned = credentials.warnings(ctx)
     with ctx.tx() as tx:
         crisis_value = shared.crisis(tx)
         alive = tuple(
@@ -146,6 +152,7 @@ def status(ctx: Context) -> Status:
             ),
             attention=attention,
             waiting=retrying,
+            credentials=warned,
         )
 
 

@@ -6,6 +6,8 @@ from tests.fakes.fixtures import (  # noqa: F401
     facebook_channel,
     facebook_double,
     harness,
+    linkedin_channel,
+    linkedin_double,
     mastodon_channel,
     mastodon_double,
     network,

@@ -16,7 +16,7 @@ from channels.transport import shorten
 from tests.fakes.fixtures import DOUBLES, build_channel, impatient, start_double
 
 #: Credential names that identify an account but are not secret.
-NOT_SECRET = {"HANDLE", "PAGE_ID"}
+NOT_SECRET = {"HANDLE", "PAGE_ID", "ORGANIZATION"}
 
 
 @pytest.mark.parametrize("kind", sorted(DOUBLES))

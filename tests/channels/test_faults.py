@@ -32,7 +32,7 @@ EXPECTED: dict[str, type[ChannelError]] = {
     "html_502": Retryable,
 }
 #: Networks whose duplicate refusal is already the finer DuplicateContent.
-DUPLICATE_CONTENT = {"x"}
+DUPLICATE_CONTENT = {"x", "linkedin"}
 
 
 def _publish(channel: Channel, text: str = "Backups: test a restore this week.") -> None:

@@ -13,6 +13,7 @@ FAULT_KINDS = (
     "500",
     "503",
     "401",
+    "426",
     "duplicate",
     "hang_before",
     "hang_after",

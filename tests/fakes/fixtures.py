@@ -29,6 +29,7 @@ from channels import registry
 from channels.base import Channel
 from tests.fakes.bluesky import BlueskyDouble
 from tests.fakes.facebook import FacebookDouble
+from tests.fakes.linkedin import LinkedInDouble
 from tests.fakes.mastodon import MastodonDouble
 from tests.fakes.server import FakeAPI
 from tests.fakes.webhook import WebhookDouble
@@ -41,6 +42,7 @@ DOUBLES: dict[str, type[FakeAPI]] = {
     "mastodon": MastodonDouble,
     "bluesky": BlueskyDouble,
     "webhook": WebhookDouble,
+    "linkedin": LinkedInDouble,
 }
 #: Client timeout for tests that expect answers: generous, because a starved CI
 #: machine once took over 0.4 s to answer a 500 and turned it into a timeout.
@@ -184,6 +186,16 @@ def webhook_double() -> Iterator[WebhookDouble]:
 @pytest.fixture
 def webhook_channel(webhook_double: WebhookDouble) -> Iterator[Channel]:
     yield from _channel(webhook_double)
+
+
+@pytest.fixture
+def linkedin_double() -> Iterator[LinkedInDouble]:
+    yield from _double("linkedin")
+
+
+@pytest.fixture
+def linkedin_channel(linkedin_double: LinkedInDouble) -> Iterator[Channel]:
+    yield from _channel(linkedin_double)
 
 
 @pytest.fixture(params=sorted(DOUBLES))

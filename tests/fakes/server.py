@@ -9,7 +9,8 @@ can count duplicates and losses, and it injects faults on demand::
     double.faults.randomly(0.2, seed=7)           # 20 % of requests fail somehow
 
 Fault kinds (:data:`FAULT_KINDS`): ``429``, ``429_daily`` (a spent 24-hour quota
-where the network has one), ``500``, ``503``, ``401``, ``duplicate``,
+where the network has one), ``500``, ``503``, ``401``, ``426`` (a retired API
+version), ``duplicate``,
 ``hang_before`` / ``hang_after`` (no answer within ``hang_seconds``; *after*
 means the request was acted on first), ``reset_before`` / ``reset_after`` (the
 connection is closed without an answer), ``no_content_type`` and ``html_502``

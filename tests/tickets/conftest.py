@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -14,9 +15,11 @@ from publisher.service import posts
 from publisher.sources.tickets import config, pump_all
 from publisher.sources.tickets.events import parse_event
 from publisher.sources.tickets.ingest import Recorded, record_event
-from tests.helpers import add_outbox, make_context
+from tests.fakes.server import FakeAPI
+from tests.helpers import add_outbox, make_context, oyez
 
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+D = TypeVar("D", bound=FakeAPI)
 
 
 class Clock:
@@ -62,3 +65,34 @@ def deliver_all(ctx: Context, rounds: int = 20) -> None:
                 return
     finally:
         deliverer.close()
+
+
+def network_ticket_channel(db_url: str, name: str, double: FakeAPI, prefix: str) -> None:
+    """``oyez channels add NAME`` on ``double`` (credentials from env:PREFIX), then
+    send every ticket there, each event at once; both commands must succeed."""
+    for args in (
+        (
+            "channels",
+            "add",
+            name,
+            "--kind",
+            double.kind,
+            "--set",
+            f"api_base_url={double.url}",
+            "--set",
+            f"credentials=env:{prefix}",
+            "--set",
+            "timeout=10",
+        ),
+        ("tickets", "config", "--to", name, "--coalesce", "0"),
+    ):
+        code, _, err = oyez(db_url, *args, actor="olga")
+        assert code == 0, err
+
+
+def started_with_env(double: D, prefix: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[D]:
+    """``double`` running, its fake credentials in the environment under ``prefix``."""
+    with double:
+        for name, value in double.environ(prefix).items():
+            monkeypatch.setenv(name, value)
+        yield double

@@ -14,7 +14,7 @@ from publisher.engine.runner import Dispatcher
 from publisher.sources.tickets import pump_all
 from tests.fakes.x import XDouble
 from tests.helpers import make_context, oyez
-from tests.tickets.conftest import deliver_all
+from tests.tickets.conftest import deliver_all, network_ticket_channel, started_with_env
 
 PREFIX = "OYEZ_TEST_TICKETS_X"
 EVENTS = [
@@ -34,29 +34,12 @@ def oyez_ok(db: str, *args: str) -> str:
 
 @pytest.fixture
 def x(monkeypatch: pytest.MonkeyPatch) -> Iterator[XDouble]:
-    with XDouble() as double:
-        for name, value in double.environ(PREFIX).items():
-            monkeypatch.setenv(name, value)
-        yield double
+    yield from started_with_env(XDouble(), PREFIX, monkeypatch)
 
 
 @pytest.fixture
 def db(db_url: str, x: XDouble) -> str:
-    oyez_ok(
-        db_url,
-        "channels",
-        "add",
-        "noc-x",
-        "--kind",
-        "x",
-        "--set",
-        f"api_base_url={x.url}",
-        "--set",
-        f"credentials=env:{PREFIX}",
-        "--set",
-        "timeout=10",
-    )
-    oyez_ok(db_url, "tickets", "config", "--to", "noc-x", "--coalesce", "0")
+    network_ticket_channel(db_url, "noc-x", x, PREFIX)
     return db_url
 
 

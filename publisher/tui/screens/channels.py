@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
-from publisher.service import channels, pause, status
+from publisher.service import channels, credentials, pause, status
 from publisher.service.channels import ChannelView
 from publisher.tui.format import COLOURS, STATE_COLOURS, when
 from publisher.tui.screens.base import OyezScreen
@@ -93,6 +93,8 @@ class ChannelsScreen(OyezScreen):
         self.rows: list[ChannelView] = []
         #: What the engine is doing, read once per reload (not per cursor move).
         self.engine = ""
+        #: Credential warnings by channel, from the latest recorded checks.
+        self.warnings: dict[str, tuple[str, ...]] = {}
 
     def compose_body(self) -> ComposeResult:
         yield DataTable(cursor_type="row", zebra_stripes=True, id="channels-table")
@@ -117,6 +119,8 @@ class ChannelsScreen(OyezScreen):
                 f"waits {when(c.rate_limited_until, self.oyez.tz, short=True)}",
                 style=COLOURS["warn"],
             )
+        if self.warnings.get(c.name):
+            return Text("credentials!", style=COLOURS["warn"])
         return Text("ok", style=STATE_COLOURS["sent"])
 
     def reload(self) -> None:
@@ -135,6 +139,7 @@ class ChannelsScreen(OyezScreen):
         keep = self.query_one(DataTable).cursor_row
         self.rows = rows
         self.engine = self._engine_line(engine)
+        self.warnings = engine.credentials
         table = self.query_one(DataTable)
         table.clear()
         for c in rows:
@@ -166,6 +171,7 @@ class ChannelsScreen(OyezScreen):
             lines.append(f"rate limited until {when(c.rate_limited_until, self.oyez.tz)}")
         if c.last_error:
             lines.append(f"last error: {c.last_error}")
+        lines.extend(f"credentials: {w}" for w in self.warnings.get(c.name, ()))
         counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(c.counts.items()))
         lines.append(f"deliveries: {counts or 'none'}")
         detail.update(Text("\n".join(lines)))
@@ -209,9 +215,16 @@ class ChannelsScreen(OyezScreen):
 
     def _check(self, name: str) -> None:
         # A network round trip: off the UI thread, through the service layer.
-        def done(account: str) -> None:
-            self.notify(f"{name}: credentials work (as {account})")
+        def done(result: credentials.CredentialCheck) -> None:
+            if not result.ok:
+                self.notify(f"{name}: {result.error}", severity="error", markup=False)
+            elif result.warnings:
+                shown = f"{name}: " + "; ".join(result.warnings)
+                self.notify(shown, severity="warning", markup=False)
+            else:
+                self.notify(f"{name}: credentials work (as {result.account})", markup=False)
+            self.oyez.changed()
 
         self.oyez.call_in_background(
-            channels.check_channel, self.oyez.ctx, name, done=done, group="check"
+            credentials.check, self.oyez.ctx, name, done=done, group="check"
         )
