@@ -9,7 +9,7 @@ import pytest
 
 from channels.base import Channel, Rendered
 from channels.errors import OutcomeUnknown, RateLimited
-from tests.fakes.fixtures import build_channel
+from tests.fakes.fixtures import build_channel, publish_then_bury
 from tests.fakes.mastodon import MastodonDouble
 
 TIMELINE = f"/api/v1/accounts/{MastodonDouble.account_id}/statuses"
@@ -19,21 +19,10 @@ def _timeline_calls(double: MastodonDouble) -> list[dict[str, list[str]]]:
     return [r.query for r in double.requests if r.method == "GET" and r.path == TIMELINE]
 
 
-def _publish_then_bury(
-    double: MastodonDouble, channel: Channel, others: int
-) -> tuple[Rendered, datetime]:
-    attempt = datetime.now(UTC)
-    rendered = Rendered("k-lost", "Water main repair on Elm Street: expect low pressure.")
-    channel.publish(rendered)
-    for n in range(others):
-        double.post_as_account(f"Posted from the web, number {n}.")
-    return rendered, attempt
-
-
 def test_find_existing_pages_back_past_250_newer_statuses(mastodon_double: MastodonDouble) -> None:
     channel = build_channel(mastodon_double)
     try:
-        rendered, attempt = _publish_then_bury(mastodon_double, channel, 250)
+        rendered, attempt = publish_then_bury(mastodon_double, channel, 250)
         published = mastodon_double.posts[0]
 
         receipt = channel.find_existing(rendered, since=attempt)
@@ -58,7 +47,7 @@ def test_with_too_small_a_budget_find_existing_says_why_it_cannot_tell(
 ) -> None:
     channel = build_channel(mastodon_double, reconcile_pages=2)
     try:
-        rendered, attempt = _publish_then_bury(mastodon_double, channel, 250)
+        rendered, attempt = publish_then_bury(mastodon_double, channel, 250)
         with pytest.raises(OutcomeUnknown) as raised:
             channel.find_existing(rendered, since=attempt)
     finally:
@@ -94,7 +83,7 @@ def test_a_429_while_paging_back_is_rate_limited_with_the_reset(
 ) -> None:
     channel = build_channel(mastodon_double)
     try:
-        rendered, attempt = _publish_then_bury(mastodon_double, channel, 250)
+        rendered, attempt = publish_then_bury(mastodon_double, channel, 250)
         mastodon_double.rate_limit_seconds = 600
         mastodon_double.faults.push("429", path=TIMELINE, after=1)
         with pytest.raises(RateLimited) as raised:
@@ -113,7 +102,7 @@ def test_without_a_time_find_existing_reads_the_newest_page_only(
 ) -> None:
     channel = build_channel(mastodon_double, lookback=7)
     try:
-        rendered, _ = _publish_then_bury(mastodon_double, channel, 10)
+        rendered, _ = publish_then_bury(mastodon_double, channel, 10)
         assert channel.find_existing(rendered) is None
         assert channel.lookback is None
     finally:
