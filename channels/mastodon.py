@@ -6,13 +6,18 @@ Every status carries an ``Idempotency-Key`` derived from the delivery key, so a
 retry of the same delivery (within the hour Mastodon remembers keys) returns the
 status already made instead of posting twice. Mastodon.py's own rate-limit
 sleeping is off (``ratelimit_method="throw"``): the engine decides when to wait.
+
+Reconciliation pages back through the account's statuses to the attempt's time
+(status ids carry their creation time, so the window is a ``since_id``);
+listening is in :mod:`channels.mastodon_listen`.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
 
 import requests
@@ -30,7 +35,15 @@ from mastodon.errors import (
 )
 from pydantic import Field
 
-from channels.base import ChannelSettings, Limits, Media, Receipt, Rendered
+from channels.base import (
+    ChannelSettings,
+    Figures,
+    InboundPage,
+    Limits,
+    Media,
+    Receipt,
+    Rendered,
+)
 from channels.credentials import resolve
 from channels.errors import (
     AuthError,
@@ -41,10 +54,13 @@ from channels.errors import (
     Retryable,
 )
 from channels.length import mastodon_length
+from channels.mastodon_listen import PAGE_SIZE, Fetch, created_of, inbound, read_stream, utc
 from channels.matching import html_to_text, same_text
 from channels.transport import epoch_to_utc, from_requests, read_media, shorten
 
 DEFAULT_MAX_CHARACTERS = 500
+#: Reconciliation starts this long before the attempt, for the clocks' disagreement.
+CLOCK_SKEW = timedelta(seconds=60)
 
 
 class MastodonSettings(ChannelSettings):
@@ -54,8 +70,12 @@ class MastodonSettings(ChannelSettings):
     visibility: Literal["public", "unlisted", "private", "direct"] = "public"
     #: Longest status; unset means "ask the instance" (falling back to 500).
     max_characters: int | None = None
-    #: How many of the account's latest statuses reconciliation looks through.
+    #: How many statuses one reconciliation call reads (Mastodon gives at most 40).
     lookback: int = Field(default=40, ge=1)
+    #: The most pages reconciliation reads back to the attempt's time before it gives up.
+    reconcile_pages: int = Field(default=10, ge=1, le=100)
+    #: The most pages (of 40) one round of a listening stream reads.
+    listen_pages: int = Field(default=5, ge=1, le=100)
 
 
 def idempotency_key(delivery_key: str) -> str:
@@ -66,6 +86,9 @@ def idempotency_key(delivery_key: str) -> str:
 class MastodonChannel:
     kind: ClassVar[str] = "mastodon"
     settings_model: ClassVar[type[ChannelSettings]] = MastodonSettings
+    listen_kinds: ClassVar[frozenset[str]] = frozenset({"mentions", "query"})
+    #: GET /api/v1/statuses takes up to 40 ids (Mastodon 4.3+).
+    metrics_batch: ClassVar[int] = 40
 
     def __init__(self, settings: MastodonSettings, environ: Mapping[str, str]) -> None:
         secrets = resolve(settings.credentials, ("ACCESS_TOKEN",), environ)
@@ -80,6 +103,8 @@ class MastodonChannel:
         )
         self._limits: Limits | None = None
         self._account_id: str | None = None
+        #: False once the instance answered 404 to the multi-status lookup (before 4.3).
+        self._multi_get = True
 
     def __repr__(self) -> str:
         return f"MastodonChannel(api_base_url={self.settings.api_base_url!r})"
@@ -179,17 +204,118 @@ class MastodonChannel:
             )
 
     @property
-    def lookback(self) -> int:
-        return min(self.settings.lookback, 40)
-
-    def find_existing(self, rendered: Rendered) -> Receipt | None:
-        account = self._account()
-        with self._errors(mutating=False):
-            statuses = self._api.account_statuses(account, limit=self.lookback)
-            for status in statuses:
-                if same_text(html_to_text(str(status.get("content") or "")), rendered.text):
-                    return Receipt(remote_id=str(status["id"]), remote_url=status.get("url"))
+    def lookback(self) -> None:
+        # find_existing pages back to the attempt's time, however many statuses that takes.
         return None
+
+    def find_existing(self, rendered: Rendered, since: datetime | None = None) -> Receipt | None:
+        """Page back through the account's statuses to ``since`` (less a minute).
+
+        Without ``since``, only the newest page (``lookback`` statuses) is read.
+        """
+        account = self._account()
+        start = None if since is None else utc(since) - CLOCK_SKEW
+        size = min(self.settings.lookback, PAGE_SIZE) if start is None else PAGE_SIZE
+        below: str | None = None
+        read = 0
+        for _ in range(1 if start is None else self.settings.reconcile_pages):
+            with self._errors(mutating=False):
+                page = self._api.account_statuses(account, limit=size, max_id=below, since_id=start)
+            for status in page:
+                if _is_the_post(status, rendered):
+                    return Receipt(remote_id=str(status["id"]), remote_url=status.get("url"))
+            read += len(page)
+            if start is None or len(page) < size:
+                return None
+            if any((made := created_of(s)) is not None and made < start for s in page):
+                return None
+            below = str(min(int(str(s["id"])) for s in page))
+        raise OutcomeUnknown(
+            f"Mastodon: could not look back to {start:%Y-%m-%d %H:%M:%S} UTC: "
+            f"more than {read} statuses since; look at the account"
+        )
+
+    def mentions(self, cursor: str | None, since: datetime) -> InboundPage:
+        """Mentions of the account, replies to its statuses included (mention notifications)."""
+        me = self._account()
+
+        def fetch(floor: int | None, below: int | None) -> Any:
+            return self._api.notifications(
+                types=["mention"], since_id=floor, max_id=below, limit=PAGE_SIZE
+            )
+
+        return self._stream(fetch, cursor, since, lambda n: n.get("status"), me, "mention")
+
+    def search(self, query: str, cursor: str | None, since: datetime) -> InboundPage:
+        """A ``#tag`` query reads the tag's timeline; other words, v2 search of statuses."""
+        me = self._account()
+        words = query.split()
+        if len(words) == 1 and words[0].startswith("#") and len(words[0]) > 1:
+            tag = words[0][1:]
+
+            def fetch(floor: int | None, below: int | None) -> Any:
+                return self._api.timeline_hashtag(
+                    tag, since_id=floor, max_id=below, limit=PAGE_SIZE
+                )
+        else:
+
+            def fetch(floor: int | None, below: int | None) -> Any:
+                found = self._api.search_v2(
+                    query,
+                    resolve=False,
+                    result_type="statuses",
+                    min_id=floor,
+                    max_id=below,
+                    limit=PAGE_SIZE,
+                )
+                return found.get("statuses") or []
+
+        return self._stream(fetch, cursor, since, lambda s: s, me, "search")
+
+    def _stream(
+        self, fetch: Fetch, cursor: str | None, since: datetime, status_of: Any, me: str, kind: str
+    ) -> InboundPage:
+        def typed(floor: int | None, below: int | None) -> Any:
+            with self._errors(mutating=False):
+                return list(fetch(floor, below))
+
+        return read_stream(
+            typed,
+            self.settings.listen_pages,
+            cursor=cursor,
+            since=since,
+            status_of=status_of,
+            to_item=lambda status: inbound(status, me=me, kind=kind),
+        )
+
+    def metrics(self, remote_ids: Sequence[str]) -> dict[str, Figures]:
+        """Public figures, 40 statuses a call (one call each before Mastodon 4.3);
+        a deleted status is left out."""
+        ids = list(dict.fromkeys(remote_ids))
+        found: dict[str, Figures] = {}
+        for first in range(0, len(ids), self.metrics_batch):
+            batch = ids[first : first + self.metrics_batch]
+            for status in self._statuses(batch):
+                found[str(status["id"])] = _figures(status)
+        return found
+
+    def _statuses(self, ids: list[str]) -> list[Any]:
+        if self._multi_get:
+            try:
+                with self._errors(mutating=False):
+                    return list(self._api.statuses(ids))
+            except PermanentError as exc:
+                if " 404:" not in str(exc):
+                    raise
+                self._multi_get = False
+        statuses = []
+        for status_id in ids:
+            with self._errors(mutating=False):
+                try:
+                    statuses.append(self._api.status(status_id))
+                except MastodonNotFoundError:
+                    continue  # deleted: stop asking
+        return statuses
 
     def delete(self, receipt: Receipt) -> None:
         with self._errors(mutating=False):
@@ -206,3 +332,23 @@ class MastodonChannel:
 
     def close(self) -> None:
         self._api.session.close()
+
+
+def _is_the_post(status: Mapping[str, Any], rendered: Rendered) -> bool:
+    if not same_text(html_to_text(str(status.get("content") or "")), rendered.text):
+        return False
+    # The same words in another thread are another post.
+    parent = status.get("in_reply_to_id")
+    return rendered.reply_to is None or (parent is not None and str(parent) == rendered.reply_to)
+
+
+def _figures(status: Mapping[str, Any]) -> Figures:
+    def count(name: str) -> int | None:
+        value = status.get(name)
+        return value if isinstance(value, int) else None
+
+    return Figures(
+        likes=count("favourites_count"),
+        reposts=count("reblogs_count"),
+        replies=count("replies_count"),
+    )

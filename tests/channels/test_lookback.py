@@ -10,7 +10,7 @@ from channels.base import Rendered
 from tests.fakes.fixtures import build_channel, make_harness, start_double
 
 #: The query parameter each network's "recent posts" call takes its count in.
-COUNT_PARAM = {"facebook": "limit", "mastodon": "limit", "bluesky": "limit"}
+COUNT_PARAM = {"facebook": "limit", "bluesky": "limit"}
 #: The most one such call returns on each network.
 CAP = {"x": 100, "facebook": 100, "mastodon": 40, "bluesky": 100}
 

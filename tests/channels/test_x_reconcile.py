@@ -9,7 +9,7 @@ import pytest
 
 from channels.base import Channel, Rendered
 from channels.errors import DuplicateContent, OutcomeUnknown, PermanentError, RateLimited
-from tests.fakes.fixtures import build_channel
+from tests.fakes.fixtures import build_channel, publish_then_bury
 from tests.fakes.x import XDouble
 
 TIMELINE = f"/2/users/{XDouble.user_id}/tweets"
@@ -19,19 +19,9 @@ def _timeline_calls(double: XDouble) -> list[dict[str, list[str]]]:
     return [r.query for r in double.requests if r.method == "GET" and r.path == TIMELINE]
 
 
-def _publish_then_bury(double: XDouble, channel: Channel, others: int) -> tuple[Rendered, datetime]:
-    """Publish a post, then let "other tools" post ``others`` more on the account."""
-    attempt = datetime.now(UTC)
-    rendered = Rendered("k-lost", "Water main repair on Elm Street: expect low pressure.")
-    channel.publish(rendered)
-    for n in range(others):
-        double.post_as_account(f"Posted from the web, number {n}.")
-    return rendered, attempt
-
-
 def test_find_existing_pages_back_past_250_newer_posts(x_double: XDouble) -> None:
     channel = build_channel(x_double)
-    rendered, attempt = _publish_then_bury(x_double, channel, 250)
+    rendered, attempt = publish_then_bury(x_double, channel, 250)
     published = x_double.posts[0]
 
     receipt = channel.find_existing(rendered, since=attempt)
@@ -49,7 +39,7 @@ def test_find_existing_pages_back_past_250_newer_posts(x_double: XDouble) -> Non
 
 def test_find_existing_with_too_small_a_budget_says_why_it_cannot_tell(x_double: XDouble) -> None:
     channel = build_channel(x_double, reconcile_pages=2)
-    rendered, attempt = _publish_then_bury(x_double, channel, 250)
+    rendered, attempt = publish_then_bury(x_double, channel, 250)
 
     with pytest.raises(OutcomeUnknown) as raised:
         channel.find_existing(rendered, since=attempt)
@@ -81,7 +71,7 @@ def test_find_existing_reads_no_further_than_the_attempt_and_then_says_not_found
 
 def test_a_429_while_paging_back_is_rate_limited_with_the_reset(x_double: XDouble) -> None:
     channel = build_channel(x_double)
-    rendered, attempt = _publish_then_bury(x_double, channel, 250)
+    rendered, attempt = publish_then_bury(x_double, channel, 250)
     x_double.rate_limit_seconds = 600
     x_double.faults.push("429", path=TIMELINE, after=1)
 
@@ -96,7 +86,7 @@ def test_a_429_while_paging_back_is_rate_limited_with_the_reset(x_double: XDoubl
 
 def test_without_a_time_find_existing_reads_the_newest_page_only(x_double: XDouble) -> None:
     channel = build_channel(x_double, lookback=7)
-    rendered, _ = _publish_then_bury(x_double, channel, 10)
+    rendered, _ = publish_then_bury(x_double, channel, 10)
 
     assert channel.find_existing(rendered) is None
     (call,) = _timeline_calls(x_double)
@@ -143,7 +133,7 @@ def test_posting_the_same_text_twice_is_refused_as_duplicate_content() -> None:
 
 def test_a_post_older_than_the_newest_3200_cannot_be_told_found_or_not(x_double: XDouble) -> None:
     channel = build_channel(x_double, reconcile_pages=40)
-    rendered, attempt = _publish_then_bury(x_double, channel, 3200)
+    rendered, attempt = publish_then_bury(x_double, channel, 3200)
 
     with pytest.raises(OutcomeUnknown) as raised:
         channel.find_existing(rendered, since=attempt)

@@ -20,13 +20,14 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from channels import registry
-from channels.base import Channel
+from channels.base import Channel, Rendered
 from tests.fakes.bluesky import BlueskyDouble
 from tests.fakes.facebook import FacebookDouble
 from tests.fakes.linkedin import LinkedInDouble
@@ -219,3 +220,14 @@ def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
     finally:
         for step in built.cleanup:
             step()
+
+
+def publish_then_bury(double: Any, channel: Channel, others: int) -> tuple[Rendered, datetime]:
+    """Publish a post, then let "other tools" post ``others`` more on the account
+    (``double.post_as_account``); returns what was published and when the attempt began."""
+    attempt = datetime.now(UTC)
+    rendered = Rendered("k-lost", "Water main repair on Elm Street: expect low pressure.")
+    channel.publish(rendered)
+    for n in range(others):
+        double.post_as_account(f"Posted from the web, number {n}.")
+    return rendered, attempt
