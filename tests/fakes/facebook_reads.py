@@ -108,6 +108,8 @@ class FacebookReads:
     #: What ``debug_token`` says of the Page token.
     token_expires_at: int = 0
     data_access_expires_at: int = 0
+    #: Whether the #803 error of an ``ids=`` call names the unknown ids.
+    names_missing_ids: bool = True
 
     def live_posts(self) -> list[Post]:
         raise NotImplementedError
@@ -243,9 +245,9 @@ class FacebookReads:
             return graph_error(100, f"(#100) Too many IDs. Maximum: {MAX_IDS}. Got: {len(ids)}.")
         missing = [i for i in ids if self.find_post(i) is None]
         if missing:
-            return graph_error(
-                803, f"(#803) Some of the aliases you requested do not exist: {','.join(missing)}"
-            )
+            named = ",".join(missing) if self.names_missing_ids else "(some)"
+            message = f"(#803) Some of the aliases you requested do not exist: {named}"
+            return graph_error(803, message)
         fields = top_fields(request.arg("fields") or "id")
         return Reply(200, {i: self.object_json(p, fields) for i, p in self._found(ids)})
 
