@@ -108,6 +108,9 @@ class FacebookReads:
     #: What ``debug_token`` says of the Page token.
     token_expires_at: int = 0
     data_access_expires_at: int = 0
+    #: What ``debug_token`` says: valid, and with which scopes.
+    token_is_valid: bool = True
+    scopes: tuple[str, ...] = PAGE_SCOPES
     #: Whether the #803 error of an ``ids=`` call names the unknown ids.
     names_missing_ids: bool = True
 
@@ -259,7 +262,7 @@ class FacebookReads:
 
     def debug_token(self, request: Request, tokens: Callable[[], Sequence[str]]) -> Reply:
         given = request.arg("input_token") or ""
-        if given not in tokens():
+        if given not in tokens() or not self.token_is_valid:
             error = {
                 "code": 190,
                 "message": "Invalid OAuth access token - Cannot parse access token",
@@ -274,7 +277,7 @@ class FacebookReads:
             "is_valid": True,
             "issued_at": int(time.time()) - 86400,
             "profile_id": self.page_id,
-            "scopes": list(PAGE_SCOPES),
+            "scopes": list(self.scopes),
             "user_id": "7000000001",
         }
         return Reply(200, {"data": data})
