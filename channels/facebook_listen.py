@@ -33,7 +33,8 @@ def parse_cursor(cursor: str | None, since: datetime) -> tuple[datetime, frozens
                 i for i in ids.split(",") if i
             )
     floor = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
-    return floor, frozenset()
+    # Graph's times have whole seconds: a comment in since's own second is in.
+    return floor.replace(microsecond=0), frozenset()
 
 
 def make_cursor(newest: datetime, ids: set[str]) -> str:

@@ -214,3 +214,18 @@ def test_a_reply_to_an_item_is_a_reply_under_that_comment(
     answer = facebook_double.find(receipt.remote_id)
     assert answer is not None
     assert answer.reply_to == question.id
+
+
+def test_a_comment_in_the_same_second_as_since_is_kept(
+    facebook_double: FacebookDouble, facebook_channel: Channel
+) -> None:
+    ours = facebook_channel.publish(Rendered("k", "Whole seconds."))
+    second = float(int(time.time()) - 10)
+    comment = facebook_double.comment_as(
+        "Alice Example", "just in time", on=ours.remote_id, created_at=second + 0.2
+    )
+    since = datetime.fromtimestamp(second + 0.7, UTC)
+
+    page = _listener(facebook_channel).mentions(None, since)
+
+    assert [item.remote_id for item in page.items] == [comment.id]
