@@ -7,7 +7,7 @@ again. Real client libraries against the API doubles, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -17,7 +17,6 @@ from publisher.engine.delivery import Deliverer
 from queue_db.deliveries import read
 from queue_db.tables import Channel as ChannelRow
 from tests.fakes.facebook import FacebookDouble
-from tests.fakes.fixtures import build_channel, start_double
 from tests.fakes.server import FakeAPI
 from tests.fakes.x import XDouble
 from tests.helpers import add_outbox
@@ -35,23 +34,13 @@ def _post_elsewhere(double: FakeAPI) -> Callable[[str], object]:
     raise AssertionError(double.kind)
 
 
-@pytest.fixture(params=["x", "facebook"])
-def network(request: pytest.FixtureRequest) -> Iterator[tuple[FakeAPI, Channel]]:
-    double = start_double(request.param)
-    channel = build_channel(double)
-    try:
-        yield double, channel
-    finally:
-        channel.close()
-        double.stop()
-
-
 def _state(engine: Engine, post_id: int) -> tuple[str, datetime | None]:
     with engine.ctx.tx() as tx:
         ((delivery, _),) = read.of_post(tx, post_id)
         return delivery.state, delivery.next_attempt_at
 
 
+@pytest.mark.parametrize("network", ["x", "facebook"], indirect=True)
 def test_a_lost_answer_buried_under_250_newer_posts_is_found_and_sent_once(
     engine: Engine, network: tuple[FakeAPI, Channel]
 ) -> None:
