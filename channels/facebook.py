@@ -8,41 +8,71 @@ facebook-sdk 3.1.0 refuses versions newer than 3.1, so the client is built with
 :class:`~channels.facebook_graph.GraphSession`.
 
 A reply (``reply_to`` = the parent post's id) becomes a comment on that post.
+
+Reading back: reconciliation pages back by time (:mod:`channels.facebook_reads`),
+listening reads comments on the Page's recent posts (:mod:`channels.facebook_listen`),
+figures come from ``fields=`` on ``ids=`` batches, and ``debug_token`` tells when
+the token expires.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import facebook
 from pydantic import Field
 
-from channels.base import ChannelSettings, Limits, Receipt, Rendered
+from channels.base import (
+    ChannelSettings,
+    CredentialReport,
+    Figures,
+    InboundPage,
+    Limits,
+    Receipt,
+    Rendered,
+)
 from channels.credentials import resolve
-from channels.errors import ConfigError, PermanentError, Retryable, os_reason
+from channels.errors import AuthError, ConfigError, PermanentError, Retryable, os_reason
 from channels.facebook_graph import GraphSession, MissingObject
+from channels.facebook_listen import CommentReader
+from channels.facebook_reads import MAX_IDS, METRIC_FIELDS, figures_of, find_by_time
+from channels.facebook_versions import GRAPH_VERSIONS, NEWEST, version_warnings
 from channels.length import char_length
-from channels.matching import same_text
-from channels.transport import shorten
+from channels.transport import hide_in_logs, shorten
+
+#: urllib3 logs each URL at DEBUG, and debug_token must carry the token in its query.
+_URL_LOGGERS = ("urllib3.connectionpool",)
+#: What a Page token needs: posting, and reading back posts, comments and figures.
+NEEDED_SCOPES = ("pages_manage_posts", "pages_read_engagement")
 
 
 class FacebookSettings(ChannelSettings):
     api_base_url: str = "https://graph.facebook.com"
     credentials: str = "env:OYEZ_FACEBOOK"
     #: The Graph API version every call uses.
-    graph_version: str = Field(default="v23.0", pattern=r"^v\d+\.\d+$")
+    graph_version: str = Field(default=NEWEST, pattern=r"^v\d+\.\d+$")
     #: Where public links to posts point.
     web_url: str = "https://www.facebook.com"
-    #: How many of the Page's latest posts (or a post's comments) reconciliation reads.
-    lookback: int = Field(default=25, ge=1)
+    #: How many posts (or a post's comments) one reconciliation call reads (Graph: 100 at most).
+    lookback: int = Field(default=100, ge=1)
+    #: The most calls reconciliation makes paging back to the attempt's time before it gives up.
+    reconcile_pages: int = Field(default=10, ge=1, le=100)
+    #: How many of the Page's newest posts a listening round reads the comments of.
+    listen_posts: int = Field(default=25, ge=1, le=100)
+    #: The most calls one listening round makes.
+    listen_pages: int = Field(default=30, ge=2, le=200)
 
 
 class FacebookChannel:
     kind: ClassVar[str] = "facebook"
     settings_model: ClassVar[type[ChannelSettings]] = FacebookSettings
+    #: Comments on the Page's posts; the Page API has no search of public posts.
+    listen_kinds: ClassVar[frozenset[str]] = frozenset({"mentions"})
+    metrics_batch: ClassVar[int] = MAX_IDS
 
     def __init__(self, settings: FacebookSettings, environ: Mapping[str, str]) -> None:
         secrets = resolve(settings.credentials, ("PAGE_ID", "PAGE_TOKEN"), environ)
@@ -56,6 +86,8 @@ class FacebookChannel:
             session=self._session,
         )
         self._graph.version = settings.graph_version
+        self._token = secrets["PAGE_TOKEN"].reveal()
+        hide_in_logs(_URL_LOGGERS, [self._token])
 
     def __repr__(self) -> str:
         return f"FacebookChannel(api_base_url={self.settings.api_base_url!r})"
@@ -120,23 +152,54 @@ class FacebookChannel:
             return self._graph.put_photo(image=image, album_path=f"{self.page_id}/photos", **fields)
 
     @property
-    def lookback(self) -> int:
-        return min(self.settings.lookback, 100)
+    def lookback(self) -> None:
+        # find_existing pages back to the attempt's time, however many posts that takes.
+        return None
 
-    def find_existing(self, rendered: Rendered) -> Receipt | None:
-        parent, edge = (
-            (rendered.reply_to, "comments")
-            if rendered.reply_to
-            else (self.page_id, "published_posts")
+    def find_existing(self, rendered: Rendered, since: datetime | None = None) -> Receipt | None:
+        """Page back through the Page's posts (or the parent's comments) to ``since``.
+
+        Without ``since``, only the newest page (``lookback`` posts) is read.
+        """
+        start = None if since is None else _utc(since)
+        with self._errors():
+            found = find_by_time(
+                self._graph,
+                self.page_id,
+                rendered,
+                start,
+                page_size=self.settings.lookback,
+                budget=self.settings.reconcile_pages,
+            )
+        return None if found is None else self._receipt(found)
+
+    def mentions(self, cursor: str | None, since: datetime) -> InboundPage:
+        """Comments (and replies to comments) by others on the Page's recent posts."""
+        reader = CommentReader(
+            self._graph,
+            self.page_id,
+            posts=self.settings.listen_posts,
+            budget=self.settings.listen_pages,
+            web_url=self.settings.web_url,
         )
         with self._errors():
-            page = self._graph.get_connections(
-                parent, edge, fields="id,message,created_time", limit=self.lookback
-            )
-            for item in page.get("data") or []:
-                if same_text(str(item.get("message") or ""), rendered.text):
-                    return self._receipt(str(item["id"]))
-        return None
+            return reader.read(cursor, since)
+
+    def search(self, query: str, cursor: str | None, since: datetime) -> InboundPage:
+        raise PermanentError(
+            "Facebook Pages cannot search public posts: the Page API has no search; "
+            "listen to the Page's comments (--mentions) instead"
+        )
+
+    def metrics(self, remote_ids: Sequence[str]) -> dict[str, Figures]:
+        """Reactions, comments and shares, up to 50 posts a call; a deleted post is left out."""
+
+        def get_objects(ids: Sequence[str]) -> Mapping[str, Any]:
+            body: Mapping[str, Any] = self._graph.get_objects(list(ids), fields=METRIC_FIELDS)
+            return body
+
+        with self._errors():
+            return figures_of(get_objects, remote_ids)
 
     def delete(self, receipt: Receipt) -> None:
         with self._errors():
@@ -155,5 +218,48 @@ class FacebookChannel:
             )
         return str(me.get("name") or self.page_id)
 
+    def inspect_credentials(self) -> CredentialReport:
+        """The Page, the token's expiry (``debug_token``) and the pinned Graph version's age."""
+        account = self.check_credentials()
+        with self._errors():
+            body = self._graph.request(
+                f"{self._graph.version}/debug_token", {"input_token": self._token}
+            )
+        data = _mapping(body.get("data") if isinstance(body, dict) else None)
+        if not data.get("is_valid"):
+            reason = shorten(_mapping(data.get("error")).get("message") or "no reason given")
+            raise AuthError(f"Facebook says the Page token is not valid: {reason}")
+        version = self.settings.graph_version
+        warnings = list(version_warnings(version, datetime.now(UTC).date()))
+        scopes = {str(s) for s in data.get("scopes") or []}
+        if missing := [s for s in NEEDED_SCOPES if s not in scopes]:
+            warnings.append(f"the token lacks {', '.join(missing)}: grant them to the app")
+        if data.get("type") not in (None, "PAGE"):
+            warnings.append(f"a {data.get('type')} token, not a Page token")
+        known = GRAPH_VERSIONS.get(version)
+        return CredentialReport(
+            account=account,
+            expires_at=_epoch(data.get("expires_at")),
+            data_access_expires_at=_epoch(data.get("data_access_expires_at")),
+            api_version=version,
+            api_version_date=known.released if known else None,
+            warnings=tuple(warnings),
+        )
+
     def close(self) -> None:
         self._session.close()
+
+
+def _utc(when: datetime) -> datetime:
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _epoch(value: object) -> datetime | None:
+    """A ``debug_token`` time: Unix seconds, where 0 (or nothing) means never."""
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        return None
+    return datetime.fromtimestamp(value, UTC)
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

@@ -9,9 +9,10 @@ request itself: facebook-sdk only ever sees a 2xx JSON answer.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 
@@ -35,7 +36,7 @@ _USAGE_HEADERS = ("x-business-use-case-usage", "x-page-usage", "x-app-usage")
 
 
 class MissingObject(PermanentError):
-    """The object asked for does not exist (Graph code 100, subcode 33, or a 404)."""
+    """The object asked for does not exist (Graph code 100 subcode 33, #803, or a 404)."""
 
 
 def _regain_minutes(value: Any) -> float:
@@ -74,7 +75,7 @@ def graph_error(status: int, body: Any, headers: Mapping[str, str]) -> ChannelEr
         return RateLimited(where, reset_at=rate_limit_reset(headers))
     if code in AUTH_CODES or status == 401:
         return AuthError(where)
-    if status == 404 or (code == 100 and error.get("error_subcode") == 33):
+    if status == 404 or code == 803 or (code == 100 and error.get("error_subcode") == 33):
         return MissingObject(where)
     if code in PERMANENT_CODES:
         return PermanentError(where)
@@ -128,3 +129,59 @@ class GraphSession(requests.Session):
         if isinstance(body, dict) and body.get("error"):
             raise graph_error(response.status_code, body, response.headers)
         return response
+
+
+def next_args(body: Mapping[str, Any]) -> dict[str, str] | None:
+    """The query of ``paging.next`` as arguments for the same call, or ``None`` at the end.
+
+    The URL is Graph's own; only its query is kept, so the configured base URL
+    and version stay in charge, and a token Graph put there is dropped.
+    """
+    paging = body.get("paging")
+    link = paging.get("next") if isinstance(paging, Mapping) else None
+    if not isinstance(link, str) or not link:
+        return None
+    query = parse_qs(urlsplit(link).query, keep_blank_values=True)
+    return {k: v[0] for k, v in query.items() if k != "access_token" and v}
+
+
+class GraphPages:
+    """The pages of one Graph edge, following ``paging.next`` for at most ``budget`` calls.
+
+    ``fetch(args)`` makes one call. Stop early by breaking out; afterwards
+    ``more`` says a next page was left unread because the budget ran out, and
+    ``calls`` how many calls were made.
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[Mapping[str, str]], Mapping[str, Any]],
+        args: Mapping[str, str],
+        budget: int,
+    ) -> None:
+        self._fetch = fetch
+        self._args = dict(args)
+        self._budget = budget
+        self.more = False
+        self.calls = 0
+
+    def __iter__(self) -> Iterator[list[dict[str, Any]]]:
+        args: dict[str, str] | None = self._args
+        while args is not None:
+            if self.calls >= self._budget:
+                self.more = True
+                return
+            self.calls += 1
+            body = self._fetch(args)
+            data = body.get("data")
+            yield [d for d in data if isinstance(d, dict)] if isinstance(data, list) else []
+            args = next_args(body)
+
+
+def graph_time(value: object) -> datetime | None:
+    """A Graph time (``2026-12-02T19:04:05+0000``) in UTC, or ``None`` if it is not one."""
+    try:
+        when = datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        return None
+    return when.astimezone(UTC)

@@ -15,6 +15,7 @@ before anything is sent again (:mod:`publisher.engine.settle`).
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import random
@@ -25,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from channels.base import Rendered
+from channels.base import Channel, Receipt, Rendered
 from channels.errors import ChannelError, ConfigError, OutcomeUnknown
 from publisher.context import Context
 from publisher.context.calendar import Calendar, CalendarError
@@ -306,9 +307,9 @@ class Deliverer:
     ) -> Outcome:
         try:
             channel = self.pool.get(channel_row)
-            found = channel.find_existing(rendered)
             # A channel plugin written before look-backs were reported has none.
             reach: int | None = getattr(channel, "lookback", None)
+            found = self._find(channel, delivery, rendered)
         except ConfigError as exc:
             return self.settler.error(delivery, channel_row, exc, reconciling=True)
         except ChannelError as exc:
@@ -324,6 +325,16 @@ class Deliverer:
         if outrun is not None:
             return self.settler.attention(delivery, outrun)
         return self.settler.not_found(delivery)
+
+    def _find(
+        self, channel: Channel, delivery: ClaimedDelivery, rendered: Rendered
+    ) -> Receipt | None:
+        """``find_existing``, told the attempt's time when the channel can page back to it."""
+        if not _takes_since(channel):
+            return channel.find_existing(rendered)
+        with self.ctx.tx() as tx:
+            since = read.attempt_started(tx, delivery.id)
+        return channel.find_existing(rendered, since=since)
 
     def _outrun(
         self, delivery: ClaimedDelivery, row: ChannelRecord, reach: int | None
@@ -362,3 +373,11 @@ def next_wakeup(ctx: Context) -> datetime | None:
             urgent_only=crisis is not None,
             urgent_sources=ctx.settings.delivery.urgent_sources,
         )
+
+
+def _takes_since(channel: Channel) -> bool:
+    """Whether ``find_existing`` takes ``since`` (channel plugins older than it do not)."""
+    try:
+        return "since" in inspect.signature(channel.find_existing).parameters
+    except (TypeError, ValueError):
+        return False

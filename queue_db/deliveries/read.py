@@ -242,6 +242,21 @@ def recent_sent_texts(tx: Tx, since: datetime, limit: int = 5000) -> list[str]:
     return list(dict.fromkeys(t for t in rows if t))
 
 
+def attempt_started(tx: Tx, delivery_id: int) -> datetime | None:
+    """When this delivery's last attempt was claimed (its due time for older rows), in UTC.
+
+    No later than the request that may have reached the network: reconciliation
+    pages back to it. ``None`` when neither time is known (restored from an archive).
+    """
+    attempted, due = tx.session.execute(
+        select(col(Delivery.attempted_at), col(Delivery.due_at)).where(
+            col(Delivery.id) == delivery_id
+        )
+    ).one()
+    when = attempted or due
+    return None if when is None else as_utc(when)
+
+
 def sent_since_attempt(tx: Tx, delivery_id: int) -> int | None:
     """How many posts went out (or may have) on this delivery's channel since its last attempt.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,17 +16,28 @@ from channels.errors import (
     RateLimited,
     Retryable,
 )
+from channels.facebook import FacebookChannel
 from channels.facebook_graph import graph_error
+from channels.facebook_versions import NEWEST
 from tests.fakes.facebook import FacebookDouble
+from tests.fakes.fixtures import build_channel
 
 
-def test_every_call_uses_the_configured_graph_version(
-    facebook_double: FacebookDouble, facebook_channel: Channel
-) -> None:
-    facebook_channel.check_credentials()
-    facebook_channel.publish(Rendered("k", "Versioned."))
+def test_every_call_uses_the_configured_graph_version(facebook_double: FacebookDouble) -> None:
+    channel = build_channel(facebook_double, graph_version="v24.0")
+    try:
+        channel.check_credentials()
+        channel.publish(Rendered("k", "Versioned."))
+        channel.find_existing(Rendered("k", "Versioned."), since=datetime.now(UTC))
+    finally:
+        channel.close()
 
-    assert set(facebook_double.versions) == {"v23.0"}
+    assert set(facebook_double.versions) == {"v24.0"}
+
+
+def test_the_default_graph_version_is_the_newest_known(facebook_channel: Channel) -> None:
+    assert isinstance(facebook_channel, FacebookChannel)
+    assert facebook_channel.settings.graph_version == NEWEST == "v26.0"
 
 
 def test_the_page_token_travels_in_a_header_never_in_the_url(

@@ -10,7 +10,7 @@ from channels.base import Rendered
 from tests.fakes.fixtures import build_channel, make_harness, start_double
 
 #: The query parameter each network's "recent posts" call takes its count in.
-COUNT_PARAM = {"facebook": "limit", "bluesky": "limit"}
+COUNT_PARAM = {"bluesky": "limit"}
 #: The most one such call returns on each network.
 CAP = {"x": 100, "facebook": 100, "mastodon": 40, "bluesky": 100}
 
@@ -35,7 +35,7 @@ def test_the_look_back_a_channel_reports_is_the_count_it_asks_the_network_for(
         double.stop()
 
 
-@pytest.mark.parametrize("kind", ["outbox", "webhook"])
+@pytest.mark.parametrize("kind", ["outbox", "webhook", "facebook", "mastodon"])
 def test_channels_that_find_any_post_or_never_say_not_found_report_no_look_back(
     kind: str, tmp_path: Path
 ) -> None:

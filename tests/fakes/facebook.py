@@ -1,27 +1,38 @@
-"""A double of the Graph API for one Page: feed posts, photos, comments, delete, reads.
+"""A double of the Graph API for one Page: feed posts, photos, comments, delete, and the
+reads of :mod:`tests.fakes.facebook_reads` (paged posts and comments, figures, debug_token).
 
 Errors come as Graph sends them: HTTP 400 with ``{"error": {"code": ...}}``;
-rate limits carry an ``x-business-use-case-usage`` header.
+rate limits carry an ``x-business-use-case-usage`` header and one of Graph's
+rate-limit codes (``rate_limit_code``: 4, 17, 32 or 613).
+
+Posts by other tools and comments by people go straight in::
+
+    double.post_as_page("Posted from Meta Business Suite")
+    comment = double.comment_as("Alice Example", "When?", on=receipt.remote_id)
+    double.set_figures(receipt.remote_id, reactions=12, shares=3)
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
-import time
 from typing import Any, ClassVar
 
+from tests.fakes.facebook_reads import FacebookReads
+from tests.fakes.facebook_reads import graph_error as _error
 from tests.fakes.server import FakeAPI, Post, Reply, Request
 
-_PATH = re.compile(r"^/(v\d+\.\d+)/([^/]+)(?:/([a-z_]+))?$")
+_PATH = re.compile(r"^/(v\d+\.\d+)/([^/]*)(?:/([a-z_]+))?$")
+_RATE_MESSAGES = {
+    4: "Application request limit reached",
+    17: "User request limit reached",
+    32: "Page request limit reached",
+    613: "Calls to this api have exceeded the rate limit.",
+}
 
 
-def _error(code: int, message: str, status: int = 400, **more: Any) -> Reply:
-    body = {"error": {"message": message, "type": "OAuthException", "code": code, **more}}
-    return Reply(status, {"error": {**body["error"], "fbtrace_id": "AbCdEf"}})
-
-
-class FacebookDouble(FakeAPI):
+class FacebookDouble(FacebookReads, FakeAPI):
     kind: ClassVar[str] = "facebook"
     post_path: ClassVar[str] = "/feed"
     default_prefix: ClassVar[str] = "OYEZ_TEST_FACEBOOK"
@@ -35,6 +46,11 @@ class FacebookDouble(FakeAPI):
         self.photos: dict[str, dict[str, Any]] = {}
         #: The Graph version of every call received (e.g. "v23.0").
         self.versions: list[str] = []
+        self.figures: dict[str, dict[str, int]] = {}
+        self.omitted: set[str] = set()
+        #: The Graph code a "429" fault carries (4, 17, 32 or 613).
+        self.rate_limit_code = 32
+        self._people = itertools.count(1)
 
     def credentials(self) -> dict[str, str]:
         return {"PAGE_ID": self.page_id, "PAGE_TOKEN": self.token}
@@ -45,7 +61,8 @@ class FacebookDouble(FakeAPI):
     def fault_reply(self, kind: str, request: Request) -> Reply:
         if kind in ("429", "429_daily"):
             usage = {self.page_id: [{"type": "pages", "estimated_time_to_regain_access": 5}]}
-            reply = _error(32, "Page request limit reached", status=400)
+            code = self.rate_limit_code
+            reply = _error(code, _RATE_MESSAGES.get(code, "Rate limited"), status=400)
             reply.headers = {"x-business-use-case-usage": json.dumps(usage)}
             return reply
         if kind == "401":
@@ -71,8 +88,14 @@ class FacebookDouble(FakeAPI):
         if self._token(request) != self.token:
             return _error(190, "Invalid OAuth access token - Cannot parse access token")
         method = request.method
+        if method == "GET" and node == "" and edge is None:
+            return self.many_objects(request)
+        if method == "GET" and node == "debug_token":
+            return self.debug_token(request, lambda: [self.token])
         if method == "GET" and node in ("me", self.page_id) and edge is None:
             return Reply(200, {"id": self.page_id, "name": self.page_name})
+        if method == "GET" and edge is None:
+            return self.one_object(request, node)
         if method == "POST" and node == self.page_id and edge == "feed":
             return self._post(request.field("message") or "", request)
         if method == "POST" and node == self.page_id and edge == "photos":
@@ -87,8 +110,10 @@ class FacebookDouble(FakeAPI):
                 return _error(100, "Object with ID does not exist", error_subcode=33)
             post.deleted = True
             return Reply(200, {"success": True})
-        if method == "GET" and edge in ("published_posts", "feed", "comments"):
-            return self._read(node, edge, int(request.arg("limit") or 25))
+        if method == "GET" and edge in ("published_posts", "feed"):
+            return self.page_posts(request, version, node, edge)
+        if method == "GET" and edge == "comments":
+            return self.comments(request, version, node)
         return _error(100, f"Unsupported {method} request")
 
     def _post(
@@ -133,18 +158,40 @@ class FacebookDouble(FakeAPI):
         post_id = json.loads(json.dumps(reply.body))["id"]
         return Reply(200, {"id": photo_id, "post_id": post_id})
 
-    def _read(self, node: str, edge: str, limit: int) -> Reply:
-        if edge == "comments":
-            items = [p for p in self.posts if p.reply_to == node]
-        else:
-            items = [p for p in self.posts if p.reply_to is None] if node == self.page_id else []
-        newest = list(reversed(items))[:limit]
-        data = [
-            {
-                "id": p.id,
-                "message": p.text,
-                "created_time": time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(p.created_at)),
-            }
-            for p in newest
-        ]
-        return Reply(200, {"data": data, "paging": {}})
+    # -- the mixin's view of the double ---------------------------------------
+
+    def live_posts(self) -> list[Post]:
+        return self.posts
+
+    def find_post(self, post_id: str) -> Post | None:
+        return self.find(post_id)
+
+    def base_url(self) -> str:
+        return self.url
+
+    # -- what others do on the Page -------------------------------------------
+
+    def post_as_page(self, message: str, *, created_at: float | None = None) -> Post:
+        """A post on the Page made by another tool (not through the channel)."""
+        post = Post(id=f"{self.page_id}_{self.next_id()}", text=message)
+        if created_at is not None:
+            post.created_at = created_at
+        return self.record(post)
+
+    def comment_as(
+        self, name: str, message: str, *, on: str, created_at: float | None = None
+    ) -> Post:
+        """A comment by a person (``name``) on a post, or a reply to a comment."""
+        comment = Post(
+            id=f"{on.split('_')[-1]}_{self.next_id()}",
+            text=message,
+            reply_to=on,
+            extra={"from_id": str(6_000_000_000 + next(self._people)), "from_name": name},
+        )
+        if created_at is not None:
+            comment.created_at = created_at
+        return self.record(comment)
+
+    def set_figures(self, post_id: str, **figures: int) -> None:
+        """``reactions``, ``comments`` and ``shares`` as Graph will count them."""
+        self.figures.setdefault(post_id, {}).update(figures)

@@ -17,6 +17,7 @@ from publisher.engine.delivery import Deliverer
 from publisher.service import posts
 from publisher.service.views import PostView
 from queue_db.tables import Channel
+from tests.fakes.fixtures import network  # noqa: F401  (a real network, for some tests)
 from tests.helpers import add_outbox
 from tests.integration.engine.scripted import ScriptedChannel, ScriptedNetwork
 
