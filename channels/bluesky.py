@@ -3,13 +3,18 @@
 Credentials (``credentials=env:PREFIX``): ``PREFIX_HANDLE``, ``PREFIX_APP_PASSWORD``
 (an app password, never the account password).
 
-A receipt's ``remote_id`` is the post's at-uri; the cid a reply needs is looked
-up again with ``getPosts``, so nothing else has to be stored. Links and hashtags
+A receipt's ``remote_id`` is the post's at-uri; the cid a reply needs is read
+again from the PDS (``com.atproto.repo.getRecord``: the AppView lags the PDS, so
+a parent posted a second ago may not be there yet), so nothing else has to be
+stored. Reconciliation lists the repo's records on the PDS for the same reason.
+Log-in is ``createSession`` alone, without the AppView profile fetch.
+Expired or revoked sessions answer HTTP 400 ``ExpiredToken``/``InvalidToken``. Links and hashtags
 become facets (:mod:`channels.bluesky_facets`).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 
@@ -38,6 +43,19 @@ from channels.transport import from_httpx, read_media, retry_after_to_utc, short
 
 T = TypeVar("T")
 _EXPIRED = ("ExpiredToken", "InvalidToken")
+_LOG = logging.getLogger(__name__)
+#: Bluesky's limits: 300 graphemes and 3,000 UTF-8 bytes of text, 2,000,000-byte images.
+MAX_GRAPHEMES = 300
+MAX_BYTES = 3000
+MAX_IMAGE_BYTES = 2_000_000
+#: The JWT scope of a session made with the account's main password.
+_FULL_ACCESS_SCOPE = "com.atproto.access"
+
+
+MAIN_LOGIN_WARNING = (
+    "logged in with the account's main password; create an app password"
+    " (Settings > Privacy and security > App passwords) and use that instead"
+)
 
 
 class BlueskySettings(ChannelSettings):
@@ -73,7 +91,7 @@ def typed_error(exc: AtProtocolError, *, mutating: bool) -> ChannelError:
     if isinstance(exc, at_errors.RequestErrorBase):
         status = _status(exc) or 0
         where = f"Bluesky answered {shorten(exc)}"
-        if isinstance(exc, at_errors.UnauthorizedError):
+        if isinstance(exc, at_errors.UnauthorizedError) or _xrpc_error(exc) in _EXPIRED:
             return AuthError(where)
         if status >= 500 or status == 409:
             return Retryable(where)
@@ -110,24 +128,41 @@ class BlueskyChannel:
             base_url=settings.api_base_url, request=Request(timeout=settings.timeout)
         )
         self._did: str | None = None
+        self._main_password = False
 
     def __repr__(self) -> str:
         return f"BlueskyChannel(api_base_url={self.settings.api_base_url!r})"
 
     @property
     def limits(self) -> Limits:
-        return Limits(max_length=300, count=grapheme_length, max_media=4, threads=True)
+        return Limits(
+            max_length=MAX_GRAPHEMES,
+            count=grapheme_length,
+            max_media=4,
+            threads=True,
+            max_bytes=MAX_BYTES,
+            max_media_bytes=MAX_IMAGE_BYTES,
+        )
 
     def _login(self) -> str:
         if self._did is None:
             try:
-                profile = self._client.login(self._handle, self._password.reveal())
+                # No profile fetch: it goes to the AppView, which may not know
+                # the account yet (404) or not be served at all (501).
+                self._client.login(self._handle, self._password.reveal(), fetch_bsky_profile=False)
             except AtProtocolError as exc:
                 raise typed_error(exc, mutating=False) from None
             except httpx.HTTPError as exc:
                 raise from_httpx("Bluesky", exc, mutating=False) from None
-            self._did = str(profile.did)
-            self._handle = str(profile.handle)
+            session = self._client._session
+            if session is None or not session.did:
+                raise AuthError("Bluesky: log-in answered no session")
+            self._did = str(session.did)
+            self._handle = str(session.handle)
+            payload = session.access_jwt_payload
+            self._main_password = getattr(payload, "scope", None) == _FULL_ACCESS_SCOPE
+            if self._main_password:
+                _LOG.warning("Bluesky: %s", MAIN_LOGIN_WARNING)
         return self._did
 
     def _call(self, call: Callable[[], T], *, mutating: bool) -> T:
@@ -136,7 +171,7 @@ class BlueskyChannel:
         for attempt in (1, 2):
             try:
                 return call()
-            except at_errors.UnauthorizedError as exc:
+            except at_errors.RequestErrorBase as exc:
                 if attempt == 1 and _xrpc_error(exc) in _EXPIRED:
                     self._did = None
                     self._login()
@@ -154,15 +189,26 @@ class BlueskyChannel:
         return f"{self.settings.web_url.rstrip('/')}/profile/{self._handle}/post/{rkey}"
 
     def _view(self, uri: str) -> Any:
-        posts = self._call(lambda: self._client.get_posts([uri]).posts, mutating=False)
-        if not posts:
-            raise PermanentError(f"Bluesky post {uri} does not exist")
-        return posts[0]
+        """The record at ``uri`` from the PDS (``uri``, ``cid``, ``value``)."""
+        at = AtUri.from_str(uri)
+        params = models.ComAtprotoRepoGetRecord.Params(
+            repo=at.host, collection=at.collection, rkey=at.rkey
+        )
+        try:
+            found = self._call(
+                lambda: self._client.com.atproto.repo.get_record(params), mutating=False
+            )
+        except PermanentError as exc:
+            # Not there (yet): a post made a moment ago may still be on its way.
+            raise Retryable(f"Bluesky post {uri} was not found: {exc}") from None
+        if not found or not found.cid:
+            raise Retryable(f"Bluesky post {uri} was not found")
+        return found
 
     def _reply_ref(self, parent_uri: str) -> Any:
         parent = self._view(parent_uri)
         parent_ref = models.ComAtprotoRepoStrongRef.Main(uri=parent.uri, cid=parent.cid)
-        reply = getattr(parent.record, "reply", None)
+        reply = getattr(parent.value, "reply", None)
         root_ref = reply.root if reply is not None else parent_ref
         return models.AppBskyFeedPost.ReplyRef(root=root_ref, parent=parent_ref)
 
@@ -182,7 +228,11 @@ class BlueskyChannel:
     def publish(self, rendered: Rendered) -> Receipt:
         if not self.limits.fits(rendered.text):
             length = grapheme_length(rendered.text)
-            raise PermanentError(f"post is longer than Bluesky allows ({length} > 300)")
+            size = len(rendered.text.encode("utf-8"))
+            raise PermanentError(
+                f"post is longer than Bluesky allows ({length} graphemes, {size} bytes;"
+                f" at most {MAX_GRAPHEMES} graphemes and {MAX_BYTES} bytes)"
+            )
         did = self._login()
         reply = self._reply_ref(rendered.reply_to) if rendered.reply_to else None
         embed: Any = self._images(rendered.media) if rendered.media else None
@@ -216,14 +266,16 @@ class BlueskyChannel:
 
     def find_existing(self, rendered: Rendered) -> Receipt | None:
         did = self._login()
-        feed = self._call(
-            lambda: self._client.get_author_feed(did, limit=self.lookback).feed,
-            mutating=False,
+        # The repo's own records on the PDS, newest first: the AppView lags.
+        params = models.ComAtprotoRepoListRecords.Params(
+            repo=did, collection="app.bsky.feed.post", limit=self.lookback
         )
-        for item in feed:
-            post = item.post
-            if post.author.did == did and same_text(str(post.record.text), rendered.text):
-                return Receipt(remote_id=str(post.uri), remote_url=self._url(str(post.uri)))
+        found = self._call(
+            lambda: self._client.com.atproto.repo.list_records(params).records, mutating=False
+        )
+        for record in found:
+            if same_text(str(getattr(record.value, "text", "")), rendered.text):
+                return Receipt(remote_id=str(record.uri), remote_url=self._url(str(record.uri)))
         return None
 
     def delete(self, receipt: Receipt) -> None:
@@ -233,6 +285,8 @@ class BlueskyChannel:
     def check_credentials(self) -> str:
         self._did = None
         self._login()
+        if self._main_password:
+            return f"@{self._handle} (warning: {MAIN_LOGIN_WARNING})"
         return "@" + self._handle
 
     def close(self) -> None:

@@ -83,6 +83,8 @@ class Stack:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
         if self.postgres is not None:
             self.postgres.stop()
 
@@ -103,8 +105,10 @@ def start_stack() -> Stack:
     root = Path(tempfile.mkdtemp(prefix="oyez-bsky-"))
     redis_port = _free_port()
     redis = subprocess.Popen(
-        ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", ""]
-        + ["--appendonly", "no", "--dir", str(root)],
+        [
+            *("redis-server", "--port", str(redis_port), "--bind", "127.0.0.1"),
+            *("--save", "", "--appendonly", "no", "--dir", str(root)),
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
     )
