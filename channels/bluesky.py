@@ -28,6 +28,7 @@ from pydantic import Field
 
 from channels.base import ChannelSettings, Limits, Media, Receipt, Rendered
 from channels.bluesky_facets import Facet, find_facets
+from channels.bluesky_media import Image, read_image
 from channels.credentials import resolve
 from channels.errors import (
     AuthError,
@@ -37,17 +38,13 @@ from channels.errors import (
     RateLimited,
     Retryable,
 )
-from channels.length import grapheme_length
+from channels.length import BLUESKY_BYTES, BLUESKY_GRAPHEMES, bluesky_limits, grapheme_length
 from channels.matching import same_text
-from channels.transport import from_httpx, read_media, retry_after_to_utc, shorten
+from channels.transport import from_httpx, retry_after_to_utc, shorten
 
 T = TypeVar("T")
 _EXPIRED = ("ExpiredToken", "InvalidToken")
 _LOG = logging.getLogger(__name__)
-#: Bluesky's limits: 300 graphemes and 3,000 UTF-8 bytes of text, 2,000,000-byte images.
-MAX_GRAPHEMES = 300
-MAX_BYTES = 3000
-MAX_IMAGE_BYTES = 2_000_000
 #: The JWT scope of a session made with the account's main password.
 _FULL_ACCESS_SCOPE = "com.atproto.access"
 
@@ -135,14 +132,7 @@ class BlueskyChannel:
 
     @property
     def limits(self) -> Limits:
-        return Limits(
-            max_length=MAX_GRAPHEMES,
-            count=grapheme_length,
-            max_media=4,
-            threads=True,
-            max_bytes=MAX_BYTES,
-            max_media_bytes=MAX_IMAGE_BYTES,
-        )
+        return bluesky_limits()
 
     def _login(self) -> str:
         if self._did is None:
@@ -214,15 +204,20 @@ class BlueskyChannel:
 
     def _images(self, media: tuple[Media, ...]) -> Any:
         images = []
-        for item in media:
-            content, mime = read_media(item)
+        checked = [read_image(item) for item in media]  # every image, before any upload
+        for item, image in zip(media, checked, strict=True):
 
-            def upload(content: bytes = content, mime: str = mime) -> Any:
+            def upload(image: Image = image) -> Any:
                 repo = self._client.com.atproto.repo
-                return repo.upload_blob(content, headers={"Content-Type": mime}).blob
+                return repo.upload_blob(image.content, headers={"Content-Type": image.mime}).blob
 
             blob = self._call(upload, mutating=False)
-            images.append(models.AppBskyEmbedImages.Image(alt=item.alt, image=blob))
+            ratio = None
+            if image.width and image.height:
+                ratio = models.AppBskyEmbedDefs.AspectRatio(width=image.width, height=image.height)
+            images.append(
+                models.AppBskyEmbedImages.Image(alt=item.alt, image=blob, aspect_ratio=ratio)
+            )
         return models.AppBskyEmbedImages.Main(images=images)
 
     def publish(self, rendered: Rendered) -> Receipt:
@@ -231,7 +226,7 @@ class BlueskyChannel:
             size = len(rendered.text.encode("utf-8"))
             raise PermanentError(
                 f"post is longer than Bluesky allows ({length} graphemes, {size} bytes;"
-                f" at most {MAX_GRAPHEMES} graphemes and {MAX_BYTES} bytes)"
+                f" at most {BLUESKY_GRAPHEMES} graphemes and {BLUESKY_BYTES} bytes)"
             )
         did = self._login()
         reply = self._reply_ref(rendered.reply_to) if rendered.reply_to else None
@@ -279,6 +274,12 @@ class BlueskyChannel:
         return None
 
     def delete(self, receipt: Receipt) -> None:
+        repo = AtUri.from_str(receipt.remote_id).host
+        if repo != self._login():
+            # The PDS answers 401 for another repo: not an auth failure of ours.
+            raise PermanentError(
+                f"Bluesky post {receipt.remote_id} is in another account's repo; not deleted"
+            )
         # Deleting a record that is already gone succeeds: nothing more to do.
         self._call(lambda: self._client.delete_post(receipt.remote_id), mutating=False)
 

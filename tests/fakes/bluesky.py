@@ -92,6 +92,8 @@ class BlueskyDouble(FakeAPI):
         self.appview_lag = appview_lag
         #: The AppView has seen the account (its profile resolves).
         self.profile_indexed = True
+        #: Sessions are made as with the account's main password (not an app password).
+        self.main_password = False
         self.app_password = "abcd-efgh-ijkl-mnop"
         self.blobs: dict[str, dict[str, Any]] = {}
         self.sessions = 0
@@ -167,7 +169,9 @@ class BlueskyDouble(FakeAPI):
         return {
             "did": self.did,
             "handle": self.account_handle,
-            "accessJwt": self._jwt("com.atproto.appPass", 7200),
+            "accessJwt": self._jwt(
+                "com.atproto.access" if self.main_password else "com.atproto.appPass", 7200
+            ),
             "refreshJwt": self._jwt("com.atproto.refresh", 86400),
             "active": True,
         }
