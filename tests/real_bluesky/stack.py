@@ -45,7 +45,7 @@ def _free_port() -> int:
 
 def missing() -> str | None:
     """Why the stack cannot run here, or None."""
-    for tool in ("npm", "redis-server"):
+    for tool in ("npm", "redis-server", "g++", "make"):
         if shutil.which(tool) is None:
             return f"{tool} is not installed"
     if pg.find_bindir() is None:
