@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from channels.base import Media
 from channels.errors import PermanentError
 from channels.length import BLUESKY_IMAGE_BYTES
+from channels.media_check import IMAGE_TYPES
 from channels.transport import read_media
-
-_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 
 
 @dataclass(frozen=True)
@@ -41,11 +40,11 @@ def read_image(media: Media) -> Image:
         with PILImage.open(io.BytesIO(content)) as opened:
             kind, (width, height) = opened.format, opened.size
     except (OSError, ValueError, PILImage.DecompressionBombError):
-        if guessed in _TYPES.values():
+        if guessed in IMAGE_TYPES.values():
             # A header Pillow cannot read: send it as named, without an aspect ratio.
             return Image(content, guessed, None, None)
         raise PermanentError(f"{name} is not an image Bluesky takes") from None
-    mime = _TYPES.get(kind or "")
+    mime = IMAGE_TYPES.get(kind or "")
     if mime is None:
         raise PermanentError(f"{name} is a {kind} image; Bluesky takes PNG, JPEG, GIF or WebP")
     return Image(content, mime, width, height)

@@ -18,6 +18,7 @@ from publisher.errors import (
     InvalidInput,
     PermissionDenied,
 )
+from publisher.service import compose
 from publisher.service.views import PostView
 from queue_db import channels as channel_db
 from queue_db import events
@@ -220,6 +221,8 @@ def submit_post(ctx: Context, post_id: int) -> PostView:
         targets = _channel_names(tx, post)
         if not targets:
             raise InvalidInput(f"post {post_id} has no channels: add some with --to")
+        if (refused := compose.media_refused(post.media, targets)) is not None:
+            raise InvalidInput(f"post {post_id}: {refused}")
         findings = _run_checks(ctx, post.text, targets, post.source)
         post = _move(
             tx,
