@@ -10,6 +10,7 @@ free loopback ports, then runs ``start.mjs`` and waits for its JSON line.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import json
 import os
@@ -45,12 +46,25 @@ def _free_port() -> int:
 
 def missing() -> str | None:
     """Why the stack cannot run here, or None."""
-    for tool in ("npm", "redis-server", "g++", "make"):
+    tools = ["redis-server"]
+    if not installed():
+        tools += ["npm", "g++", "make"]  # to install it (better-sqlite3 is compiled)
+    for tool in tools:
         if shutil.which(tool) is None:
             return f"{tool} is not installed"
     if pg.find_bindir() is None:
         return "no PostgreSQL server binaries (initdb)"
     return None
+
+
+def _stamp(cache: Path = CACHE) -> Path:
+    digest = hashlib.sha1((HERE / "package.json").read_bytes()).hexdigest()[:12]
+    return cache / f"installed-{digest}"
+
+
+def installed(cache: Path = CACHE) -> bool:
+    """Whether ``install.sh`` finished for this package.json (same stamp as it writes)."""
+    return _stamp(cache).exists()
 
 
 def install(cache: Path = CACHE) -> Path:
