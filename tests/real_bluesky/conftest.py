@@ -7,9 +7,11 @@ with ``OYEZ_REQUIRE_BLUESKY=1`` (CI) a missing tool is a failure instead.
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import httpx
 import pytest
@@ -22,16 +24,23 @@ from tests.real_bluesky.stack import Account, Stack, missing, new_account, start
 PREFIX = "OYEZ_REAL_BSKY"
 
 
+def _unavailable(reason: str) -> NoReturn:
+    message = f"real Bluesky stack unavailable: {reason}"
+    if os.environ.get("OYEZ_REQUIRE_BLUESKY") == "1":
+        pytest.fail(message + " (OYEZ_REQUIRE_BLUESKY=1)")
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def real_stack() -> Iterator[Stack]:
     reason = missing()
     if reason:
-        message = f"real Bluesky stack unavailable: {reason}"
-        if os.environ.get("OYEZ_REQUIRE_BLUESKY") == "1":
-            pytest.fail(message + " (OYEZ_REQUIRE_BLUESKY=1)")
-        pytest.skip(message)
+        _unavailable(reason)
     began = time.monotonic()
-    stack = start_stack()
+    try:
+        stack = start_stack()
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        _unavailable(f"install failed (tests/real_bluesky/install.sh): {exc}")
     print(f"\nreal Bluesky stack ready in {time.monotonic() - began:.1f} s")
     try:
         yield stack

