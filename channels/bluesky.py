@@ -1,15 +1,23 @@
 """The ``bluesky`` channel, through atproto's ``Client``.
 
 Credentials (``credentials=env:PREFIX``): ``PREFIX_HANDLE``, ``PREFIX_APP_PASSWORD``
-(an app password, never the account password).
+(an app password; the account's main password works but ``channels check`` warns).
 
-A receipt's ``remote_id`` is the post's at-uri; the cid a reply needs is read
-again from the PDS (``com.atproto.repo.getRecord``: the AppView lags the PDS, so
-a parent posted a second ago may not be there yet), so nothing else has to be
-stored. Reconciliation lists the repo's records on the PDS for the same reason.
-Log-in is ``createSession`` alone, without the AppView profile fetch.
-Expired or revoked sessions answer HTTP 400 ``ExpiredToken``/``InvalidToken``. Links and hashtags
-become facets (:mod:`channels.bluesky_facets`).
+What the reference stack (tests/real_bluesky) taught:
+
+- The AppView lags the PDS. A reply's parent (its cid) is read from the PDS
+  (``com.atproto.repo.getRecord``) and not found there is at most retryable;
+  reconciliation lists the repo's records on the PDS (``listRecords``).
+- Log-in is ``createSession`` alone: the AppView profile fetch may answer 400,
+  404 or 501 for an account it does not know yet.
+- Expired or revoked sessions answer HTTP 400 ``ExpiredToken``/``InvalidToken``:
+  log in again once, then it is an :class:`AuthError` (the channel pauses).
+- Text is limited to 300 graphemes *and* 3,000 UTF-8 bytes; images to
+  2,000,000 bytes, typed by their bytes (:mod:`channels.bluesky_media`).
+- Another repo's records answer 401: deleting one is refused before any call.
+
+A receipt's ``remote_id`` is the post's at-uri. Links and hashtags become
+facets (:mod:`channels.bluesky_facets`).
 """
 
 from __future__ import annotations
