@@ -10,7 +10,6 @@ import os
 import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import NoReturn
 
 import httpx
@@ -84,7 +83,7 @@ def channel(real_stack: Stack, account: Account) -> Iterator[Channel]:
 
 
 @pytest.fixture
-def harness(real_stack: Stack, account: Account, channel: Channel, tmp_path: Path) -> Harness:
+def harness(real_stack: Stack, account: Account, channel: Channel) -> Harness:
     """The contract tests' harness, on the real stack (overrides tests/fakes' one)."""
     return Harness(
         "bluesky", channel, lambda: [str(r["text"]) for r in records(real_stack, account)]
