@@ -10,11 +10,13 @@ free loopback ports, then runs ``start.mjs`` and waits for its JSON line.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import itertools
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -104,6 +106,12 @@ class Stack:
             self.postgres.stop()
 
 
+def _die_with_parent() -> None:
+    """In the child: end when the test process ends, even if it is killed (Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def _read_line(stream: IO[str], timeout: float) -> str | None:
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.append(stream.readline()), daemon=True)
@@ -126,6 +134,7 @@ def start_stack() -> Stack:
         ],
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
+        preexec_fn=_die_with_parent,
     )
     stack = Stack("", "", processes=[redis], log=root / "stack.log")
     try:
@@ -150,6 +159,7 @@ def start_stack() -> Stack:
                 stdout=subprocess.PIPE,
                 stderr=log,
                 text=True,
+                preexec_fn=_die_with_parent,
             )
         stack.processes.append(network)
         assert network.stdout is not None
