@@ -1,15 +1,28 @@
 """The ``bluesky`` channel, through atproto's ``Client``.
 
 Credentials (``credentials=env:PREFIX``): ``PREFIX_HANDLE``, ``PREFIX_APP_PASSWORD``
-(an app password, never the account password).
+(an app password; the account's main password works but ``channels check`` warns).
 
-A receipt's ``remote_id`` is the post's at-uri; the cid a reply needs is looked
-up again with ``getPosts``, so nothing else has to be stored. Links and hashtags
-become facets (:mod:`channels.bluesky_facets`).
+What the reference stack (tests/real_bluesky) taught:
+
+- The AppView lags the PDS. A reply's parent (its cid) is read from the PDS
+  (``com.atproto.repo.getRecord``) and not found there is at most retryable;
+  reconciliation lists the repo's records on the PDS (``listRecords``).
+- Log-in is ``createSession`` alone: the AppView profile fetch may answer 400,
+  404 or 501 for an account it does not know yet.
+- Expired or revoked sessions answer HTTP 400 ``ExpiredToken``/``InvalidToken``:
+  log in again once, then it is an :class:`AuthError` (the channel pauses).
+- Text is limited to 300 graphemes *and* 3,000 UTF-8 bytes; images to
+  2,000,000 bytes, typed by their bytes (:mod:`channels.bluesky_media`).
+- Another repo's records answer 401: deleting one is refused before any call.
+
+A receipt's ``remote_id`` is the post's at-uri. Links and hashtags become
+facets (:mod:`channels.bluesky_facets`).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 
@@ -23,6 +36,7 @@ from pydantic import Field
 
 from channels.base import ChannelSettings, Limits, Media, Receipt, Rendered
 from channels.bluesky_facets import Facet, find_facets
+from channels.bluesky_media import Image, read_image
 from channels.credentials import resolve
 from channels.errors import (
     AuthError,
@@ -32,12 +46,21 @@ from channels.errors import (
     RateLimited,
     Retryable,
 )
-from channels.length import grapheme_length
+from channels.length import BLUESKY_BYTES, BLUESKY_GRAPHEMES, bluesky_limits, grapheme_length
 from channels.matching import same_text
-from channels.transport import from_httpx, read_media, retry_after_to_utc, shorten
+from channels.transport import from_httpx, retry_after_to_utc, shorten
 
 T = TypeVar("T")
 _EXPIRED = ("ExpiredToken", "InvalidToken")
+_LOG = logging.getLogger(__name__)
+#: The JWT scope of a session made with the account's main password.
+_FULL_ACCESS_SCOPE = "com.atproto.access"
+
+
+MAIN_LOGIN_WARNING = (
+    "logged in with the account's main password; create an app password"
+    " (Settings > Privacy and security > App passwords) and use that instead"
+)
 
 
 class BlueskySettings(ChannelSettings):
@@ -73,7 +96,7 @@ def typed_error(exc: AtProtocolError, *, mutating: bool) -> ChannelError:
     if isinstance(exc, at_errors.RequestErrorBase):
         status = _status(exc) or 0
         where = f"Bluesky answered {shorten(exc)}"
-        if isinstance(exc, at_errors.UnauthorizedError):
+        if isinstance(exc, at_errors.UnauthorizedError) or _xrpc_error(exc) in _EXPIRED:
             return AuthError(where)
         if status >= 500 or status == 409:
             return Retryable(where)
@@ -110,24 +133,34 @@ class BlueskyChannel:
             base_url=settings.api_base_url, request=Request(timeout=settings.timeout)
         )
         self._did: str | None = None
+        self._main_password = False
 
     def __repr__(self) -> str:
         return f"BlueskyChannel(api_base_url={self.settings.api_base_url!r})"
 
     @property
     def limits(self) -> Limits:
-        return Limits(max_length=300, count=grapheme_length, max_media=4, threads=True)
+        return bluesky_limits()
 
     def _login(self) -> str:
         if self._did is None:
             try:
-                profile = self._client.login(self._handle, self._password.reveal())
+                # No profile fetch: it goes to the AppView, which may not know
+                # the account yet (404) or not be served at all (501).
+                self._client.login(self._handle, self._password.reveal(), fetch_bsky_profile=False)
             except AtProtocolError as exc:
                 raise typed_error(exc, mutating=False) from None
             except httpx.HTTPError as exc:
                 raise from_httpx("Bluesky", exc, mutating=False) from None
-            self._did = str(profile.did)
-            self._handle = str(profile.handle)
+            session = self._client._session
+            if session is None or not session.did:
+                raise AuthError("Bluesky: log-in answered no session")
+            self._did = str(session.did)
+            self._handle = str(session.handle)
+            payload = session.access_jwt_payload
+            self._main_password = getattr(payload, "scope", None) == _FULL_ACCESS_SCOPE
+            if self._main_password:
+                _LOG.warning("Bluesky: %s", MAIN_LOGIN_WARNING)
         return self._did
 
     def _call(self, call: Callable[[], T], *, mutating: bool) -> T:
@@ -136,7 +169,7 @@ class BlueskyChannel:
         for attempt in (1, 2):
             try:
                 return call()
-            except at_errors.UnauthorizedError as exc:
+            except at_errors.RequestErrorBase as exc:
                 if attempt == 1 and _xrpc_error(exc) in _EXPIRED:
                     self._did = None
                     self._login()
@@ -154,35 +187,55 @@ class BlueskyChannel:
         return f"{self.settings.web_url.rstrip('/')}/profile/{self._handle}/post/{rkey}"
 
     def _view(self, uri: str) -> Any:
-        posts = self._call(lambda: self._client.get_posts([uri]).posts, mutating=False)
-        if not posts:
-            raise PermanentError(f"Bluesky post {uri} does not exist")
-        return posts[0]
+        """The record at ``uri`` from the PDS (``uri``, ``cid``, ``value``)."""
+        at = AtUri.from_str(uri)
+        params = models.ComAtprotoRepoGetRecord.Params(
+            repo=at.host, collection=at.collection, rkey=at.rkey
+        )
+        try:
+            found = self._call(
+                lambda: self._client.com.atproto.repo.get_record(params), mutating=False
+            )
+        except PermanentError as exc:
+            # Not there (yet): a post made a moment ago may still be on its way.
+            raise Retryable(f"Bluesky post {uri} was not found: {exc}") from None
+        if not found or not found.cid:
+            raise Retryable(f"Bluesky post {uri} was not found")
+        return found
 
     def _reply_ref(self, parent_uri: str) -> Any:
         parent = self._view(parent_uri)
         parent_ref = models.ComAtprotoRepoStrongRef.Main(uri=parent.uri, cid=parent.cid)
-        reply = getattr(parent.record, "reply", None)
+        reply = getattr(parent.value, "reply", None)
         root_ref = reply.root if reply is not None else parent_ref
         return models.AppBskyFeedPost.ReplyRef(root=root_ref, parent=parent_ref)
 
     def _images(self, media: tuple[Media, ...]) -> Any:
         images = []
-        for item in media:
-            content, mime = read_media(item)
+        checked = [read_image(item) for item in media]  # every image, before any upload
+        for item, image in zip(media, checked, strict=True):
 
-            def upload(content: bytes = content, mime: str = mime) -> Any:
+            def upload(image: Image = image) -> Any:
                 repo = self._client.com.atproto.repo
-                return repo.upload_blob(content, headers={"Content-Type": mime}).blob
+                return repo.upload_blob(image.content, headers={"Content-Type": image.mime}).blob
 
             blob = self._call(upload, mutating=False)
-            images.append(models.AppBskyEmbedImages.Image(alt=item.alt, image=blob))
+            ratio = None
+            if image.width and image.height:
+                ratio = models.AppBskyEmbedDefs.AspectRatio(width=image.width, height=image.height)
+            images.append(
+                models.AppBskyEmbedImages.Image(alt=item.alt, image=blob, aspect_ratio=ratio)
+            )
         return models.AppBskyEmbedImages.Main(images=images)
 
     def publish(self, rendered: Rendered) -> Receipt:
         if not self.limits.fits(rendered.text):
             length = grapheme_length(rendered.text)
-            raise PermanentError(f"post is longer than Bluesky allows ({length} > 300)")
+            size = len(rendered.text.encode("utf-8"))
+            raise PermanentError(
+                f"post is longer than Bluesky allows ({length} graphemes, {size} bytes;"
+                f" at most {BLUESKY_GRAPHEMES} graphemes and {BLUESKY_BYTES} bytes)"
+            )
         did = self._login()
         reply = self._reply_ref(rendered.reply_to) if rendered.reply_to else None
         embed: Any = self._images(rendered.media) if rendered.media else None
@@ -216,23 +269,33 @@ class BlueskyChannel:
 
     def find_existing(self, rendered: Rendered) -> Receipt | None:
         did = self._login()
-        feed = self._call(
-            lambda: self._client.get_author_feed(did, limit=self.lookback).feed,
-            mutating=False,
+        # The repo's own records on the PDS, newest first: the AppView lags.
+        params = models.ComAtprotoRepoListRecords.Params(
+            repo=did, collection="app.bsky.feed.post", limit=self.lookback
         )
-        for item in feed:
-            post = item.post
-            if post.author.did == did and same_text(str(post.record.text), rendered.text):
-                return Receipt(remote_id=str(post.uri), remote_url=self._url(str(post.uri)))
+        found = self._call(
+            lambda: self._client.com.atproto.repo.list_records(params).records, mutating=False
+        )
+        for record in found:
+            if same_text(str(getattr(record.value, "text", "")), rendered.text):
+                return Receipt(remote_id=str(record.uri), remote_url=self._url(str(record.uri)))
         return None
 
     def delete(self, receipt: Receipt) -> None:
+        repo = AtUri.from_str(receipt.remote_id).host
+        if repo != self._login():
+            # The PDS answers 401 for another repo: not an auth failure of ours.
+            raise PermanentError(
+                f"Bluesky post {receipt.remote_id} is in another account's repo; not deleted"
+            )
         # Deleting a record that is already gone succeeds: nothing more to do.
         self._call(lambda: self._client.delete_post(receipt.remote_id), mutating=False)
 
     def check_credentials(self) -> str:
         self._did = None
         self._login()
+        if self._main_password:
+            return f"@{self._handle} (warning: {MAIN_LOGIN_WARNING})"
         return "@" + self._handle
 
     def close(self) -> None:

@@ -137,11 +137,31 @@ _COUNTERS: dict[str, Callable[[str], int]] = {
 }
 
 
+#: Bluesky's limits: 300 graphemes *and* 3,000 UTF-8 bytes of text; images up to 2,000,000 bytes.
+BLUESKY_GRAPHEMES = 300
+BLUESKY_BYTES = 3000
+BLUESKY_IMAGE_BYTES = 2_000_000
+
+
+def bluesky_limits() -> Limits:
+    """Bluesky's limits: graphemes and bytes (300 Devanagari graphemes can be 5,400 bytes)."""
+    return Limits(
+        max_length=BLUESKY_GRAPHEMES,
+        count=grapheme_length,
+        max_media=4,
+        threads=True,
+        max_bytes=BLUESKY_BYTES,
+        max_media_bytes=BLUESKY_IMAGE_BYTES,
+    )
+
+
 def default_limits(kind: str) -> Limits:
     """The limits of a channel kind with default settings; unknown kinds count characters."""
     max_length, counter, threads = _DEFAULTS.get(kind, (40000, "char", False))
     if counter == "x":
         return x_limits(max_length)
+    if kind == "bluesky":
+        return bluesky_limits()
     return Limits(max_length=max_length, count=_COUNTERS[counter], threads=threads)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publisher.context import Context
@@ -53,3 +54,21 @@ def thread_preview(text: str, kind: str, limits: Limits | None = None) -> list[s
     if limits.fits(text.strip()) or not limits.threads:
         return [text.strip()] if text.strip() else []
     return split_for_thread(text, limits, numbered=True)
+
+
+def media_refused(
+    media: Sequence[Mapping[str, str]], channel_kinds: Sequence[tuple[str, str]]
+) -> str | None:
+    """Why a target channel would refuse one of ``media`` at delivery (size, image type), or None."""
+    from channels.length import default_limits
+    from channels.media_check import media_refusal
+
+    for item in media:
+        for name, kind in channel_kinds:
+            limits = default_limits(kind)
+            if limits.max_media_bytes is None:
+                continue  # a kind without media limits of its own checks at upload
+            reason = media_refusal(Path(item["path"]), limits)
+            if reason:
+                return f"{reason} for {name} ({kind})"
+    return None

@@ -20,6 +20,7 @@ from publisher.errors import (
     OyezError,
     PermissionDenied,
 )
+from publisher.service import compose
 from publisher.service.compose import targets_of_rows
 from publisher.service.views import PostView
 from queue_db import channels as channel_db
@@ -232,6 +233,9 @@ def submit_post(ctx: Context, post_id: int) -> PostView:
         targets = _channel_names(tx, post)
         if not targets:
             raise InvalidInput(f"post {post_id} has no channels: add some with --to")
+        kinds = [(t.name, t.kind) for t in targets]
+        if (refused := compose.media_refused(post.media, kinds)) is not None:
+            raise InvalidInput(f"post {post_id}: {refused}")
         findings = _run_checks(ctx, post.text, targets, post.source)
         post = _move(
             tx,

@@ -2,6 +2,15 @@
 
 Records keep everything the client sent (facets, reply refs, embeds), so tests
 can check byte offsets and threading exactly as a real PDS would store them.
+
+It answers as the reference stack (tests/real_bluesky) does: a bad or expired
+token is HTTP 400 ``InvalidToken``/``ExpiredToken``; a post's text is refused
+past 3,000 UTF-8 bytes or 300 graphemes; uploaded images get the type their
+bytes show; images past 2,000,000 bytes or of a non-image type are refused in
+the record; another repo's records answer 401; and the AppView views
+(``getPosts``, ``getAuthorFeed``, ``getProfile``) lag the PDS: they only see
+what :meth:`BlueskyDouble.catch_up` has indexed (``appview_lag=False`` to
+index at once).
 """
 
 from __future__ import annotations
@@ -10,7 +19,10 @@ import base64
 import hashlib
 import json
 import time
+import unicodedata
 from typing import Any, ClassVar
+
+import regex
 
 from tests.fakes.server import FakeAPI, Post, Reply, Request
 
@@ -31,6 +43,42 @@ def _error(status: int, error: str, message: str) -> Reply:
     return Reply(status, {"error": error, "message": message})
 
 
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF8", "image/gif"),
+)
+
+
+def sniffed_type(content: bytes, declared: str) -> str:
+    """The type the PDS stores: what an image's bytes show, else what was declared."""
+    if not declared.startswith("image/"):
+        return declared
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp"
+    return next((mime for magic, mime in _MAGIC if content.startswith(magic)), declared)
+
+
+def _invalid_post(record: dict[str, Any]) -> str | None:
+    """Why the PDS's lexicon check refuses this post record, or None."""
+    text = str(record.get("text", ""))
+    size = len(text.encode("utf-8"))
+    if size > 3000:
+        return f"string too big (maximum 3000, got {size}) at $.record.text"
+    graphemes = len(regex.findall(r"\X", unicodedata.normalize("NFC", text)))
+    if graphemes > 300:
+        return f"grapheme too big (maximum 300, got {graphemes}) at $.record.text"
+    embed = record.get("embed") or {}
+    for n, image in enumerate(embed.get("images") or embed.get("media", {}).get("images") or []):
+        blob = image.get("image") or {}
+        where = f"$.record.embed.images[{n}].image"
+        if not str(blob.get("mimeType", "")).startswith("image/"):
+            return f'Expected "image/*" (got "{blob.get("mimeType")}") at {where}.mimeType'
+        if int(blob.get("size", 0)) > 2_000_000:
+            return f"blob too big (maximum 2000000, got {blob['size']}) at {where}"
+    return None
+
+
 class BlueskyDouble(FakeAPI):
     kind: ClassVar[str] = "bluesky"
     post_path: ClassVar[str] = "com.atproto.repo.createRecord"
@@ -39,8 +87,13 @@ class BlueskyDouble(FakeAPI):
     did = "did:plc:oyeztestaccount0000000"
     account_handle = "oyez.test"
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, appview_lag: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.appview_lag = appview_lag
+        #: The AppView has seen the account (its profile resolves).
+        self.profile_indexed = True
+        #: Sessions are made as with the account's main password (not an app password).
+        self.main_password = False
         self.app_password = "abcd-efgh-ijkl-mnop"
         self.blobs: dict[str, dict[str, Any]] = {}
         self.sessions = 0
@@ -104,8 +157,10 @@ class BlueskyDouble(FakeAPI):
             self.sessions += 1
             return Reply(200, self._session())
         auth = request.headers.get("Authorization", "")
+        if not auth:
+            return _error(401, "AuthenticationRequired", "Authentication Required")
         if auth.removeprefix("Bearer ") not in self._tokens:
-            return _error(401, "InvalidToken", "Bad token")
+            return _error(400, "InvalidToken", "Token could not be verified")
         route = getattr(self, "_" + nsid.replace(".", "_"), None)
         if route is None:
             return _error(501, "MethodNotImplemented", f"Method Not Implemented: {nsid}")
@@ -117,7 +172,9 @@ class BlueskyDouble(FakeAPI):
         return {
             "did": self.did,
             "handle": self.account_handle,
-            "accessJwt": self._jwt("com.atproto.appPass", 7200),
+            "accessJwt": self._jwt(
+                "com.atproto.access" if self.main_password else "com.atproto.appPass", 7200
+            ),
             "refreshJwt": self._jwt("com.atproto.refresh", 86400),
             "active": True,
         }
@@ -131,16 +188,28 @@ class BlueskyDouble(FakeAPI):
     def _profile(self) -> dict[str, Any]:
         return {"did": self.did, "handle": self.account_handle, "displayName": "Oyez Test"}
 
+    def catch_up(self) -> None:
+        """The AppView indexes everything the PDS holds so far."""
+        with self.lock:
+            for post in self._posts:
+                post.extra["indexed"] = True
+        self.profile_indexed = True
+
+    def _indexed(self) -> list[Post]:
+        return [p for p in self.posts if p.extra.get("indexed") or not self.appview_lag]
+
     def _app_bsky_actor_getProfile(self, request: Request) -> Reply:
-        if request.arg("actor") not in (self.account_handle, self.did):
+        if not self.profile_indexed or request.arg("actor") not in (self.account_handle, self.did):
             return _error(400, "InvalidRequest", "Profile not found")
         return Reply(200, {**self._profile(), "postsCount": len(self.posts)})
 
     def _com_atproto_repo_createRecord(self, request: Request) -> Reply:
         body = request.json() or {}
         if body.get("repo") not in (self.did, self.account_handle):
-            return _error(400, "InvalidRequest", "Could not find repo")
+            return _error(401, "AuthenticationRequired", "Authentication Required")
         record = body.get("record") or {}
+        if (invalid := _invalid_post(record)) is not None:
+            return _error(400, "InvalidRequest", f"Invalid app.bsky.feed.post record: {invalid}")
         rkey = self._tid()
         uri = f"at://{self.did}/{body.get('collection')}/{rkey}"
         cid = cid_for(json.dumps(record, sort_keys=True).encode() + rkey.encode())
@@ -157,6 +226,8 @@ class BlueskyDouble(FakeAPI):
 
     def _com_atproto_repo_deleteRecord(self, request: Request) -> Reply:
         body = request.json() or {}
+        if body.get("repo") not in (self.did, self.account_handle):
+            return _error(401, "AuthenticationRequired", "Authentication Required")
         uri = f"at://{self.did}/{body.get('collection')}/{body.get('rkey')}"
         post = self.find(uri)
         if post is not None:
@@ -164,7 +235,8 @@ class BlueskyDouble(FakeAPI):
         return Reply(200, {})
 
     def _com_atproto_repo_uploadBlob(self, request: Request) -> Reply:
-        mime = request.headers.get("Content-Type", "application/octet-stream")
+        declared = request.headers.get("Content-Type", "application/octet-stream")
+        mime = sniffed_type(request.body, declared)
         cid = cid_for(request.body, codec=0x55)
         blob = {"$type": "blob", "ref": {"$link": cid}, "mimeType": mime, "size": len(request.body)}
         self.blobs[cid] = blob
@@ -187,9 +259,29 @@ class BlueskyDouble(FakeAPI):
         if request.arg("actor") not in (self.account_handle, self.did):
             return Reply(200, {"feed": []})
         limit = int(request.arg("limit") or 50)
-        newest = list(reversed(self.posts))[:limit]
+        newest = list(reversed(self._indexed()))[:limit]
         return Reply(200, {"feed": [{"post": self._view(p)} for p in newest]})
 
     def _app_bsky_feed_getPosts(self, request: Request) -> Reply:
-        found = [self.find(uri) for uri in request.query.get("uris", [])]
+        indexed = {p.id for p in self._indexed()}
+        found = [self.find(uri) for uri in request.query.get("uris", []) if uri in indexed]
         return Reply(200, {"posts": [self._view(p) for p in found if p is not None]})
+
+    # -- the PDS's own view of the repo: no lag -----------------------------------
+
+    def _record_view(self, post: Post) -> dict[str, Any]:
+        return {"uri": post.id, "cid": post.extra["cid"], "value": post.extra["record"]}
+
+    def _com_atproto_repo_getRecord(self, request: Request) -> Reply:
+        uri = f"at://{request.arg('repo')}/{request.arg('collection')}/{request.arg('rkey')}"
+        post = self.find(uri)
+        if post is None:
+            return _error(400, "RecordNotFound", f"Could not locate record: {uri}")
+        return Reply(200, self._record_view(post))
+
+    def _com_atproto_repo_listRecords(self, request: Request) -> Reply:
+        if request.arg("repo") not in (self.account_handle, self.did):
+            return _error(400, "InvalidRequest", f"Could not find repo: {request.arg('repo')}")
+        limit = int(request.arg("limit") or 50)
+        newest = list(reversed(self.posts))[:limit]
+        return Reply(200, {"records": [self._record_view(p) for p in newest]})

@@ -78,6 +78,15 @@ class LengthRule(Rule[LengthOptions]):
             if limits.fits(post.text):  # the cheap bounds first, the exact count if need be
                 continue
             length = limits.count(post.text)
+            if length <= limits.max_length and limits.max_bytes is not None:
+                size = len(post.text.encode("utf-8"))
+                yield Hit(
+                    0,
+                    len(post.text),
+                    f"Too long for {target.name}: {size} of {limits.max_bytes} bytes"
+                    f" ({length} characters)",
+                )
+                continue
             start = min(overflow_start(post.text, limits), max(len(post.text) - 1, 0))
             yield Hit(
                 start,

@@ -154,6 +154,15 @@ def test_length_uses_each_channels_counter_and_points_past_the_limit() -> None:
     assert finding.message == "Too long for x: 300 of 280 characters"
 
 
+def test_length_on_bluesky_counts_bytes_as_well_as_graphemes() -> None:
+    checker = only('[[rule]]\nid = "len"\nkind = "length"\n')
+    bluesky = Target(name="council-bsky", kind="bluesky")
+    text = "निंः" * 300  # 300 graphemes, 3,600 bytes: the PDS refuses it
+    (finding,) = checker.check(text, targets=[bluesky])
+    assert finding.message == "Too long for council-bsky: 3600 of 3000 bytes (300 characters)"
+    assert checker.check("निंः" * 250, targets=[bluesky]) == []
+
+
 def test_length_counts_links_as_x_does() -> None:
     checker = only('[[rule]]\nid = "len"\nkind = "length"\n')
     url = "https://council.gov.uk/" + "p" * 300
