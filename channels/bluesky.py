@@ -125,7 +125,9 @@ class BlueskyChannel:
     settings_model: ClassVar[type[ChannelSettings]] = BlueskySettings
 
     def __init__(self, settings: BlueskySettings, environ: Mapping[str, str]) -> None:
-        secrets = resolve(settings.credentials, ("HANDLE", "APP_PASSWORD"), environ)
+        secrets = resolve(
+            settings.credentials, ("HANDLE", "APP_PASSWORD"), environ, public=("HANDLE",)
+        )
         self.settings = settings
         self._handle = secrets["HANDLE"].reveal()
         self._password = secrets["APP_PASSWORD"]

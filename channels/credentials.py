@@ -25,9 +25,10 @@ class Secret(str):
 
     __slots__ = ()
 
-    def __new__(cls, value: str) -> Secret:
+    def __new__(cls, value: str, *, redacted: bool = True) -> Secret:
         secret = super().__new__(cls, value)
-        remember([value])
+        if redacted:
+            remember([value])
         return secret
 
     def __repr__(self) -> str:
@@ -43,8 +44,18 @@ class Secret(str):
         return str.__str__(self)
 
 
-def resolve(spec: str, names: Sequence[str], environ: Mapping[str, str]) -> dict[str, Secret]:
+def resolve(
+    spec: str,
+    names: Sequence[str],
+    environ: Mapping[str, str],
+    *,
+    public: Sequence[str] = (),
+) -> dict[str, Secret]:
     """Return each of ``names`` from the source that ``spec`` names.
+
+    Names in ``public`` are identifiers kept beside the secrets (a Page id, an
+    organisation, a handle): read the same way, but not taken out of error
+    texts, where they are part of every post id the network names.
 
     Raises :class:`ConfigError` listing every missing name (not just the first).
     """
@@ -63,7 +74,7 @@ def resolve(spec: str, names: Sequence[str], environ: Mapping[str, str]) -> dict
             var = f"{prefix}_{name}"
             value = environ.get(var, "")
             if value:
-                found[name] = Secret(value)
+                found[name] = Secret(value, redacted=name not in public)
             else:
                 missing.append(var)
     elif scheme == "keyring":
@@ -72,7 +83,7 @@ def resolve(spec: str, names: Sequence[str], environ: Mapping[str, str]) -> dict
         for name in names:
             value = keyring.get_password(where, name) or ""
             if value:
-                found[name] = Secret(value)
+                found[name] = Secret(value, redacted=name not in public)
             else:
                 missing.append(f"{name} in keyring service {where!r}")
     else:

@@ -75,7 +75,9 @@ class FacebookChannel:
     metrics_batch: ClassVar[int] = MAX_IDS
 
     def __init__(self, settings: FacebookSettings, environ: Mapping[str, str]) -> None:
-        secrets = resolve(settings.credentials, ("PAGE_ID", "PAGE_TOKEN"), environ)
+        secrets = resolve(
+            settings.credentials, ("PAGE_ID", "PAGE_TOKEN"), environ, public=("PAGE_ID",)
+        )
         self.settings = settings
         self.page_id = secrets["PAGE_ID"].reveal()
         self._session = GraphSession(settings.api_base_url, settings.timeout)

@@ -92,7 +92,12 @@ class LinkedInChannel:
     metrics_batch: ClassVar[int] = 20
 
     def __init__(self, settings: LinkedInSettings, environ: Mapping[str, str]) -> None:
-        secrets = resolve(settings.credentials, ("ACCESS_TOKEN", "ORGANIZATION"), environ)
+        secrets = resolve(
+            settings.credentials,
+            ("ACCESS_TOKEN", "ORGANIZATION"),
+            environ,
+            public=("ORGANIZATION",),
+        )
         self.settings = settings
         self.organization = organization_urn(secrets["ORGANIZATION"].reveal())
         self._api = LinkedInAPI(

@@ -140,3 +140,23 @@ def test_a_webhook_refuses_an_api_base_url_where_a_hook_url_would_sit_in_plain_t
             {"api_base_url": "https://hooks.example/services/T0/B0/XXXX"},
             {"OYEZ_WEBHOOK_URL": "https://hooks.example/services/T0/B0/XXXX"},
         )
+
+
+@pytest.mark.parametrize("kind", sorted(DOUBLES))
+def test_an_account_identifier_stays_readable_in_errors_while_its_secrets_are_hidden(
+    kind: str,
+) -> None:
+    """A Page id is part of every Facebook post id: hiding it would hide which post failed."""
+    double = start_double(kind)
+    environ = double.environ()
+    channel = registry.build(kind, double.channel_settings(), environ)
+    try:
+        for key, value in environ.items():
+            text = shorten(f"post {value}_17 is gone")
+            if any(key.endswith(f"_{name}") for name in NOT_SECRET):
+                assert value in text
+            else:
+                assert value not in text
+    finally:
+        channel.close()
+        double.stop()
