@@ -10,15 +10,18 @@ import pytest
 from typer.testing import CliRunner
 
 from publisher.cli import app
+from publisher.cli.tui_web import GuardedServer
 
 runner = CliRunner()
 
 
-def test_help_says_the_web_server_has_no_authentication() -> None:
+def test_help_says_the_web_server_needs_its_token_and_tls_for_remote_use() -> None:
     result = runner.invoke(app, ["tui", "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
-    assert "NO authentication" in result.output
+    assert "token for this run" in result.output
     assert "127.0.0.1" in result.output
+    assert "--allow-remote" in result.output
+    assert "TLS" in result.output
 
 
 def test_an_unreachable_database_is_one_line(tmp_path: Path) -> None:
@@ -46,18 +49,60 @@ def _serve_web(monkeypatch: pytest.MonkeyPatch, *argv: str) -> dict[str, Any]:
     served: dict[str, Any] = {}
     monkeypatch.delenv("OYEZ_DATABASE_URL", raising=False)
 
-    class FakeServer:
-        def __init__(self, command: str, host: str, port: int, title: str) -> None:
-            served.update(command=command, host=host, port=port)
+    class FakeServer(GuardedServer):
+        def __init__(self, command: str, *, host: str, port: int, title: str) -> None:
+            super().__init__(command, host=host, port=port, title=title)
+            served.update(command=command, host=host, port=port, url=self.url)
 
-        def serve(self) -> None:
+        def serve(self, debug: bool = False) -> None:
             # What the app's processes will inherit.
             served["database_url"] = os.environ.get("OYEZ_DATABASE_URL")
 
-    monkeypatch.setattr("textual_serve.server.Server", FakeServer)
-    result = runner.invoke(app, list(argv))
+    monkeypatch.setattr("publisher.cli.tui_web.GuardedServer", FakeServer)
+    result = runner.invoke(app, list(argv), env={"COLUMNS": "300"})
     assert result.exit_code == 0, result.output
+    served["output"] = result.output
     return served
+
+
+def test_web_prints_the_url_with_this_run_s_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    served = _serve_web(monkeypatch, "tui", "--web", "--port", "9124")
+    assert served["url"].startswith("http://127.0.0.1:9124/?token=")
+    assert served["url"] in served["output"]
+
+
+@pytest.mark.parametrize("host", ["192.0.2.7", "oyez.example.org"])
+def test_web_on_a_non_loopback_host_needs_allow_remote(
+    monkeypatch: pytest.MonkeyPatch, host: str
+) -> None:
+    monkeypatch.setattr("publisher.cli.tui_web.GuardedServer", None)  # never reached
+    result = runner.invoke(app, ["tui", "--web", "--host", host])
+    assert result.exit_code == 2
+    assert "--allow-remote" in result.output
+    assert "TLS" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_web_with_allow_remote_serves_and_says_to_put_tls_in_front(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    served = _serve_web(monkeypatch, "tui", "--web", "--host", "192.0.2.7", "--allow-remote")
+    assert served["host"] == "192.0.2.7"
+    assert "TLS" in served["output"]
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::"])
+def test_web_refuses_a_wildcard_host_whose_host_header_cannot_be_checked(host: str) -> None:
+    result = runner.invoke(app, ["tui", "--web", "--host", host, "--allow-remote"])
+    assert result.exit_code == 2
+    assert "Host" in result.output
+
+
+@pytest.mark.parametrize("host", ["localhost", "::1", "127.0.0.2"])
+def test_web_on_any_loopback_spelling_needs_no_allow_remote(
+    monkeypatch: pytest.MonkeyPatch, host: str
+) -> None:
+    assert _serve_web(monkeypatch, "tui", "--web", "--host", host)["host"] == host
 
 
 def test_web_serves_the_same_app_on_loopback_by_default(
