@@ -63,6 +63,16 @@ class ArchiveSettings(BaseModel):
     draft_retention_days: int = Field(default=365, ge=1)
 
 
+class FeedSettings(BaseModel):
+    #: May feeds (and ticket feeds) fetch loopback, private, link-local, multicast,
+    #: reserved or unspecified addresses? Off: a feed, or a redirect, pointing
+    #: inside the network is refused (server-side request forgery).
+    allow_private_addresses: bool = False
+    #: May feeds read ``file://`` URLs? Off: any local file (or a FIFO that would
+    #: hang the worker) stays out of reach.
+    allow_files: bool = False
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OYEZ_", env_nested_delimiter="__", extra="ignore")
 
@@ -76,6 +86,7 @@ class Settings(BaseSettings):
     guidelines: GuidelineSettings = Field(default_factory=GuidelineSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     archive: ArchiveSettings = Field(default_factory=ArchiveSettings)
+    feeds: FeedSettings = Field(default_factory=FeedSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -18,7 +18,7 @@ from publisher.sources.feeds.poll import poll_feed, record_success
 from publisher.sources.feeds.posting import source_key
 from publisher.sources.feeds.subscriptions import FeedOptions, add_feed, remove_feed
 from queue_db import feeds_store
-from tests.feeds.conftest import LIMITS, feed_posts
+from tests.feeds.conftest import LIMITS, OPEN, feed_posts
 from tests.feeds.feedgen import items, rss
 from tests.feeds.server import FeedServer, Route
 from tests.helpers import all_at_once, make_context
@@ -126,7 +126,7 @@ def test_a_post_made_before_a_crash_is_finished_not_made_again(
     with ctx.tx() as tx:
         feed = feeds_store.feed(tx, "blog")
     # A worker recorded the new entry and made its post, then died before submitting it.
-    fetched = fetch(feed.url, limits=LIMITS)
+    fetched = fetch(feed.url, limits=LIMITS, access=OPEN)
     record_success(ctx, feed, fetched, parse(fetched.body), ctx.clock())
     with ctx.tx() as tx:
         assert feed.id is not None

@@ -11,15 +11,15 @@ from publisher.sources.feeds.errors import FetchError, ParseError
 from publisher.sources.feeds.fetch import USER_AGENT, check_url, fetch
 from publisher.sources.feeds.ledger import chronological
 from publisher.sources.feeds.parse import parse
-from tests.feeds.conftest import IMPATIENT, LIMITS
+from tests.feeds.conftest import IMPATIENT, LIMITS, OPEN
 from tests.feeds.feedgen import Item, atom, items, rss
 from tests.feeds.server import FeedServer, Route
 
 
 def test_fetch_sends_validators_and_reads_a_304_as_not_modified(server: FeedServer) -> None:
     server.serve("/f", Route(body=rss(items(1)), etag='"abc"'))
-    first = fetch(server.url("/f"), limits=LIMITS)
-    again = fetch(server.url("/f"), etag=first.etag, limits=LIMITS)
+    first = fetch(server.url("/f"), limits=LIMITS, access=OPEN)
+    again = fetch(server.url("/f"), etag=first.etag, limits=LIMITS, access=OPEN)
 
     assert (first.not_modified, again.not_modified) == (False, True)
     assert again.etag == '"abc"'
@@ -31,7 +31,7 @@ def test_fetch_sends_validators_and_reads_a_304_as_not_modified(server: FeedServ
 def test_a_slow_trickle_is_stopped_at_the_time_limit(server: FeedServer) -> None:
     server.serve("/slow", Route(stream_bytes=100 * 1024, drip=0.2))
     with pytest.raises(FetchError, match="took longer than 1 s"):
-        fetch(server.url("/slow"), limits=IMPATIENT)
+        fetch(server.url("/slow"), limits=IMPATIENT, access=OPEN)
 
 
 def test_local_file_is_read_and_an_unchanged_file_costs_nothing(tmp_path: Path) -> None:
@@ -39,11 +39,11 @@ def test_local_file_is_read_and_an_unchanged_file_costs_nothing(tmp_path: Path) 
     path.write_bytes(rss(items(2)))
     url = path.as_uri()
 
-    first = fetch(url, limits=LIMITS)
-    again = fetch(url, last_modified=first.last_modified, limits=LIMITS)
+    first = fetch(url, limits=LIMITS, access=OPEN)
+    again = fetch(url, last_modified=first.last_modified, limits=LIMITS, access=OPEN)
     path.write_bytes(rss(items(3)))
     os.utime(path, (1_900_000_000, 1_900_000_000))
-    changed = fetch(url, last_modified=first.last_modified, limits=LIMITS)
+    changed = fetch(url, last_modified=first.last_modified, limits=LIMITS, access=OPEN)
 
     assert len(parse(first.body).entries) == 2
     assert again.not_modified
@@ -52,7 +52,7 @@ def test_local_file_is_read_and_an_unchanged_file_costs_nothing(tmp_path: Path) 
 
 def test_missing_local_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FetchError, match="no such file"):
-        fetch((tmp_path / "nope.xml").as_uri(), limits=LIMITS)
+        fetch((tmp_path / "nope.xml").as_uri(), limits=LIMITS, access=OPEN)
 
 
 @pytest.mark.parametrize("url", ["ftp://x.example/feed", "javascript:alert(1)", "http://", "feed"])

@@ -22,6 +22,12 @@ START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 D = TypeVar("D", bound=FakeAPI)
 
 
+@pytest.fixture(autouse=True)
+def ticket_feeds_read_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ticket-feed tests serve their feeds as local files: let feeds read them."""
+    monkeypatch.setenv("OYEZ_FEEDS__ALLOW_FILES", "true")
+
+
 class Clock:
     """A clock tests move by hand."""
 

@@ -4,8 +4,11 @@ Every failure becomes a :class:`FetchError` with one line a person can act
 on; nothing else escapes :func:`fetch`. A body is streamed and reading stops
 at the size limit, so a 50 MB answer costs at most the limit in memory. The
 time limit bounds each network wait and the whole download (checked between
-chunks). ``file://`` URLs read a local file, with its modification time
-standing in for Last-Modified so an unchanged file costs nothing either.
+chunks). Every connection, redirects included, goes only where
+:mod:`publisher.sources.feeds.addresses` allows (public addresses, unless
+``feeds.allow_private_addresses``). ``file://`` URLs, when
+``feeds.allow_files`` allows them, read a local file, with its modification
+time standing in for Last-Modified so an unchanged file costs nothing either.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 
 from publisher.errors import os_reason
+from publisher.sources.feeds.addresses import Access, GuardedTransport, refuse_file
 from publisher.sources.feeds.errors import FetchError
 from queue_db.errors import first_line
 
@@ -67,8 +71,12 @@ def _mb(size: int) -> str:
     return f"{size / (1024 * 1024):g} MB"
 
 
-def check_url(url: str) -> str:
-    """The URL if oyez can fetch it; else :class:`FetchError` saying why."""
+def check_url(url: str, access: Access | None = None) -> str:
+    """The URL if oyez can fetch it; else :class:`FetchError` saying why.
+
+    Only a ``file://`` URL can be refused by ``access`` here: where a name
+    leads is known when it is resolved, at the fetch.
+    """
     try:
         parts = urlsplit(url.strip())
     except ValueError:
@@ -78,12 +86,19 @@ def check_url(url: str) -> str:
         raise FetchError(f"unsupported URL {url!r}: use http://, https:// or file://")
     if scheme != "file" and not parts.hostname:
         raise FetchError(f"URL {url!r} has no host")
+    if scheme != "file":
+        try:
+            httpx.URL(url.strip())
+        except httpx.InvalidURL as exc:
+            raise FetchError(f"not a valid URL {url!r}: {exc}") from None
     if parts.username or parts.password:
         raise FetchError(
             "the URL carries a user name or password: oyez stores no credentials in the database"
         )
     if scheme == "file" and not parts.path:
         raise FetchError(f"URL {url!r} names no file")
+    if scheme == "file":
+        refuse_file(access or Access())
     return url.strip()
 
 
@@ -94,14 +109,20 @@ def fetch(
     last_modified: str | None = None,
     limits: FetchLimits | None = None,
     client: httpx.Client | None = None,
+    access: Access | None = None,
 ) -> Fetched:
-    """Fetch ``url``, sending ``etag``/``last_modified`` back so an unchanged feed is a 304."""
+    """Fetch ``url``, sending ``etag``/``last_modified`` back so an unchanged feed is a 304.
+
+    ``access`` (default: public addresses only, no files) is what the URL may
+    reach; a ``client`` given brings its own, from :func:`new_client`.
+    """
     limits = limits or FetchLimits()
-    check_url(url)
+    access = access or Access()
+    check_url(url, access)
     if urlsplit(url).scheme.lower() == "file":
         return _read_file(url, last_modified, limits)
     owned = client is None
-    http = client or new_client(limits)
+    http = client or new_client(limits, access)
     try:
         return _get(http, url, etag, last_modified, limits)
     finally:
@@ -115,13 +136,14 @@ def _tls() -> ssl.SSLContext:
     return httpx.create_ssl_context(trust_env=False)
 
 
-def new_client(limits: FetchLimits) -> httpx.Client:
+def new_client(limits: FetchLimits, access: Access | None = None) -> httpx.Client:
+    """A client whose every connection ``access`` allows (default: public addresses only)."""
     return httpx.Client(
+        transport=GuardedTransport(access or Access(), _tls()),
         follow_redirects=True,
         max_redirects=limits.max_redirects,
         timeout=httpx.Timeout(limits.timeout),
         headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
-        verify=_tls(),
         trust_env=False,
     )
 

@@ -21,6 +21,7 @@ import httpx
 from publisher.context import Context
 from publisher.errors import OyezError
 from publisher.sources.feeds import ledger, posting
+from publisher.sources.feeds.addresses import Access
 from publisher.sources.feeds.errors import FeedProblem
 from publisher.sources.feeds.fetch import Fetched, FetchLimits, fetch
 from publisher.sources.feeds.parse import ParsedFeed, parse
@@ -85,6 +86,7 @@ def poll_feed(
             last_modified=feed.last_modified,
             limits=limits,
             client=client,
+            access=Access.of(ctx.settings),
         )
         parsed = _parse_if_changed(feed, fetched)
         result = record_success(ctx, feed, fetched, parsed, now)

@@ -19,6 +19,7 @@ from publisher.context import Context
 from publisher.context.times import iso
 from publisher.errors import InvalidInput
 from publisher.sources.feeds import poll as polling
+from publisher.sources.feeds.addresses import Access
 from publisher.sources.feeds.errors import FeedProblem, FeedUnavailable
 from publisher.sources.feeds.fetch import FetchLimits, check_url, fetch, new_client
 from publisher.sources.feeds.parse import parse
@@ -164,8 +165,9 @@ def add_feed(
     """Subscribe to ``url``: fetch it, record what it has, post the newest ``backfill``."""
     options = options or FeedOptions()
     _validate(options)
+    access = Access.of(ctx.settings)
     try:
-        url = check_url(url)
+        url = check_url(url, access)
     except FeedProblem as exc:
         raise InvalidInput(str(exc)) from None
     names = [c.strip() for c in channels if c.strip()]
@@ -181,7 +183,7 @@ def add_feed(
         if url in {f.url for f in feeds_store.feeds(tx)}:
             raise InvalidInput(f"{url} is subscribed already")
     try:
-        fetched = fetch(url, limits=limits)
+        fetched = fetch(url, limits=limits, access=access)
         parsed = parse(fetched.body, content_type=fetched.content_type, url=fetched.url)
     except FeedProblem as exc:
         raise FeedUnavailable(f"cannot subscribe to {url}: {exc}") from None
@@ -232,7 +234,7 @@ def poll_feeds(
     with ctx.tx() as tx:
         rows = [feeds_store.feed(tx, name)] if name else feeds_store.feeds(tx)
     limits = limits or FetchLimits()
-    with new_client(limits) as client:
+    with new_client(limits, Access.of(ctx.settings)) as client:
         return [
             polling.poll_feed(ctx, row.id, limits=limits, client=client)
             for row in rows

@@ -28,6 +28,7 @@ from typing import Any
 from publisher.context import Context
 from publisher.context.times import iso
 from publisher.errors import InvalidInput, NotFoundError, OyezError
+from publisher.sources.feeds.addresses import Access
 from publisher.sources.feeds.errors import FeedProblem
 from publisher.sources.feeds.fetch import check_url, fetch
 from publisher.sources.feeds.parse import ParsedEntry, parse
@@ -145,10 +146,10 @@ def entry_key(feed_id: int, entry: ParsedEntry, event: EventIn) -> str:
 
 
 def _entries(
-    url: str, etag: str | None = None, modified: str | None = None
+    ctx: Context, url: str, etag: str | None = None, modified: str | None = None
 ) -> tuple[list[ParsedEntry], str | None, str | None] | None:
     """The feed's entries oldest first (None when unchanged: a 304), with its new validators."""
-    fetched = fetch(url, etag=etag, last_modified=modified)
+    fetched = fetch(url, etag=etag, last_modified=modified, access=Access.of(ctx.settings))
     if fetched.not_modified:
         return None
     parsed = parse(fetched.body, content_type=fetched.content_type, url=fetched.url or url)
@@ -168,8 +169,8 @@ def add_feed(
     if not 1 <= every_minutes <= 24 * 60:
         raise InvalidInput("--every must be between 1 and 1440 minutes")
     try:
-        url = check_url(url)
-        got = _entries(url)
+        url = check_url(url, Access.of(ctx.settings))
+        got = _entries(ctx, url)
     except FeedProblem as exc:
         raise InvalidInput(f"cannot read the ticket feed: {exc}") from None
     entries, etag, modified = got or ([], None, None)
@@ -244,7 +245,7 @@ def poll_feed(ctx: Context, feed_id: int) -> FeedPoll:
     events = made = skipped = 0
     error: str | None = None
     try:
-        got = _entries(row.url, row.etag, row.last_modified)
+        got = _entries(ctx, row.url, row.etag, row.last_modified)
     except FeedProblem as exc:
         got, error = None, str(exc)
     if got is not None:
