@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from publisher.context import Context
 from publisher.sources.feeds import addresses
-from publisher.sources.feeds.addresses import Access, AddressRefused
+from publisher.sources.feeds.addresses import Access, AddressRefused, GuardedTransport
 from publisher.sources.feeds.errors import FetchError
 from publisher.sources.feeds.fetch import fetch
 from publisher.sources.feeds.subscriptions import add_feed, poll_feeds
 from tests.feeds.conftest import LIMITS
 from tests.feeds.feedgen import items, rss
 from tests.feeds.server import FeedServer, Route
+from tests.feeds.tls import Authority
 from tests.helpers import cli_add_outbox, make_context, oyez
 
 STRICT = Access()
@@ -264,3 +266,36 @@ def test_a_subscribed_feed_is_refused_at_poll_time_once_the_setting_is_off(
     assert result.error is not None
     assert "feeds.allow_private_addresses" in result.error
     assert len(feed.requests_to("/f")) == 1  # only the subscription's own fetch
+
+
+@pytest.fixture
+def tls_feed(tmp_path: Path) -> Iterator[tuple[FeedServer, Authority, list[str | None]]]:
+    """An HTTPS feed server on 127.0.0.1 with a certificate for blog.example.org only."""
+    authority = Authority.new()
+    context = authority.server_context("blog.example.org", tmp_path)
+    sni: list[str | None] = []
+    context.sni_callback = lambda _sock, name, _ctx: sni.append(name)
+    server = FeedServer()
+    server.httpd.socket = context.wrap_socket(server.httpd.socket, server_side=True)
+    server.serve("/f", Route(body=rss(items(1))))
+    with server:
+        yield server, authority, sni
+
+
+def test_tls_to_the_pinned_address_sends_the_name_and_checks_the_certificate_for_it(
+    tls_feed: tuple[FeedServer, Authority, list[str | None]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, authority, sni = tls_feed
+    _fake_dns(monkeypatch, {"blog.example.org": ["93.184.216.34>127.0.0.1"]})
+    transport = GuardedTransport(STRICT, authority.client_context())
+    with httpx.Client(transport=transport) as client:
+        got = fetch(f"https://blog.example.org:{_port(server)}/f", client=client, access=STRICT)
+        assert got.body
+        assert sni == ["blog.example.org"]
+        (seen,) = server.requests_to("/f")
+        assert seen.headers["host"] == f"blog.example.org:{_port(server)}"
+        # The certificate names blog.example.org: under another name that
+        # resolves to the same address, the check fails.
+        _fake_dns(monkeypatch, {"other.example.org": ["93.184.216.34>127.0.0.1"]})
+        with pytest.raises(FetchError, match=r"cannot connect: .*(certificate|hostname)"):
+            fetch(f"https://other.example.org:{_port(server)}/f", client=client, access=STRICT)
