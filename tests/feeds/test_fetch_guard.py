@@ -105,6 +105,7 @@ def test_an_octal_dotted_quad_is_refused_as_malformed_not_fetched(feed: FeedServ
         ("[::ffff:127.0.0.1]", "loopback"),
         ("[::ffff:7f00:1]", "loopback"),
         ("[2002:7f00:1::]", "loopback"),  # 6to4 around 127.0.0.1
+        ("[64:ff9b::a9fe:a9fe]", "link-local"),  # NAT64 to 169.254.169.254
         ("0.0.0.0", "unspecified"),
         ("[::]", "unspecified"),
         ("169.254.169.254", "link-local"),
@@ -299,3 +300,8 @@ def test_tls_to_the_pinned_address_sends_the_name_and_checks_the_certificate_for
         _fake_dns(monkeypatch, {"other.example.org": ["93.184.216.34>127.0.0.1"]})
         with pytest.raises(FetchError, match=r"cannot connect: .*(certificate|hostname)"):
             fetch(f"https://other.example.org:{_port(server)}/f", client=client, access=STRICT)
+
+
+@pytest.mark.parametrize("address", ["93.184.216.34", "2606:4700::1111", "64:ff9b::5db8:d822"])
+def test_public_addresses_pass_the_check(address: str) -> None:
+    assert addresses.kind(ipaddress.ip_address(address)) is None

@@ -66,11 +66,17 @@ def refuse_file(access: Access) -> None:
         )
 
 
+#: NAT64's well-known prefix: the last 32 bits are the IPv4 address reached.
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
 def _embedded(ip: IPAddress) -> IPAddress:
-    """The IPv4 address inside an IPv4-mapped or 6to4 IPv6 address, else ``ip``."""
-    if isinstance(ip, ipaddress.IPv6Address):
-        return ip.ipv4_mapped or ip.sixtofour or ip
-    return ip
+    """The IPv4 address inside an IPv4-mapped, 6to4 or NAT64 IPv6 address, else ``ip``."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return ip
+    if ip in NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip.ipv4_mapped or ip.sixtofour or ip
 
 
 def kind(ip: IPAddress) -> str | None:
