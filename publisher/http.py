@@ -6,7 +6,8 @@
   the token is compared in constant time and never logged or echoed. A missing
   or wrong token gets 401 before the body is read; a body over the limit 413;
   malformed JSON (or JSON nested over 16 deep) or a bad field (a NUL byte
-  included) 400; a body that stalls for 10 s 408; posting not configured 409; a recorded
+  included) 400; a body that stalls for 10 s 408 (headers that do not arrive
+  in 10 s close the connection: :mod:`publisher.http_server`); posting not configured 409; a recorded
   event 202 (200 for a repeat of an ``event_id`` already recorded). Every
   refusal is a JSON ``{"error": "one line"}`` and records nothing.
 - ``GET /healthz``: 200 ``{"status": "ok"}`` when the database answers, else 503

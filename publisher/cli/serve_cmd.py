@@ -55,6 +55,8 @@ def register(app: typer.Typer) -> None:
         context = state(ctx).open()
         import uvicorn  # deferred: only this command needs the server
 
+        from publisher.http_server import server_config
+
         if not _loopback(host):
             err_console.print(
                 f"warning: listening on {host}, not only this machine: put TLS in front of it",
@@ -64,12 +66,6 @@ def register(app: typer.Typer) -> None:
             f"oyez serve on http://{host}:{port}: POST /v1/tickets, GET /healthz", highlight=False
         )
         logging.getLogger("uvicorn.access").addFilter(QueryStringFilter())
-        uvicorn.run(
-            create_app(context, token, max_body=max_body),
-            host=host,
-            port=port,
-            log_level="info",
-            server_header=False,
-            proxy_headers=False,
-            timeout_keep_alive=5,
-        )
+        uvicorn.Server(
+            server_config(create_app(context, token, max_body=max_body), host, port)
+        ).run()

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from publisher.cli import app as cli
 from publisher.context import Context
 from publisher.http import create_app
+from publisher.http_server import server_config
 from publisher.sources.tickets.ingest import list_tickets
 
 TOKEN = "s3cret-token-for-tests-0123456789"
@@ -30,7 +31,7 @@ def serving(ctx: Context, max_body: int = 1024) -> Iterator[httpx.Client]:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
     app = create_app(ctx, TOKEN, max_body=max_body)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(server_config(app, "127.0.0.1", port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -236,6 +237,34 @@ def test_a_client_that_stalls_its_body_is_cut_off(
             answer = raw.recv(4096).decode()
     assert answer.startswith("HTTP/1.1 408")
     assert nothing_recorded(ctx)
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [b"", b"POST /v1/tickets HTTP/1.1\r\nHost: x\r\n"],
+    ids=["nothing", "half the headers"],
+)
+def test_a_client_that_stalls_its_headers_is_cut_off(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch, sent: bytes
+) -> None:
+    monkeypatch.setattr("publisher.http_server.HeaderDeadlineProtocol.header_seconds", 0.5)
+    with serving(ctx) as http:
+        port = http.base_url.port
+        with socket.create_connection(("127.0.0.1", port or 0), timeout=30) as raw:
+            raw.sendall(sent)
+            closed = raw.recv(4096)  # blocks until the server closes (or 30 s)
+    assert closed == b""
+    assert nothing_recorded(ctx)
+
+
+def test_a_slow_client_does_not_delay_a_quick_one_after_its_headers(ctx: Context) -> None:
+    with serving(ctx) as http:
+        port = http.base_url.port
+        with socket.create_connection(("127.0.0.1", port or 0), timeout=30) as raw:
+            raw.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            assert http.get("/healthz").status_code == 200
+            raw.sendall(b"\r\n")
+            assert raw.recv(4096).startswith(b"HTTP/1.1 ")
 
 
 def test_healthz_never_shows_the_database_address(ctx: Context) -> None:
