@@ -106,3 +106,30 @@ def test_sign_off_approves_the_marked_posts_each_on_its_own(tui_ctx: Context) ->
     drive(app, scenario, (80, 24))
     states = [posts.get_post(tui_ctx, i).state for i in ids]
     assert states == ["approved", "in_review", "approved"]
+
+
+def test_a_paste_with_terminal_escapes_is_saved_without_its_control_characters(
+    tui_ctx: Context,
+) -> None:
+    from textual import events
+    from textual.widgets import TextArea
+
+    app = OyezApp(tui_ctx, poll_seconds=0)
+
+    async def scenario(pilot: Any) -> None:
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen))
+        area = app.screen.query_one(TextArea)
+        area.focus()
+        app.post_message(events.Paste("Bins\x1b[2J move\x07 to\x00 Saturday.\x9b"))
+        await pilot.pause()
+        assert area.text == "Bins[2J move to Saturday."  # shown as it will be saved
+        await pilot.press("ctrl+t")
+        assert isinstance(app.focused, SelectionList)
+        app.focused.select("council")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: bool(posts.list_posts(tui_ctx)))
+
+    drive(app, scenario, (80, 24))
+    (post,) = posts.list_posts(tui_ctx)
+    assert post.text == "Bins[2J move to Saturday."

@@ -6,8 +6,10 @@ from bisect import bisect_right
 from collections.abc import Sequence
 
 from rich.style import Style
+from textual import events
 from textual.widgets import TextArea
 
+from publisher.context.controls import strip_controls
 from publisher.guidelines import Finding
 from publisher.tui.format import SEVERITY_COLOURS
 
@@ -53,6 +55,14 @@ class PostEditor(TextArea):
     def __init__(self, text: str = "", *, id: str | None = None) -> None:
         super().__init__(text, soft_wrap=True, tab_behavior="focus", id=id)
         self._spans: dict[int, list[tuple[int, int, str]]] = {}
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        """A paste loses its control characters before it is shown: what you see is what is saved."""
+        event.prevent_default()
+        if not self.read_only:
+            result = self._replace_via_keyboard(strip_controls(event.text), *self.selection)
+            if result:
+                self.move_cursor(result.end_location)
 
     def show_findings(self, findings: Sequence[Finding]) -> None:
         self._spans = line_spans(self.text, findings)
