@@ -136,6 +136,9 @@ class BlueskyChannel:
         )
         self._did: str | None = None
         self._main_password = False
+        #: The session as the SDK last told it (its public change callback).
+        self._session: Any = None
+        self._client.on_session_change(self._session_changed)
 
     def __repr__(self) -> str:
         return f"BlueskyChannel(api_base_url={self.settings.api_base_url!r})"
@@ -143,6 +146,9 @@ class BlueskyChannel:
     @property
     def limits(self) -> Limits:
         return bluesky_limits()
+
+    def _session_changed(self, _event: Any, session: Any) -> None:
+        self._session = session
 
     def _login(self) -> str:
         if self._did is None:
@@ -154,7 +160,7 @@ class BlueskyChannel:
                 raise typed_error(exc, mutating=False) from None
             except httpx.HTTPError as exc:
                 raise from_httpx("Bluesky", exc, mutating=False) from None
-            session = self._client._session
+            session = self._session
             if session is None or not session.did:
                 raise AuthError("Bluesky: log-in answered no session")
             self._did = str(session.did)

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from atproto_client.client.session import Session  # type: ignore[import-untyped]
 from PIL import Image
 
 from channels.base import Channel, Media, Receipt, Rendered
@@ -49,8 +50,10 @@ def test_a_revoked_app_password_is_an_auth_failure(
     revoked = _xrpc(real_stack, "com.atproto.server.revokeAppPassword", account, {"name": "oyez"})
     revoked.raise_for_status()
     # The session's access token lapses (the PDS then answers 400, not 401).
-    session = channel._client._session  # type: ignore[attr-defined]
+    client = channel._client  # type: ignore[attr-defined]
+    session = Session.decode(client.export_session_string())
     session.access_jwt = session.access_jwt.rsplit(".", 1)[0] + ".bm90LWEtc2lnbmF0dXJl"
+    client.login(session_string=session.encode(), fetch_bsky_profile=False)
 
     with pytest.raises(AuthError):
         channel.publish(Rendered("k2", "After."))
