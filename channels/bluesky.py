@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 import httpx
@@ -34,8 +35,17 @@ from atproto_core.exceptions import AtProtocolError  # type: ignore[import-untyp
 from atproto_core.uri import AtUri  # type: ignore[import-untyped]
 from pydantic import Field
 
-from channels.base import ChannelSettings, Limits, Media, Receipt, Rendered
+from channels.base import (
+    ChannelSettings,
+    Inbound,
+    InboundPage,
+    Limits,
+    Media,
+    Receipt,
+    Rendered,
+)
 from channels.bluesky_facets import Facet, find_facets
+from channels.bluesky_listen import PAGE_SIZE, REASONS, inbound, read_stream
 from channels.bluesky_media import Image, read_image
 from channels.credentials import resolve
 from channels.errors import (
@@ -72,6 +82,8 @@ class BlueskySettings(ChannelSettings):
     lang: str = "en"
     #: How many of the account's latest posts reconciliation looks through.
     lookback: int = Field(default=50, ge=1)
+    #: The most pages (of 100) one round of a listening stream reads.
+    listen_pages: int = Field(default=5, ge=1, le=100)
 
 
 def _status(exc: at_errors.RequestErrorBase) -> int | None:
@@ -123,6 +135,7 @@ def _facet_model(facet: Facet) -> Any:
 class BlueskyChannel:
     kind: ClassVar[str] = "bluesky"
     settings_model: ClassVar[type[ChannelSettings]] = BlueskySettings
+    listen_kinds: ClassVar[frozenset[str]] = frozenset({"mentions", "query"})
 
     def __init__(self, settings: BlueskySettings, environ: Mapping[str, str]) -> None:
         secrets = resolve(
@@ -288,6 +301,49 @@ class BlueskyChannel:
             if same_text(str(getattr(record.value, "text", "")), rendered.text):
                 return Receipt(remote_id=str(record.uri), remote_url=self._url(str(record.uri)))
         return None
+
+    def mentions(self, cursor: str | None, since: datetime) -> InboundPage:
+        """Mentions of, replies to and quotes of the account (its notifications)."""
+        me = self._login()
+
+        def fetch(api_cursor: str | None) -> tuple[list[Any], str | None]:
+            params = models.AppBskyNotificationListNotifications.Params(
+                limit=PAGE_SIZE, cursor=api_cursor, reasons=list(REASONS)
+            )
+            found = self._call(
+                lambda: self._client.app.bsky.notification.list_notifications(params),
+                mutating=False,
+            )
+            return list(found.notifications), found.cursor
+
+        def to_item(entry: Any) -> Inbound | None:
+            if entry.reason not in REASONS:
+                return None
+            return inbound(entry, me=me, kind=entry.reason, web_url=self.settings.web_url)
+
+        return read_stream(
+            fetch, self.settings.listen_pages, cursor=cursor, since=since, to_item=to_item
+        )
+
+    def search(self, query: str, cursor: str | None, since: datetime) -> InboundPage:
+        """Public posts matching ``query`` (words, ``#tags``), newest first (searchPosts)."""
+        me = self._login()
+
+        def fetch(api_cursor: str | None) -> tuple[list[Any], str | None]:
+            params = models.AppBskyFeedSearchPosts.Params(
+                q=query, sort="latest", limit=PAGE_SIZE, cursor=api_cursor
+            )
+            found = self._call(
+                lambda: self._client.app.bsky.feed.search_posts(params), mutating=False
+            )
+            return list(found.posts), found.cursor
+
+        def to_item(entry: Any) -> Inbound | None:
+            return inbound(entry, me=me, kind="search", web_url=self.settings.web_url)
+
+        return read_stream(
+            fetch, self.settings.listen_pages, cursor=cursor, since=since, to_item=to_item
+        )
 
     def delete(self, receipt: Receipt) -> None:
         repo = AtUri.from_str(receipt.remote_id).host
