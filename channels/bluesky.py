@@ -23,7 +23,7 @@ facets (:mod:`channels.bluesky_facets`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -37,6 +37,7 @@ from pydantic import Field
 
 from channels.base import (
     ChannelSettings,
+    Figures,
     Inbound,
     InboundPage,
     Limits,
@@ -136,6 +137,8 @@ class BlueskyChannel:
     kind: ClassVar[str] = "bluesky"
     settings_model: ClassVar[type[ChannelSettings]] = BlueskySettings
     listen_kinds: ClassVar[frozenset[str]] = frozenset({"mentions", "query"})
+    #: app.bsky.feed.getPosts takes up to 25 uris.
+    metrics_batch: ClassVar[int] = 25
 
     def __init__(self, settings: BlueskySettings, environ: Mapping[str, str]) -> None:
         secrets = resolve(
@@ -207,8 +210,8 @@ class BlueskyChannel:
         rkey = AtUri.from_str(uri).rkey
         return f"{self.settings.web_url.rstrip('/')}/profile/{self._handle}/post/{rkey}"
 
-    def _view(self, uri: str) -> Any:
-        """The record at ``uri`` from the PDS (``uri``, ``cid``, ``value``)."""
+    def _record(self, uri: str) -> Any | None:
+        """The record at ``uri`` from the PDS (``uri``, ``cid``, ``value``), or None if not there."""
         at = AtUri.from_str(uri)
         params = models.ComAtprotoRepoGetRecord.Params(
             repo=at.host, collection=at.collection, rkey=at.rkey
@@ -217,10 +220,15 @@ class BlueskyChannel:
             found = self._call(
                 lambda: self._client.com.atproto.repo.get_record(params), mutating=False
             )
-        except PermanentError as exc:
-            # Not there (yet): a post made a moment ago may still be on its way.
-            raise Retryable(f"Bluesky post {uri} was not found: {exc}") from None
-        if not found or not found.cid:
+        except PermanentError:
+            return None
+        return found if found and found.cid else None
+
+    def _view(self, uri: str) -> Any:
+        """The record at ``uri``; not found (yet) is retryable: a post made a moment
+        ago may still be on its way."""
+        found = self._record(uri)
+        if found is None:
             raise Retryable(f"Bluesky post {uri} was not found")
         return found
 
@@ -344,6 +352,32 @@ class BlueskyChannel:
         return read_stream(
             fetch, self.settings.listen_pages, cursor=cursor, since=since, to_item=to_item
         )
+
+    def metrics(self, remote_ids: Sequence[str]) -> dict[str, Figures]:
+        """Public figures from the AppView, 25 posts a call; a deleted post is left out.
+
+        A post the AppView does not show is looked up on the PDS (it lags): one
+        still there and not indexed yet gets figures of ``None``.
+        """
+        uris = list(dict.fromkeys(remote_ids))
+        found: dict[str, Figures] = {}
+        for first in range(0, len(uris), self.metrics_batch):
+            batch = uris[first : first + self.metrics_batch]
+
+            def get(batch: list[str] = batch) -> Any:
+                return self._client.get_posts(batch).posts
+
+            for post in self._call(get, mutating=False):
+                found[str(post.uri)] = Figures(
+                    likes=post.like_count,
+                    reposts=post.repost_count,
+                    replies=post.reply_count,
+                    quotes=post.quote_count,
+                )
+        for uri in uris:
+            if uri not in found and self._record(uri) is not None:
+                found[uri] = Figures()
+        return found
 
     def delete(self, receipt: Receipt) -> None:
         repo = AtUri.from_str(receipt.remote_id).host

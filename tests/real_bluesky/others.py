@@ -30,7 +30,7 @@ def post_as(
     record: dict[str, Any] = {
         "$type": "app.bsky.feed.post",
         "text": text,
-        "createdAt": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "createdAt": now(),
     }
     if mention is not None:
         tag = f"@{mention.handle}".encode()
@@ -42,14 +42,33 @@ def post_as(
         record["reply"] = {"root": reply_to, "parent": reply_to}
     if quote_of is not None:
         record["embed"] = {"$type": "app.bsky.embed.record", "record": quote_of}
+    return create(stack, author, "app.bsky.feed.post", record)
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+def create(
+    stack: Stack, author: Account, collection: str, record: dict[str, Any]
+) -> dict[str, str]:
+    """A record in ``author``'s repo (a post, like, repost...): its ``uri`` and ``cid``."""
     made = httpx.post(
         f"{stack.pds_url}/xrpc/com.atproto.repo.createRecord",
-        json={"repo": author.did, "collection": "app.bsky.feed.post", "record": record},
+        json={"repo": author.did, "collection": collection, "record": record},
         headers={"Authorization": f"Bearer {author.access_jwt}"},
         timeout=30,
     )
     made.raise_for_status()
     return {"uri": made.json()["uri"], "cid": made.json()["cid"]}
+
+
+def like(stack: Stack, author: Account, subject: dict[str, str]) -> None:
+    create(stack, author, "app.bsky.feed.like", {"subject": subject, "createdAt": now()})
+
+
+def repost(stack: Stack, author: Account, subject: dict[str, str]) -> None:
+    create(stack, author, "app.bsky.feed.repost", {"subject": subject, "createdAt": now()})
 
 
 def strong_ref(stack: Stack, uri: str) -> dict[str, str]:
