@@ -60,21 +60,12 @@ def test_a_post_the_appview_has_not_indexed_yet_is_there_without_figures(
     assert figures == {receipt.remote_id: Figures()}
 
 
-def test_a_429_while_measuring_is_rate_limited(
-    bluesky_double: BlueskyDouble, bluesky_channel: Channel
+@pytest.mark.parametrize(("fault", "error"), [("429", RateLimited), ("503", Retryable)])
+def test_a_failed_measuring_call_is_rate_limited_or_retryable(
+    bluesky_double: BlueskyDouble, bluesky_channel: Channel, fault: str, error: type[Exception]
 ) -> None:
     receipt = bluesky_channel.publish(Rendered("k", "Measured."))
-    bluesky_double.faults.push("429", path=GET_POSTS)
+    bluesky_double.faults.push(fault, path=GET_POSTS)
 
-    with pytest.raises(RateLimited):
-        _measures(bluesky_channel).metrics([receipt.remote_id])
-
-
-def test_a_server_error_while_measuring_is_retryable(
-    bluesky_double: BlueskyDouble, bluesky_channel: Channel
-) -> None:
-    receipt = bluesky_channel.publish(Rendered("k", "Measured."))
-    bluesky_double.faults.push("503", path=GET_POSTS)
-
-    with pytest.raises(Retryable):
+    with pytest.raises(error):
         _measures(bluesky_channel).metrics([receipt.remote_id])
