@@ -23,8 +23,7 @@ facets (:mod:`channels.bluesky_facets`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 
 import httpx
@@ -37,17 +36,20 @@ from pydantic import Field
 
 from channels.base import (
     ChannelSettings,
-    Figures,
-    Inbound,
-    InboundPage,
     Limits,
     Media,
     Receipt,
     Rendered,
 )
 from channels.bluesky_facets import Facet, find_facets
-from channels.bluesky_listen import PAGE_SIZE, REASONS, inbound, read_stream
 from channels.bluesky_media import Image, read_image
+from channels.bluesky_reads import (
+    MARK_FIELD,
+    BlueskyReads,
+    delivery_mark,
+    mark_of,
+    split_mark,
+)
 from channels.credentials import resolve
 from channels.errors import (
     AuthError,
@@ -58,7 +60,7 @@ from channels.errors import (
     Retryable,
 )
 from channels.length import BLUESKY_BYTES, BLUESKY_GRAPHEMES, bluesky_limits, grapheme_length
-from channels.matching import same_text
+from channels.split import split_for_thread
 from channels.transport import from_httpx, retry_after_to_utc, shorten
 
 T = TypeVar("T")
@@ -81,8 +83,10 @@ class BlueskySettings(ChannelSettings):
     web_url: str = "https://bsky.app"
     #: Language tag of every post.
     lang: str = "en"
-    #: How many of the account's latest posts reconciliation looks through.
+    #: How many of the account's latest posts reconciliation reads when it has no time to go back to.
     lookback: int = Field(default=50, ge=1)
+    #: The most pages (of 100) reconciliation reads back to the attempt's time before it gives up.
+    reconcile_pages: int = Field(default=10, ge=1, le=100)
     #: The most pages (of 100) one round of a listening stream reads.
     listen_pages: int = Field(default=5, ge=1, le=100)
 
@@ -133,12 +137,9 @@ def _facet_model(facet: Facet) -> Any:
     return models.AppBskyRichtextFacet.Main(features=[feature], index=index)
 
 
-class BlueskyChannel:
+class BlueskyChannel(BlueskyReads):
     kind: ClassVar[str] = "bluesky"
     settings_model: ClassVar[type[ChannelSettings]] = BlueskySettings
-    listen_kinds: ClassVar[frozenset[str]] = frozenset({"mentions", "query"})
-    #: app.bsky.feed.getPosts takes up to 25 uris.
-    metrics_batch: ClassVar[int] = 25
 
     def __init__(self, settings: BlueskySettings, environ: Mapping[str, str]) -> None:
         secrets = resolve(
@@ -257,8 +258,22 @@ class BlueskyChannel:
             )
         return models.AppBskyEmbedImages.Main(images=images)
 
+    def parts_of(self, rendered: Rendered) -> list[str]:
+        """The posts ``rendered`` becomes: itself, or a numbered thread when too long."""
+        if self.limits.fits(rendered.text):
+            return [rendered.text]
+        parts: list[str] = split_for_thread(rendered.text, self.limits, numbered=True)
+        return parts
+
     def publish(self, rendered: Rendered) -> Receipt:
-        if not self.limits.fits(rendered.text):
+        """Post ``rendered``; a text too long for one post becomes a thread, each part a
+        reply to the one before (media and quote on the first).
+
+        The receipt is the first part's. Parts already made for this delivery (an
+        earlier attempt that stopped half-way) are not made again.
+        """
+        parts = self.parts_of(rendered)
+        if not all(self.limits.fits(part) for part in parts):
             length = grapheme_length(rendered.text)
             size = len(rendered.text.encode("utf-8"))
             raise PermanentError(
@@ -266,7 +281,27 @@ class BlueskyChannel:
                 f" at most {BLUESKY_GRAPHEMES} graphemes and {BLUESKY_BYTES} bytes)"
             )
         did = self._login()
+        total = len(parts)
+        made = (
+            self.posted_parts(delivery_mark(rendered.delivery_key, 1, total)) if total > 1 else {}
+        )
         reply = self._reply_ref(rendered.reply_to) if rendered.reply_to else None
+        first: str | None = None
+        for number, text in enumerate(parts, 1):
+            ref = made.get(number)
+            if ref is None:
+                embed = self._embed(rendered) if number == 1 else None
+                ref = self._post(
+                    did, text, reply, embed, delivery_mark(rendered.delivery_key, number, total)
+                )
+            strong = models.ComAtprotoRepoStrongRef.Main(uri=str(ref.uri), cid=str(ref.cid))
+            root = reply.root if reply is not None else strong
+            reply = models.AppBskyFeedPost.ReplyRef(root=root, parent=strong)
+            first = first or str(ref.uri)
+        assert first is not None
+        return Receipt(remote_id=first, remote_url=self._url(first))
+
+    def _embed(self, rendered: Rendered) -> Any:
         embed: Any = self._images(rendered.media) if rendered.media else None
         if rendered.quote_of:
             quoted = self._view(rendered.quote_of)
@@ -278,106 +313,22 @@ class BlueskyChannel:
                 if embed is not None
                 else record
             )
-        facets = [_facet_model(f) for f in find_facets(rendered.text)] or None
-        created = self._call(
-            lambda: self._client.send_post(
-                rendered.text,
-                profile_identify=did,
-                reply_to=reply,
-                embed=embed,
-                langs=[self.settings.lang],
-                facets=facets,
-            ),
-            mutating=True,
+        return embed
+
+    def _post(self, did: str, text: str, reply: Any, embed: Any, mark: str) -> Any:
+        facets = [_facet_model(f) for f in find_facets(text)] or None
+        record = models.AppBskyFeedPost.Record(
+            created_at=self._client.get_current_time_iso(),
+            text=text,
+            reply=reply,
+            embed=embed,
+            langs=[self.settings.lang],
+            facets=facets,
+            **{MARK_FIELD: mark},
         )
-        return Receipt(remote_id=str(created.uri), remote_url=self._url(str(created.uri)))
-
-    @property
-    def lookback(self) -> int:
-        return min(self.settings.lookback, 100)
-
-    def find_existing(self, rendered: Rendered) -> Receipt | None:
-        did = self._login()
-        # The repo's own records on the PDS, newest first: the AppView lags.
-        params = models.ComAtprotoRepoListRecords.Params(
-            repo=did, collection="app.bsky.feed.post", limit=self.lookback
+        return self._call(
+            lambda: self._client.app.bsky.feed.post.create(did, record), mutating=True
         )
-        found = self._call(
-            lambda: self._client.com.atproto.repo.list_records(params).records, mutating=False
-        )
-        for record in found:
-            if same_text(str(getattr(record.value, "text", "")), rendered.text):
-                return Receipt(remote_id=str(record.uri), remote_url=self._url(str(record.uri)))
-        return None
-
-    def mentions(self, cursor: str | None, since: datetime) -> InboundPage:
-        """Mentions of, replies to and quotes of the account (its notifications)."""
-        me = self._login()
-
-        def fetch(api_cursor: str | None) -> tuple[list[Any], str | None]:
-            params = models.AppBskyNotificationListNotifications.Params(
-                limit=PAGE_SIZE, cursor=api_cursor, reasons=list(REASONS)
-            )
-            found = self._call(
-                lambda: self._client.app.bsky.notification.list_notifications(params),
-                mutating=False,
-            )
-            return list(found.notifications), found.cursor
-
-        def to_item(entry: Any) -> Inbound | None:
-            if entry.reason not in REASONS:
-                return None
-            return inbound(entry, me=me, kind=entry.reason, web_url=self.settings.web_url)
-
-        return read_stream(
-            fetch, self.settings.listen_pages, cursor=cursor, since=since, to_item=to_item
-        )
-
-    def search(self, query: str, cursor: str | None, since: datetime) -> InboundPage:
-        """Public posts matching ``query`` (words, ``#tags``), newest first (searchPosts)."""
-        me = self._login()
-
-        def fetch(api_cursor: str | None) -> tuple[list[Any], str | None]:
-            params = models.AppBskyFeedSearchPosts.Params(
-                q=query, sort="latest", limit=PAGE_SIZE, cursor=api_cursor
-            )
-            found = self._call(
-                lambda: self._client.app.bsky.feed.search_posts(params), mutating=False
-            )
-            return list(found.posts), found.cursor
-
-        def to_item(entry: Any) -> Inbound | None:
-            return inbound(entry, me=me, kind="search", web_url=self.settings.web_url)
-
-        return read_stream(
-            fetch, self.settings.listen_pages, cursor=cursor, since=since, to_item=to_item
-        )
-
-    def metrics(self, remote_ids: Sequence[str]) -> dict[str, Figures]:
-        """Public figures from the AppView, 25 posts a call; a deleted post is left out.
-
-        A post the AppView does not show is looked up on the PDS (it lags): one
-        still there and not indexed yet gets figures of ``None``.
-        """
-        uris = list(dict.fromkeys(remote_ids))
-        found: dict[str, Figures] = {}
-        for first in range(0, len(uris), self.metrics_batch):
-            batch = uris[first : first + self.metrics_batch]
-
-            def get(batch: list[str] = batch) -> Any:
-                return self._client.get_posts(batch).posts
-
-            for post in self._call(get, mutating=False):
-                found[str(post.uri)] = Figures(
-                    likes=post.like_count,
-                    reposts=post.repost_count,
-                    replies=post.reply_count,
-                    quotes=post.quote_count,
-                )
-        for uri in uris:
-            if uri not in found and self._record(uri) is not None:
-                found[uri] = Figures()
-        return found
 
     def delete(self, receipt: Receipt) -> None:
         repo = AtUri.from_str(receipt.remote_id).host
@@ -386,8 +337,25 @@ class BlueskyChannel:
             raise PermanentError(
                 f"Bluesky post {receipt.remote_id} is in another account's repo; not deleted"
             )
-        # Deleting a record that is already gone succeeds: nothing more to do.
-        self._call(lambda: self._client.delete_post(receipt.remote_id), mutating=False)
+        # A thread's later parts first (found by their mark), then the first part.
+        uris = [str(r.uri) for _, r in sorted(self._later_parts(receipt.remote_id).items())]
+        for uri in [*reversed(uris), receipt.remote_id]:
+
+            def gone(uri: str = uri) -> Any:
+                # Deleting a record that is already gone succeeds: nothing more to do.
+                return self._client.delete_post(uri)
+
+            self._call(gone, mutating=False)
+
+    def _later_parts(self, uri: str) -> dict[int, Any]:
+        """Parts 2.. of the thread ``uri`` starts, when it is the first of several."""
+        record = self._record(uri)
+        mark = mark_of(record.value) if record is not None else None
+        numbers = split_mark(mark or "")
+        if mark is None or numbers is None or numbers[1:] == (1, 1):
+            return {}
+        found = self.posted_parts(mark, pages=self.settings.reconcile_pages)
+        return {n: r for n, r in found.items() if n > 1}
 
     def check_credentials(self) -> str:
         self._did = None

@@ -94,6 +94,13 @@ class BlueskyDouble(BlueskyReads, FakeAPI):
         self._tokens: set[str] = set()
         self._last_tid = 0
 
+    def record_post(self, post: Post) -> Post:
+        """Keep ``post`` in the repo, in rkey order as the PDS lists it."""
+        self.record(post)
+        with self.lock:
+            self._posts.sort(key=lambda p: str(p.extra["rkey"]))
+        return post
+
     def credentials(self) -> dict[str, str]:
         return {"HANDLE": self.account_handle, "APP_PASSWORD": self.app_password}
 

@@ -93,6 +93,8 @@ class BlueskyReads:
 
         def indexed(self) -> list[Post]: ...
 
+        def record_post(self, post: Post) -> Post: ...
+
     # -- making content -------------------------------------------------------
 
     def _next_micros(self, created_at: float | None) -> int:
@@ -170,6 +172,20 @@ class BlueskyReads:
         if reason is not None:
             self.notify(reason, post)
         return post
+
+    def own_post(self, text: str, *, created_at: float | None = None) -> Post:
+        """A post of the account made outside oyez (another app), indexed at once."""
+        micros = self._next_micros(created_at)
+        record = {"$type": "app.bsky.feed.post", "text": text, "createdAt": iso(micros / 1e6)}
+        rkey = tid_for(micros)
+        post = Post(
+            id=f"at://{self.did}/app.bsky.feed.post/{rkey}",
+            text=text,
+            created_at=micros / 1_000_000,
+            extra={"cid": cid_for(json.dumps(record).encode()), "record": record, "rkey": rkey},
+        )
+        post.extra["indexed"] = True
+        return self.record_post(post)
 
     def notify(self, reason: str, post: Post) -> None:
         """A notification of ``reason`` (mention, reply, quote, like, follow...) about ``post``."""
