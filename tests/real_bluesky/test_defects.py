@@ -69,7 +69,7 @@ def test_log_in_right_after_the_account_is_made(real_stack: Stack) -> None:
         channel.close()
 
 
-def test_300_graphemes_over_3000_bytes_are_refused_by_the_pds_and_before_it(
+def test_300_graphemes_over_3000_bytes_are_refused_by_the_pds_and_threaded_by_oyez(
     real_stack: Stack, account: Account, channel: Channel
 ) -> None:
     record = {
@@ -82,8 +82,11 @@ def test_300_graphemes_over_3000_bytes_are_refused_by_the_pds_and_before_it(
     assert refused.status_code == 400
     assert "maximum 3000" in refused.json()["message"]
 
-    with pytest.raises(PermanentError, match="3000 bytes"):
-        channel.publish(Rendered("k", DEVANAGARI_300))
+    channel.publish(Rendered("k", DEVANAGARI_300))  # defect 5: split, each part fits
+
+    texts = [str(r["text"]) for r in records(real_stack, account)]
+    assert len(texts) == 2
+    assert "".join(t.rsplit(" ", 1)[0] for t in texts) == DEVANAGARI_300
 
 
 def test_images_carry_their_aspect_ratio_and_sniffed_type(
