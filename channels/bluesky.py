@@ -17,7 +17,12 @@ What the reference stack (tests/real_bluesky) taught:
 - Another repo's records answer 401: deleting one is refused before any call.
 
 A receipt's ``remote_id`` is the post's at-uri. Links and hashtags become
-facets (:mod:`channels.bluesky_facets`).
+facets (:mod:`channels.bluesky_facets`). A text too long for one post is a
+numbered thread (:func:`channels.split.split_for_thread`), each part a reply
+to the one before; the receipt is the first part's. Every record carries the
+``oyezDelivery`` mark that reconciliation, resuming a thread cut short and
+retract go by; reading (reconciliation, figures, listening) is in
+:mod:`channels.bluesky_reads`.
 """
 
 from __future__ import annotations
