@@ -133,9 +133,7 @@ def test_a_busy_stream_is_read_across_pages_within_the_budget_and_resumed_withou
         p.id for p in made
     }
     assert [i.remote_id for i in last.items] == [newer.id]
-    # A short page still has a cursor (the AppView serves half-full pages as
-    # they are): the first round reads on to the empty page that ends the stream.
-    assert len(_calls(bluesky_double, NOTIFICATIONS)) == 2 + 2 + 1 + 1
+    assert len(_calls(bluesky_double, NOTIFICATIONS)) == 1 + 2 + 1 + 1
 
 
 def test_the_first_round_stops_at_since(bluesky_double: BlueskyDouble) -> None:

@@ -2,8 +2,8 @@
 post search, the author feed, posts with their counts and the repo's records.
 
 They page as the reference stack does (tests/real_bluesky): newest first; an
-opaque ``cursor`` in the answer whenever the page has items (an empty page
-has none); ``limit`` at most 100 (``getPosts``: 25
+opaque ``cursor`` in the answer when more items follow (the PDS's
+``listRecords`` gives one whenever the page has items); ``limit`` at most 100 (``getPosts``: 25
 uris), past it a 400. Notifications are made as the AppView makes them: one
 per account and post, the first of mention (a mention facet), quote, reply;
 ``reasons`` filters them. Search is a case-insensitive substring of the text
@@ -55,9 +55,17 @@ def error(status: int, name: str, message: str) -> Reply:
 
 
 def page_of(
-    request: Request, items: Sequence[_T], key: Callable[[_T], str], *, default: int, cap: int = 100
+    request: Request,
+    items: Sequence[_T],
+    key: Callable[[_T], str],
+    *,
+    default: int,
+    cap: int = 100,
+    pds: bool = False,
 ) -> tuple[list[_T], str | None] | Reply:
-    """Items newest first after the request's cursor (``key`` sorts them), and the next cursor."""
+    """Items newest first after the request's cursor (``key`` sorts them), and the next cursor:
+    the AppView gives one only when more items follow, the PDS (``pds``) whenever the
+    page has items."""
     raw = request.arg("limit")
     limit = int(raw) if raw and raw.isdigit() else default
     if not 1 <= limit <= cap:
@@ -66,8 +74,8 @@ def page_of(
     ordered = sorted(items, key=key, reverse=True)
     kept = [i for i in ordered if after is None or key(i) < after]
     shown = kept[:limit]
-    # As the PDS and the AppView do: a cursor whenever the page has items.
-    return shown, key(shown[-1]) if shown else None
+    more = len(kept) > limit or (pds and bool(shown))
+    return shown, key(shown[-1]) if more else None
 
 
 class BlueskyReads:
@@ -275,7 +283,7 @@ class BlueskyReads:
     def _com_atproto_repo_listRecords(self, request: Request) -> Reply:
         if request.arg("repo") not in (self.account_handle, self.did):
             return error(400, "InvalidRequest", f"Could not find repo: {request.arg('repo')}")
-        paged = page_of(request, self.posts, lambda p: str(p.extra["rkey"]), default=50)
+        paged = page_of(request, self.posts, lambda p: str(p.extra["rkey"]), default=50, pds=True)
         if isinstance(paged, Reply):
             return paged
         shown, cursor = paged

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from channels.base import Channel, InboundPage, Listens, Rendered
@@ -68,10 +69,32 @@ def test_notifications_page_by_cursor_within_the_budget(
     finally:
         channel.close()
 
+    # As the double pages: the AppView gives a cursor only while more follow.
+    pages = _raw_pages(real_stack, account, "app.bsky.notification.listNotifications")
+    assert [(len(items), bool(cursor)) for items, cursor in pages] == [(100, True), (20, False)]
     assert not cut.complete
     assert len(cut.items) == 100
     assert rest.complete
     assert {i.remote_id for i in cut.items} | {i.remote_id for i in rest.items} == made
+
+
+def _raw_pages(stack: Stack, account: Account, nsid: str) -> list[tuple[list[object], str | None]]:
+    pages: list[tuple[list[object], str | None]] = []
+    cursor: str | None = None
+    while len(pages) < 5:
+        answer = httpx.get(
+            f"{stack.pds_url}/xrpc/{nsid}",
+            params={"limit": 100, **({"cursor": cursor} if cursor else {})},
+            headers={"Authorization": f"Bearer {account.access_jwt}"},
+            timeout=30,
+        )
+        answer.raise_for_status()
+        body = answer.json()
+        cursor = body.get("cursor")
+        pages.append((body["notifications"], cursor))
+        if not cursor:
+            break
+    return pages
 
 
 def test_search_finds_others_posts_and_polls_with_the_cursor(

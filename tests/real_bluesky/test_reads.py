@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
 from channels.base import Channel, Rendered
@@ -35,6 +36,23 @@ def test_a_post_behind_more_than_a_page_of_newer_ones_is_found(
 
         assert channel.find_existing(rendered, since) == receipt
         assert channel.find_existing(Rendered("k-2", rendered.text), since) is None
+        # As the double pages: the PDS gives a cursor whenever the page has records.
+        short = httpx.get(
+            f"{real_stack.pds_url}/xrpc/com.atproto.repo.listRecords",
+            params={"repo": account.did, "collection": "app.bsky.feed.post", "limit": 100},
+            timeout=30,
+        ).json()
+        rest = httpx.get(
+            f"{real_stack.pds_url}/xrpc/com.atproto.repo.listRecords",
+            params={
+                "repo": account.did,
+                "collection": "app.bsky.feed.post",
+                "limit": 100,
+                "cursor": short["cursor"],
+            },
+            timeout=30,
+        ).json()
+        assert (len(rest["records"]), bool(rest.get("cursor"))) == (21, True)
     finally:
         channel.close()
 
