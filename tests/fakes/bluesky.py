@@ -1,4 +1,6 @@
-"""A double of a Bluesky PDS over XRPC: sessions, records, blobs, author feed, posts.
+"""A double of a Bluesky PDS over XRPC: sessions, records, blobs; the reads
+(notifications, search, author feed, posts, listRecords) are in
+:mod:`tests.fakes.bluesky_reads`.
 
 Records keep everything the client sent (facets, reply refs, embeds), so tests
 can check byte offsets and threading exactly as a real PDS would store them.
