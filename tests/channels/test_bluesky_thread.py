@@ -4,6 +4,7 @@ thread, each part a reply to the one before, every part made exactly once."""
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,8 +13,10 @@ from PIL import Image
 
 from channels.base import Channel, Media, Rendered
 from channels.errors import OutcomeUnknown, Retryable
+from tests.channels.test_end_to_end import add_channel
 from tests.fakes.bluesky import BlueskyDouble
 from tests.fakes.fixtures import impatient
+from tests.helpers import oyez
 
 CREATE = "com.atproto.repo.createRecord"
 #: About 700 graphemes in sentences: three parts of at most 300.
@@ -95,3 +98,26 @@ def test_retracting_a_thread_deletes_every_part(
     bluesky_channel.delete(receipt)
 
     assert bluesky_double.texts() == ["Stays."]
+
+
+def test_oyez_run_delivers_a_long_post_as_one_thread(
+    db_url: str, bluesky_double: BlueskyDouble, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_channel(db_url, bluesky_double, monkeypatch)
+    code, out, err = oyez(
+        db_url, "post", "new", LONG, "--to", "net", "--at", "2020-01-01T00:00:00Z"
+    )
+    assert code == 0, err
+    pid = out.strip()
+    oyez(db_url, "post", "submit", pid)
+    approved = oyez(db_url, "post", "approve", pid, "--override", "threads on Bluesky", actor="sam")
+    assert approved[0] == 0, approved[2]
+
+    code, _, err = oyez(db_url, "run", "--once")
+
+    assert code == 0, err
+    shown = json.loads(oyez(db_url, "post", "show", pid, "--json")[1])
+    assert shown["state"] == "sent", shown["deliveries"]
+    assert shown["deliveries"][0]["remote_id"] == bluesky_double.posts[0].id
+    assert [t.rsplit(" ", 1)[1] for t in bluesky_double.texts()] == ["1/3", "2/3", "3/3"]
+    _chain_is_threaded(bluesky_double)
