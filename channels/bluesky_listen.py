@@ -150,11 +150,19 @@ def read_stream(
     return InboundPage(tuple(items.values()), cursor=str(left), complete=False)
 
 
-def _field(value: Any, name: str) -> Any:
+def field_of(value: Any, name: str) -> Any:
     """A field of an atproto model or of the plain dict it may come as."""
     if isinstance(value, dict):
         return value.get(name)
     return getattr(value, name, None)
+
+
+def parent_of(record: Any) -> str | None:
+    """The uri of the post a post record answers, if it answers one."""
+    reply = field_of(record, "reply")
+    parent = field_of(reply, "parent") if reply is not None else None
+    uri = field_of(parent, "uri") if parent is not None else None
+    return str(uri) if uri else None
 
 
 def post_url(web_url: str, handle: str, uri: str) -> str:
@@ -173,15 +181,14 @@ def inbound(entry: Any, *, me: str, kind: str, web_url: str) -> Inbound | None:
         return None
     record = entry.record
     handle = str(author.handle or "")
-    reply = _field(record, "reply")
-    parent = _field(_field(reply, "parent"), "uri") if reply is not None else None
+    parent = parent_of(record)
     return Inbound(
         remote_id=str(entry.uri),
         kind=kind,
         author_handle=f"@{handle}" if handle else "",
         author_name=str(getattr(author, "display_name", None) or ""),
-        text=str(_field(record, "text") or ""),
+        text=str(field_of(record, "text") or ""),
         created_at=parse_time(entry.indexed_at) or datetime.now(UTC),
         url=post_url(web_url, handle or str(author.did), str(entry.uri)),
-        in_reply_to=str(parent) if parent else None,
+        in_reply_to=parent,
     )

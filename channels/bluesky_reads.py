@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from atproto import models  # type: ignore[import-untyped]
 
 from channels.base import Figures, Inbound, InboundPage, Receipt, Rendered
-from channels.bluesky_listen import PAGE_SIZE, REASONS, inbound, read_stream, utc
+from channels.bluesky_listen import (
+    PAGE_SIZE,
+    REASONS,
+    field_of,
+    inbound,
+    parent_of,
+    read_stream,
+    utc,
+)
 from channels.errors import OutcomeUnknown
 from channels.matching import same_text
 
@@ -65,17 +73,6 @@ def tid_time(rkey: str) -> datetime | None:
     for char in rkey:
         number = number * 32 + _TID_ALPHABET.index(char)
     return datetime.fromtimestamp((number >> 10) / 1_000_000, UTC)
-
-
-def _field(value: Any, name: str) -> Any:
-    return value.get(name) if isinstance(value, dict) else getattr(value, name, None)
-
-
-def parent_of(value: Any) -> str | None:
-    reply = _field(value, "reply")
-    parent = _field(reply, "parent") if reply is not None else None
-    uri = _field(parent, "uri") if parent is not None else None
-    return str(uri) if uri else None
 
 
 class BlueskyReads:
@@ -157,7 +154,7 @@ class BlueskyReads:
                 number = marks.get(mark_of(value) or "")
                 if number is None and total == 1 and mark_of(value) is None:
                     # Made before posts carried their mark: the same words, in the same thread.
-                    text, parent = str(_field(value, "text") or ""), parent_of(value)
+                    text, parent = str(field_of(value, "text") or ""), parent_of(value)
                     if same_text(text, rendered.text) and parent == rendered.reply_to:
                         number = 1
                 if number is not None:
