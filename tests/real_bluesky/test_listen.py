@@ -58,19 +58,21 @@ def test_notifications_page_by_cursor_within_the_budget(
         post_as(real_stack, other, f"@{account.handle} number {n}", mention=account)["uri"]
         for n in range(120)
     }
+    nsid = "app.bsky.notification.listNotifications"
+    # All 120 indexed (more than one page of 100) before the channel reads.
+    pages = eventually(
+        lambda: _raw_pages(real_stack, account, nsid),
+        lambda found: sum(len(items) for items, _ in found) == len(made),
+    )
     channel = real_channel(real_stack, account, listen_pages=1)
     listener = _listener(channel)
     try:
-        eventually(
-            lambda: listener.mentions(None, since), lambda p: not p.complete
-        )  # 120 indexed: more than one page of 100
         cut = listener.mentions(None, since)
         rest = listener.mentions(cut.cursor, since)
     finally:
         channel.close()
 
     # As the double pages: the AppView gives a cursor only while more follow.
-    pages = _raw_pages(real_stack, account, "app.bsky.notification.listNotifications")
     assert [(len(items), bool(cursor)) for items, cursor in pages] == [(100, True), (20, False)]
     assert not cut.complete
     assert len(cut.items) == 100
