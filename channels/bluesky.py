@@ -17,7 +17,12 @@ What the reference stack (tests/real_bluesky) taught:
 - Another repo's records answer 401: deleting one is refused before any call.
 
 A receipt's ``remote_id`` is the post's at-uri. Links and hashtags become
-facets (:mod:`channels.bluesky_facets`).
+facets (:mod:`channels.bluesky_facets`). A text too long for one post is a
+numbered thread (:func:`channels.split.split_for_thread`), each part a reply
+to the one before; the receipt is the first part's. Every record carries the
+``oyezDelivery`` mark that reconciliation, resuming a thread cut short and
+retract go by; reading (reconciliation, figures, listening) is in
+:mod:`channels.bluesky_reads`.
 """
 
 from __future__ import annotations
@@ -34,9 +39,22 @@ from atproto_core.exceptions import AtProtocolError  # type: ignore[import-untyp
 from atproto_core.uri import AtUri  # type: ignore[import-untyped]
 from pydantic import Field
 
-from channels.base import ChannelSettings, Limits, Media, Receipt, Rendered
+from channels.base import (
+    ChannelSettings,
+    Limits,
+    Media,
+    Receipt,
+    Rendered,
+)
 from channels.bluesky_facets import Facet, find_facets
 from channels.bluesky_media import Image, read_image
+from channels.bluesky_reads import (
+    MARK_FIELD,
+    BlueskyReads,
+    delivery_mark,
+    mark_of,
+    split_mark,
+)
 from channels.credentials import resolve
 from channels.errors import (
     AuthError,
@@ -47,7 +65,7 @@ from channels.errors import (
     Retryable,
 )
 from channels.length import BLUESKY_BYTES, BLUESKY_GRAPHEMES, bluesky_limits, grapheme_length
-from channels.matching import same_text
+from channels.split import split_for_thread
 from channels.transport import from_httpx, retry_after_to_utc, shorten
 
 T = TypeVar("T")
@@ -70,8 +88,12 @@ class BlueskySettings(ChannelSettings):
     web_url: str = "https://bsky.app"
     #: Language tag of every post.
     lang: str = "en"
-    #: How many of the account's latest posts reconciliation looks through.
+    #: How many of the account's latest posts reconciliation reads when it has no time to go back to.
     lookback: int = Field(default=50, ge=1)
+    #: The most pages (of 100) reconciliation reads back to the attempt's time before it gives up.
+    reconcile_pages: int = Field(default=10, ge=1, le=100)
+    #: The most pages (of 100) one round of a listening stream reads.
+    listen_pages: int = Field(default=5, ge=1, le=100)
 
 
 def _status(exc: at_errors.RequestErrorBase) -> int | None:
@@ -120,7 +142,7 @@ def _facet_model(facet: Facet) -> Any:
     return models.AppBskyRichtextFacet.Main(features=[feature], index=index)
 
 
-class BlueskyChannel:
+class BlueskyChannel(BlueskyReads):
     kind: ClassVar[str] = "bluesky"
     settings_model: ClassVar[type[ChannelSettings]] = BlueskySettings
 
@@ -136,6 +158,9 @@ class BlueskyChannel:
         )
         self._did: str | None = None
         self._main_password = False
+        #: The session as the SDK last told it (its public change callback).
+        self._session: Any = None
+        self._client.on_session_change(self._session_changed)
 
     def __repr__(self) -> str:
         return f"BlueskyChannel(api_base_url={self.settings.api_base_url!r})"
@@ -143,6 +168,9 @@ class BlueskyChannel:
     @property
     def limits(self) -> Limits:
         return bluesky_limits()
+
+    def _session_changed(self, _event: Any, session: Any) -> None:
+        self._session = session
 
     def _login(self) -> str:
         if self._did is None:
@@ -154,7 +182,7 @@ class BlueskyChannel:
                 raise typed_error(exc, mutating=False) from None
             except httpx.HTTPError as exc:
                 raise from_httpx("Bluesky", exc, mutating=False) from None
-            session = self._client._session
+            session = self._session
             if session is None or not session.did:
                 raise AuthError("Bluesky: log-in answered no session")
             self._did = str(session.did)
@@ -188,8 +216,8 @@ class BlueskyChannel:
         rkey = AtUri.from_str(uri).rkey
         return f"{self.settings.web_url.rstrip('/')}/profile/{self._handle}/post/{rkey}"
 
-    def _view(self, uri: str) -> Any:
-        """The record at ``uri`` from the PDS (``uri``, ``cid``, ``value``)."""
+    def _record(self, uri: str) -> Any | None:
+        """The record at ``uri`` from the PDS (``uri``, ``cid``, ``value``), or None if not there."""
         at = AtUri.from_str(uri)
         params = models.ComAtprotoRepoGetRecord.Params(
             repo=at.host, collection=at.collection, rkey=at.rkey
@@ -198,10 +226,15 @@ class BlueskyChannel:
             found = self._call(
                 lambda: self._client.com.atproto.repo.get_record(params), mutating=False
             )
-        except PermanentError as exc:
-            # Not there (yet): a post made a moment ago may still be on its way.
-            raise Retryable(f"Bluesky post {uri} was not found: {exc}") from None
-        if not found or not found.cid:
+        except PermanentError:
+            return None
+        return found if found and found.cid else None
+
+    def _view(self, uri: str) -> Any:
+        """The record at ``uri``; not found (yet) is retryable: a post made a moment
+        ago may still be on its way."""
+        found = self._record(uri)
+        if found is None:
             raise Retryable(f"Bluesky post {uri} was not found")
         return found
 
@@ -230,8 +263,22 @@ class BlueskyChannel:
             )
         return models.AppBskyEmbedImages.Main(images=images)
 
+    def parts_of(self, rendered: Rendered) -> list[str]:
+        """The posts ``rendered`` becomes: itself, or a numbered thread when too long."""
+        if self.limits.fits(rendered.text):
+            return [rendered.text]
+        parts: list[str] = split_for_thread(rendered.text, self.limits, numbered=True)
+        return parts
+
     def publish(self, rendered: Rendered) -> Receipt:
-        if not self.limits.fits(rendered.text):
+        """Post ``rendered``; a text too long for one post becomes a thread, each part a
+        reply to the one before (media and quote on the first).
+
+        The receipt is the first part's. Parts already made for this delivery (an
+        earlier attempt that stopped half-way) are not made again.
+        """
+        parts = self.parts_of(rendered)
+        if not all(self.limits.fits(part) for part in parts):
             length = grapheme_length(rendered.text)
             size = len(rendered.text.encode("utf-8"))
             raise PermanentError(
@@ -239,7 +286,27 @@ class BlueskyChannel:
                 f" at most {BLUESKY_GRAPHEMES} graphemes and {BLUESKY_BYTES} bytes)"
             )
         did = self._login()
+        total = len(parts)
+        made = (
+            self.posted_parts(delivery_mark(rendered.delivery_key, 1, total)) if total > 1 else {}
+        )
         reply = self._reply_ref(rendered.reply_to) if rendered.reply_to else None
+        first: str | None = None
+        for number, text in enumerate(parts, 1):
+            ref = made.get(number)
+            if ref is None:
+                embed = self._embed(rendered) if number == 1 else None
+                ref = self._post(
+                    did, text, reply, embed, delivery_mark(rendered.delivery_key, number, total)
+                )
+            strong = models.ComAtprotoRepoStrongRef.Main(uri=str(ref.uri), cid=str(ref.cid))
+            root = reply.root if reply is not None else strong
+            reply = models.AppBskyFeedPost.ReplyRef(root=root, parent=strong)
+            first = first or str(ref.uri)
+        assert first is not None
+        return Receipt(remote_id=first, remote_url=self._url(first))
+
+    def _embed(self, rendered: Rendered) -> Any:
         embed: Any = self._images(rendered.media) if rendered.media else None
         if rendered.quote_of:
             quoted = self._view(rendered.quote_of)
@@ -251,37 +318,22 @@ class BlueskyChannel:
                 if embed is not None
                 else record
             )
-        facets = [_facet_model(f) for f in find_facets(rendered.text)] or None
-        created = self._call(
-            lambda: self._client.send_post(
-                rendered.text,
-                profile_identify=did,
-                reply_to=reply,
-                embed=embed,
-                langs=[self.settings.lang],
-                facets=facets,
-            ),
-            mutating=True,
-        )
-        return Receipt(remote_id=str(created.uri), remote_url=self._url(str(created.uri)))
+        return embed
 
-    @property
-    def lookback(self) -> int:
-        return min(self.settings.lookback, 100)
-
-    def find_existing(self, rendered: Rendered) -> Receipt | None:
-        did = self._login()
-        # The repo's own records on the PDS, newest first: the AppView lags.
-        params = models.ComAtprotoRepoListRecords.Params(
-            repo=did, collection="app.bsky.feed.post", limit=self.lookback
+    def _post(self, did: str, text: str, reply: Any, embed: Any, mark: str) -> Any:
+        facets = [_facet_model(f) for f in find_facets(text)] or None
+        record = models.AppBskyFeedPost.Record(
+            created_at=self._client.get_current_time_iso(),
+            text=text,
+            reply=reply,
+            embed=embed,
+            langs=[self.settings.lang],
+            facets=facets,
+            **{MARK_FIELD: mark},
         )
-        found = self._call(
-            lambda: self._client.com.atproto.repo.list_records(params).records, mutating=False
+        return self._call(
+            lambda: self._client.app.bsky.feed.post.create(did, record), mutating=True
         )
-        for record in found:
-            if same_text(str(getattr(record.value, "text", "")), rendered.text):
-                return Receipt(remote_id=str(record.uri), remote_url=self._url(str(record.uri)))
-        return None
 
     def delete(self, receipt: Receipt) -> None:
         repo = AtUri.from_str(receipt.remote_id).host
@@ -290,8 +342,25 @@ class BlueskyChannel:
             raise PermanentError(
                 f"Bluesky post {receipt.remote_id} is in another account's repo; not deleted"
             )
-        # Deleting a record that is already gone succeeds: nothing more to do.
-        self._call(lambda: self._client.delete_post(receipt.remote_id), mutating=False)
+        # A thread's later parts first (found by their mark), then the first part.
+        uris = [str(r.uri) for _, r in sorted(self._later_parts(receipt.remote_id).items())]
+        for uri in [*reversed(uris), receipt.remote_id]:
+
+            def gone(uri: str = uri) -> Any:
+                # Deleting a record that is already gone succeeds: nothing more to do.
+                return self._client.delete_post(uri)
+
+            self._call(gone, mutating=False)
+
+    def _later_parts(self, uri: str) -> dict[int, Any]:
+        """Parts 2.. of the thread ``uri`` starts, when it is the first of several."""
+        record = self._record(uri)
+        mark = mark_of(record.value) if record is not None else None
+        numbers = split_mark(mark or "")
+        if mark is None or numbers is None or numbers[1:] == (1, 1):
+            return {}
+        found = self.posted_parts(mark, pages=self.settings.reconcile_pages)
+        return {n: r for n, r in found.items() if n > 1}
 
     def check_credentials(self) -> str:
         self._did = None

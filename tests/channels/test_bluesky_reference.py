@@ -66,18 +66,21 @@ def test_log_in_needs_no_profile_from_the_appview(
     assert bluesky_channel.publish(Rendered("k", "Logged in.")).remote_id
 
 
-def test_300_graphemes_over_3000_bytes_are_refused_before_any_call(
+def test_300_graphemes_over_3000_bytes_become_a_thread_of_parts_within_both_limits(
     bluesky_double: BlueskyDouble, bluesky_channel: Channel
 ) -> None:
-    # Defect 4: the limit is graphemes and bytes.
+    # Defect 4: the limit is graphemes and bytes (and defect 5: too long is split, not failed).
     limits = bluesky_channel.limits
     assert limits.count(DEVANAGARI_300) == 300
     assert not limits.fits(DEVANAGARI_300)
     assert not default_limits("bluesky").fits(DEVANAGARI_300)
 
-    with pytest.raises(PermanentError, match="3000 bytes"):
-        bluesky_channel.publish(Rendered("k", DEVANAGARI_300))
-    assert _calls(bluesky_double, "com.atproto.repo.createRecord") == []
+    bluesky_channel.publish(Rendered("k", DEVANAGARI_300))
+
+    parts = bluesky_double.texts()
+    assert len(parts) == 2
+    assert all(len(p.encode()) <= 3000 and limits.count(p) <= 300 for p in parts)
+    assert "".join(p.rsplit(" ", 1)[0] for p in parts) == DEVANAGARI_300
 
 
 def test_the_double_refuses_what_the_pds_refuses(bluesky_double: BlueskyDouble) -> None:

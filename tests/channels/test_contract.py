@@ -67,10 +67,35 @@ def test_check_credentials_names_the_account(harness: Harness) -> None:
     assert harness.channel.check_credentials()
 
 
+#: Kinds whose channel posts a text too long for one post as a thread of its own.
+SPLITS_AT_PUBLISH = {"bluesky"}
+
+
 def test_a_post_longer_than_the_limit_is_refused_before_any_call(harness: Harness) -> None:
     limits = harness.channel.limits
     too_long = "a" * (limits.max_length + 1)
+    if harness.kind in SPLITS_AT_PUBLISH:
+        pytest.skip(
+            "this channel threads long posts: test_a_long_post_becomes_a_thread_of_numbered_parts_that_each_fit"
+        )
 
     with pytest.raises(PermanentError):
         harness.channel.publish(_rendered("post-5", too_long))
     assert harness.published() == []
+
+
+def test_a_long_post_becomes_a_thread_of_numbered_parts_that_each_fit(harness: Harness) -> None:
+    if harness.kind not in SPLITS_AT_PUBLISH:
+        pytest.skip("this channel refuses long posts: the engine does not split them")
+    limits = harness.channel.limits
+    words = " ".join(f"word{n}." for n in range(limits.max_length // 3))
+
+    harness.channel.publish(_rendered("post-6", words))
+
+    parts = harness.published()
+    assert len(parts) > 1
+    assert all(limits.fits(part) for part in parts)
+    assert [part.rsplit(" ", 1)[1] for part in parts] == [
+        f"{n}/{len(parts)}" for n in range(1, len(parts) + 1)
+    ]
+    assert " ".join(part.rsplit(" ", 1)[0] for part in parts) == words

@@ -1,4 +1,6 @@
-"""A double of a Bluesky PDS over XRPC: sessions, records, blobs, author feed, posts.
+"""A double of a Bluesky PDS over XRPC: sessions, records, blobs; the reads
+(notifications, search, author feed, posts, listRecords) are in
+:mod:`tests.fakes.bluesky_reads`.
 
 Records keep everything the client sent (facets, reply refs, embeds), so tests
 can check byte offsets and threading exactly as a real PDS would store them.
@@ -16,7 +18,6 @@ index at once).
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import time
 import unicodedata
@@ -24,23 +25,17 @@ from typing import Any, ClassVar
 
 import regex
 
+from tests.fakes.bluesky_reads import BlueskyReads, cid_for, error, tid_for
 from tests.fakes.server import FakeAPI, Post, Reply, Request
 
-_TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+__all__ = ["BlueskyDouble", "cid_for", "sniffed_type"]
 
 
 def _b64(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
 
-def cid_for(content: bytes, codec: int = 0x71) -> str:
-    """A well-formed CIDv1 (sha-256) for ``content``: dag-cbor by default, 0x55 for raw."""
-    digest = bytes([0x01, codec, 0x12, 0x20]) + hashlib.sha256(content).digest()
-    return "b" + base64.b32encode(digest).decode().lower().rstrip("=")
-
-
-def _error(status: int, error: str, message: str) -> Reply:
-    return Reply(status, {"error": error, "message": message})
+_error = error
 
 
 _MAGIC = (
@@ -79,7 +74,7 @@ def _invalid_post(record: dict[str, Any]) -> str | None:
     return None
 
 
-class BlueskyDouble(FakeAPI):
+class BlueskyDouble(BlueskyReads, FakeAPI):
     kind: ClassVar[str] = "bluesky"
     post_path: ClassVar[str] = "com.atproto.repo.createRecord"
     default_prefix: ClassVar[str] = "OYEZ_TEST_BLUESKY"
@@ -88,7 +83,8 @@ class BlueskyDouble(FakeAPI):
     account_handle = "oyez.test"
 
     def __init__(self, *, appview_lag: bool = True, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        FakeAPI.__init__(self, **kwargs)
+        BlueskyReads.__init__(self)
         self.appview_lag = appview_lag
         #: The AppView has seen the account (its profile resolves).
         self.profile_indexed = True
@@ -99,6 +95,13 @@ class BlueskyDouble(FakeAPI):
         self.sessions = 0
         self._tokens: set[str] = set()
         self._last_tid = 0
+
+    def record_post(self, post: Post) -> Post:
+        """Keep ``post`` in the repo, in rkey order as the PDS lists it."""
+        self.record(post)
+        with self.lock:
+            self._posts.sort(key=lambda p: str(p.extra["rkey"]))
+        return post
 
     def credentials(self) -> dict[str, str]:
         return {"HANDLE": self.account_handle, "APP_PASSWORD": self.app_password}
@@ -115,12 +118,7 @@ class BlueskyDouble(FakeAPI):
         with self.lock:
             value = max(int(time.time() * 1_000_000), self._last_tid + 1)
             self._last_tid = value
-        number = (value << 10) | 7
-        chars = []
-        for _ in range(13):
-            chars.append(_TID_ALPHABET[number & 31])
-            number >>= 5
-        return "".join(reversed(chars))
+        return tid_for(value)
 
     def _limits(self, remaining: int = 2999) -> dict[str, str]:
         return {
@@ -185,7 +183,7 @@ class BlueskyDouble(FakeAPI):
     def _com_atproto_server_getSession(self, request: Request) -> Reply:
         return Reply(200, {"did": self.did, "handle": self.account_handle, "active": True})
 
-    def _profile(self) -> dict[str, Any]:
+    def profile(self) -> dict[str, Any]:
         return {"did": self.did, "handle": self.account_handle, "displayName": "Oyez Test"}
 
     def catch_up(self) -> None:
@@ -195,13 +193,13 @@ class BlueskyDouble(FakeAPI):
                 post.extra["indexed"] = True
         self.profile_indexed = True
 
-    def _indexed(self) -> list[Post]:
+    def indexed(self) -> list[Post]:
         return [p for p in self.posts if p.extra.get("indexed") or not self.appview_lag]
 
     def _app_bsky_actor_getProfile(self, request: Request) -> Reply:
         if not self.profile_indexed or request.arg("actor") not in (self.account_handle, self.did):
             return _error(400, "InvalidRequest", "Profile not found")
-        return Reply(200, {**self._profile(), "postsCount": len(self.posts)})
+        return Reply(200, {**self.profile(), "postsCount": len(self.posts)})
 
     def _com_atproto_repo_createRecord(self, request: Request) -> Reply:
         body = request.json() or {}
@@ -242,46 +240,11 @@ class BlueskyDouble(FakeAPI):
         self.blobs[cid] = blob
         return Reply(200, {"blob": blob})
 
-    def _view(self, post: Post) -> dict[str, Any]:
-        indexed = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(post.created_at))
-        return {
-            "uri": post.id,
-            "cid": post.extra["cid"],
-            "author": self._profile(),
-            "record": post.extra["record"],
-            "indexedAt": indexed,
-            "replyCount": 0,
-            "repostCount": 0,
-            "likeCount": 0,
-        }
-
-    def _app_bsky_feed_getAuthorFeed(self, request: Request) -> Reply:
-        if request.arg("actor") not in (self.account_handle, self.did):
-            return Reply(200, {"feed": []})
-        limit = int(request.arg("limit") or 50)
-        newest = list(reversed(self._indexed()))[:limit]
-        return Reply(200, {"feed": [{"post": self._view(p)} for p in newest]})
-
-    def _app_bsky_feed_getPosts(self, request: Request) -> Reply:
-        indexed = {p.id for p in self._indexed()}
-        found = [self.find(uri) for uri in request.query.get("uris", []) if uri in indexed]
-        return Reply(200, {"posts": [self._view(p) for p in found if p is not None]})
-
     # -- the PDS's own view of the repo: no lag -----------------------------------
-
-    def _record_view(self, post: Post) -> dict[str, Any]:
-        return {"uri": post.id, "cid": post.extra["cid"], "value": post.extra["record"]}
 
     def _com_atproto_repo_getRecord(self, request: Request) -> Reply:
         uri = f"at://{request.arg('repo')}/{request.arg('collection')}/{request.arg('rkey')}"
-        post = self.find(uri)
+        post = self.any_post(uri)  # another PDS's record: the PDS asks the AppView
         if post is None:
             return _error(400, "RecordNotFound", f"Could not locate record: {uri}")
-        return Reply(200, self._record_view(post))
-
-    def _com_atproto_repo_listRecords(self, request: Request) -> Reply:
-        if request.arg("repo") not in (self.account_handle, self.did):
-            return _error(400, "InvalidRequest", f"Could not find repo: {request.arg('repo')}")
-        limit = int(request.arg("limit") or 50)
-        newest = list(reversed(self.posts))[:limit]
-        return Reply(200, {"records": [self._record_view(p) for p in newest]})
+        return Reply(200, self.record_view(post))

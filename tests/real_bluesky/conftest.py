@@ -52,9 +52,11 @@ def account(real_stack: Stack) -> Account:
     return new_account(real_stack)
 
 
-def real_channel(stack: Stack, account: Account, *, password: str | None = None) -> Channel:
-    settings = {"api_base_url": stack.pds_url, "credentials": f"env:{PREFIX}"}
-    settings["timeout"] = TEST_TIMEOUT  # type: ignore[assignment]
+def real_channel(
+    stack: Stack, account: Account, *, password: str | None = None, **extra: object
+) -> Channel:
+    settings: dict[str, object] = {"api_base_url": stack.pds_url, "credentials": f"env:{PREFIX}"}
+    settings |= {"timeout": TEST_TIMEOUT, **extra}
     env = {
         f"{PREFIX}_HANDLE": account.handle,
         f"{PREFIX}_APP_PASSWORD": password or account.app_password,

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from atproto_client.client.session import Session  # type: ignore[import-untyped]
 from PIL import Image
 
 from channels.base import Channel, Media, Receipt, Rendered
@@ -49,8 +50,10 @@ def test_a_revoked_app_password_is_an_auth_failure(
     revoked = _xrpc(real_stack, "com.atproto.server.revokeAppPassword", account, {"name": "oyez"})
     revoked.raise_for_status()
     # The session's access token lapses (the PDS then answers 400, not 401).
-    session = channel._client._session  # type: ignore[attr-defined]
+    client = channel._client  # type: ignore[attr-defined]
+    session = Session.decode(client.export_session_string())
     session.access_jwt = session.access_jwt.rsplit(".", 1)[0] + ".bm90LWEtc2lnbmF0dXJl"
+    client.login(session_string=session.encode(), fetch_bsky_profile=False)
 
     with pytest.raises(AuthError):
         channel.publish(Rendered("k2", "After."))
@@ -66,7 +69,7 @@ def test_log_in_right_after_the_account_is_made(real_stack: Stack) -> None:
         channel.close()
 
 
-def test_300_graphemes_over_3000_bytes_are_refused_by_the_pds_and_before_it(
+def test_300_graphemes_over_3000_bytes_are_refused_by_the_pds_and_threaded_by_oyez(
     real_stack: Stack, account: Account, channel: Channel
 ) -> None:
     record = {
@@ -79,8 +82,11 @@ def test_300_graphemes_over_3000_bytes_are_refused_by_the_pds_and_before_it(
     assert refused.status_code == 400
     assert "maximum 3000" in refused.json()["message"]
 
-    with pytest.raises(PermanentError, match="3000 bytes"):
-        channel.publish(Rendered("k", DEVANAGARI_300))
+    channel.publish(Rendered("k", DEVANAGARI_300))  # defect 5: split, each part fits
+
+    texts = [str(r["text"]) for r in records(real_stack, account)]
+    assert len(texts) == 2
+    assert "".join(t.rsplit(" ", 1)[0] for t in texts) == DEVANAGARI_300
 
 
 def test_images_carry_their_aspect_ratio_and_sniffed_type(
