@@ -54,6 +54,8 @@ class Limits:
     count: Callable[[str], int]
     max_media: int = 4
     media_types: tuple[str, ...] = ("image/jpeg", "image/png", "image/gif", "image/webp")
+    #: A text over the limit is posted as a numbered thread, split by the channel
+    #: itself (compose previews the parts; the length guideline checks each part).
     threads: bool = False
     extra: Mapping[str, object] = field(default_factory=dict)
     #: Cheap counts never below ``count``, cheapest first (none: ``count`` is cheap already).

@@ -96,7 +96,7 @@ class FacebookChannel:
 
     @property
     def limits(self) -> Limits:
-        return Limits(max_length=63206, count=char_length, max_media=10, threads=True)
+        return Limits(max_length=63206, count=char_length, max_media=10)
 
     @contextmanager
     def _errors(self) -> Iterator[None]:

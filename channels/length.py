@@ -94,9 +94,7 @@ def x_refuses(text: str) -> str | None:
 
 def x_limits(max_length: int = 280, count: Callable[[str], int] = x_length) -> Limits:
     """X's limits: weighted length with its cheap bounds, threads, and what it refuses."""
-    return Limits(
-        max_length=max_length, count=count, threads=True, bounds=X_BOUNDS, refuses=x_refuses
-    )
+    return Limits(max_length=max_length, count=count, bounds=X_BOUNDS, refuses=x_refuses)
 
 
 def mastodon_length(text: str) -> int:
@@ -122,12 +120,12 @@ def char_length(text: str) -> int:
 #: Limits of each built-in kind before a channel is configured (a Mastodon
 #: instance may raise its own limit; the channel reads it from the instance).
 _DEFAULTS: dict[str, tuple[int, str, bool]] = {
-    "x": (280, "x", True),
-    "mastodon": (500, "mastodon", True),
+    "x": (280, "x", False),
+    "mastodon": (500, "mastodon", False),
     "bluesky": (300, "grapheme", True),
     "facebook": (63206, "char", False),
     "webhook": (40000, "char", False),
-    "outbox": (5000, "char", True),
+    "outbox": (5000, "char", False),
 }
 _COUNTERS: dict[str, Callable[[str], int]] = {
     "x": x_length,

@@ -121,7 +121,6 @@ class LinkedInChannel:
             count=little_text_length,
             max_media=20,
             media_types=("image/jpeg", "image/png", "image/gif"),
-            threads=True,
         )
 
     @property

@@ -124,9 +124,7 @@ class MastodonChannel:
                 max_media = int(statuses.get("max_media_attachments") or 4)
             except (ChannelError, ValueError, TypeError, AttributeError):
                 max_length, known = DEFAULT_MAX_CHARACTERS, False
-        limits = Limits(
-            max_length=max_length, count=mastodon_length, max_media=max_media, threads=True
-        )
+        limits = Limits(max_length=max_length, count=mastodon_length, max_media=max_media)
         if known:
             self._limits = limits
         return limits

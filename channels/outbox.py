@@ -45,7 +45,7 @@ class OutboxChannel:
 
     @property
     def limits(self) -> Limits:
-        return Limits(max_length=self.settings.max_length, count=char_length, threads=True)
+        return Limits(max_length=self.settings.max_length, count=char_length)
 
     def _file(self, key: str) -> Path:
         return self.folder / f"{_safe(key)}.json"

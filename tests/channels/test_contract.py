@@ -67,14 +67,10 @@ def test_check_credentials_names_the_account(harness: Harness) -> None:
     assert harness.channel.check_credentials()
 
 
-#: Kinds whose channel posts a text too long for one post as a thread of its own.
-SPLITS_AT_PUBLISH = {"bluesky"}
-
-
 def test_a_post_longer_than_the_limit_is_refused_before_any_call(harness: Harness) -> None:
     limits = harness.channel.limits
     too_long = "a" * (limits.max_length + 1)
-    if harness.kind in SPLITS_AT_PUBLISH:
+    if limits.threads:
         pytest.skip(
             "this channel threads long posts: test_a_long_post_becomes_a_thread_of_numbered_parts_that_each_fit"
         )
@@ -85,9 +81,9 @@ def test_a_post_longer_than_the_limit_is_refused_before_any_call(harness: Harnes
 
 
 def test_a_long_post_becomes_a_thread_of_numbered_parts_that_each_fit(harness: Harness) -> None:
-    if harness.kind not in SPLITS_AT_PUBLISH:
-        pytest.skip("this channel refuses long posts: the engine does not split them")
     limits = harness.channel.limits
+    if not limits.threads:
+        pytest.skip("this channel refuses long posts (its limits say it does not thread)")
     words = " ".join(f"word{n}." for n in range(limits.max_length // 3))
 
     harness.channel.publish(_rendered("post-6", words))

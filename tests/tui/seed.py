@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ OUTBOX = Path(tempfile.gettempdir()) / "oyez-tui-snapshots"
 
 def seed(ctx: Context, clock: Clock) -> None:
     """council and csirt with slots, ops that refuses long posts; posts in every state."""
+    shutil.rmtree(OUTBOX, ignore_errors=True)  # a file left by an earlier run reads as sent
     channels.add_channel(ctx, "council", "outbox", {"path": str(OUTBOX / "council")})
     channels.add_channel(ctx, "csirt", "outbox", {"path": str(OUTBOX / "csirt")})
     channels.add_channel(ctx, "ops", "outbox", {"path": str(OUTBOX / "ops")})

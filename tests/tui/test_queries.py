@@ -111,8 +111,13 @@ def test_local_times_read_in_the_user_zone_and_bad_ones_say_how() -> None:
         times.parse_when("tomorrow-ish", "UTC")
 
 
-def test_a_long_post_previews_as_a_numbered_thread() -> None:
-    parts = compose.thread_preview("One sentence here. " * 30, "x")
+def test_a_long_post_previews_as_a_numbered_thread_where_the_channel_threads() -> None:
+    parts = compose.thread_preview("One sentence here. " * 30, "bluesky")
     assert len(parts) > 1
     assert parts[0].endswith(f"1/{len(parts)}")
-    assert compose.thread_preview("Short.", "x") == ["Short."]
+    assert compose.thread_preview("Short.", "bluesky") == ["Short."]
+
+
+def test_a_long_post_previews_as_one_post_where_the_channel_refuses_it() -> None:
+    text = "One sentence here. " * 30
+    assert compose.thread_preview(text, "x") == [text.strip()]

@@ -93,7 +93,7 @@ def test_compose_screen_with_findings(
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_compose_screen_with_a_thread_preview(
+def test_compose_screen_with_a_post_too_long_for_a_channel_that_does_not_thread(
     seeded: Context, snap_compare: Any, size: tuple[int, int]
 ) -> None:
     async def write(pilot: Any) -> None:

@@ -3,7 +3,8 @@
 X's counter (twitter-text) costs about a millisecond a call, more than a
 whole check may take; the channel's cheap upper bound (:attr:`Limits.bounds`)
 settles nearly every post and the exact count only runs for posts near or
-over the limit.
+over the limit. A channel that threads long posts itself (:attr:`Limits.threads`)
+takes a text whose numbered parts each fit.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import Field
 
 from channels.base import Limits
 from channels.length import default_limits
+from channels.split import split_for_thread
 from publisher.guidelines.model import LengthInfo, Severity, Target
 from publisher.guidelines.post import Post
 from publisher.guidelines.rules.base import Hit, Rule, RuleOptions
@@ -54,6 +56,10 @@ def overflow_start(text: str, limits: Limits) -> int:
     return lo
 
 
+def _parts_fit(text: str, limits: Limits) -> bool:
+    return all(limits.fits(part) for part in split_for_thread(text, limits, numbered=True))
+
+
 class LengthOptions(RuleOptions):
     kind: Literal["length"] = "length"
     severity: Severity = Severity.ERROR
@@ -77,6 +83,8 @@ class LengthRule(Rule[LengthOptions]):
                 continue
             if limits.fits(post.text):  # the cheap bounds first, the exact count if need be
                 continue
+            if limits.threads and _parts_fit(post.text, limits):
+                continue  # posted as a numbered thread; compose previews the parts
             length = limits.count(post.text)
             if length <= limits.max_length and limits.max_bytes is not None:
                 size = len(post.text.encode("utf-8"))

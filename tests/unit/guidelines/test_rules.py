@@ -155,12 +155,30 @@ def test_length_uses_each_channels_counter_and_points_past_the_limit() -> None:
 
 
 def test_length_on_bluesky_counts_bytes_as_well_as_graphemes() -> None:
+    checker = only('[[rule]]\nid = "len"\nkind = "length"\nchannels = ["one-post"]\n')
+    # A Bluesky channel threads long posts, so the limit is checked where nothing threads:
+    # the limits of a Bluesky channel with threading switched off.
+    from dataclasses import replace
+
+    from channels.length import bluesky_limits
+
+    single = Target(
+        name="one-post", kind="bluesky", limits=replace(bluesky_limits(), threads=False)
+    )
+    text = "निंः" * 300  # 300 graphemes, 3,600 bytes: the PDS refuses it
+    (finding,) = checker.check(text, targets=[single])
+    assert finding.message == "Too long for one-post: 3600 of 3000 bytes (300 characters)"
+    assert checker.check("निंः" * 250, targets=[single]) == []
+
+
+def test_a_long_post_for_a_channel_that_threads_is_no_error_when_every_part_fits() -> None:
     checker = only('[[rule]]\nid = "len"\nkind = "length"\n')
     bluesky = Target(name="council-bsky", kind="bluesky")
-    text = "निंः" * 300  # 300 graphemes, 3,600 bytes: the PDS refuses it
-    (finding,) = checker.check(text, targets=[bluesky])
-    assert finding.message == "Too long for council-bsky: 3600 of 3000 bytes (300 characters)"
-    assert checker.check("निंः" * 250, targets=[bluesky]) == []
+    sentences = "The pool on Mill Lane is shut until Friday for repairs. " * 12  # 672 graphemes
+    assert checker.check(sentences, targets=[bluesky]) == []
+    assert checker.check("निंः" * 300, targets=[bluesky]) == []  # bytes split too
+    (finding,) = checker.check(sentences, targets=X)  # X refuses it: one post, too long
+    assert finding.message.startswith("Too long for x:")
 
 
 def test_length_counts_links_as_x_does() -> None:
