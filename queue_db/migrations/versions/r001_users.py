@@ -72,12 +72,12 @@ BEGIN
     END IF;
     RETURN NEW;
   END IF;
-  IF my_role NOT IN ('approver', 'admin') THEN
-    RAISE EXCEPTION 'oyez: % is an % and may not sign off post %', me, my_role, NEW.id
-      USING ERRCODE = '42501';
-  END IF;
   IF me = NEW.author OR (TG_OP = 'UPDATE' AND me = OLD.author) THEN
     RAISE EXCEPTION 'oyez: % wrote post % and may not sign it off', me, NEW.id
+      USING ERRCODE = '42501';
+  END IF;
+  IF my_role NOT IN ('approver', 'admin') THEN
+    RAISE EXCEPTION 'oyez: % is an % and may not sign off post %', me, my_role, NEW.id
       USING ERRCODE = '42501';
   END IF;
   IF my_role = 'admin' THEN
