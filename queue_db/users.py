@@ -41,7 +41,7 @@ class UserRecord:
         return not self.channels or all(name in self.channels for name in channel_names)
 
 
-def session_login(tx: Tx) -> str:
+def connected_login(tx: Tx) -> str:
     """The PostgreSQL login this connection authenticated as (never changed by SET ROLE)."""
     return str(tx.session.execute(text("SELECT session_user")).scalar_one())
 

@@ -33,6 +33,18 @@ class Context:
     #: someone, or the service login. None when the actor is simply the login.
     audit_login: str | None = None
 
+    def __post_init__(self) -> None:
+        # A Context made in code (tests, the TUI's engine) learns its login here.
+        if self.login:
+            return
+        if not self.enforced:
+            self.login = os_login()
+            return
+        with self.store.begin() as tx:
+            self.login = users.connected_login(tx)
+            user = users.get(tx, self.login)
+        self.role = user.role if user else None
+
     @property
     def enforced(self) -> bool:
         """Is sign-off enforced by the database (PostgreSQL), not just by oyez (SQLite)?"""
@@ -89,7 +101,7 @@ def _database_identity(
     ``--as``/``OYEZ_USER`` naming someone else is refused unless the login is an admin.
     """
     with store.begin() as tx:
-        login = users.session_login(tx)
+        login = users.connected_login(tx)
         user = users.get(tx, login)
     role = user.role if user else None
     given = explicit or settings.user

@@ -278,6 +278,20 @@ def approval_refused(ctx: Context, post_id: int, state: str, author: str) -> Oye
         return _signoff_refused(ctx, tx, post_db.get(tx, post_id))
 
 
+def approvals_refused(ctx: Context, post_ids: Sequence[int]) -> dict[int, str]:
+    """Why the acting person may not approve each of these posts (only those refused)."""
+    out: dict[int, str] = {}
+    with ctx.tx() as tx:
+        for post_id in post_ids:
+            post = post_db.get(tx, post_id)
+            refused = _state_refused(ctx, post_id, post.state, post.author) or _signoff_refused(
+                ctx, tx, post
+            )
+            if refused is not None:
+                out[post_id] = str(refused)
+    return out
+
+
 def _signoff_refused(ctx: Context, tx: Tx, post: PostRecord) -> OyezError | None:
     """The acting login's right to sign off (PostgreSQL), and a second sign-off by a second name."""
     why = signoff.signoff_refused(ctx, tx, post)
