@@ -183,3 +183,42 @@ def test_the_service_login_signs_off_source_posts_but_not_a_persons(connect: Con
     post_id = in_review(connect("oy_alice"), ["news"])
     with pytest.raises(PermissionDenied, match="which a person wrote"):
         posts.approve_post(svc, post_id)
+
+
+def test_the_author_cannot_make_an_unsigned_post_due_or_sent_directly(
+    connect: Connect, team_db: str
+) -> None:
+    post_id = in_review(connect("oy_alice"), ["news"])
+    with raw(team_db, "oy_alice") as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="before it is signed off"):
+            conn.execute(
+                "UPDATE delivery SET next_attempt_at = now() WHERE post_id = %s", (post_id,)
+            )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="wrote post"):
+            conn.execute("UPDATE post SET state = 'failed' WHERE id = %s", (post_id,))
+
+
+def test_an_override_of_error_findings_needs_an_approver(connect: Connect) -> None:
+    alice = connect("oy_alice")
+    post = posts.create_post(alice, "Call Jo on 07700 900123 today.", ["news"])
+    post_id = posts.submit_post(alice, post.id).id
+    assert any(f["severity"] == "error" for f in posts.get_post(alice, post_id).findings)
+    with pytest.raises(PermissionDenied):
+        posts.approve_post(alice, post_id, override="it is the press office line")
+    with pytest.raises(PermissionDenied, match="not an approver of news"):
+        posts.approve_post(connect("oy_carol"), post_id, override="it is the press office line")
+    view = posts.approve_post(connect("oy_bob"), post_id, override="it is the press office line")
+    assert (view.state, view.override_reason) == ("approved", "it is the press office line")
+
+
+def test_only_an_admin_changes_how_many_sign_offs_a_channel_needs(
+    connect: Connect, team_db: str
+) -> None:
+    with pytest.raises(PermissionDenied, match="only an admin"):
+        channels.change_channel(connect("oy_bob"), "tips", {"approvals": "2"})
+    channels.change_channel(connect("postgres"), "tips", {"approvals": "2"})
+    with (
+        raw(team_db, "oy_alice") as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege, match="only an admin"),
+    ):
+        conn.execute("UPDATE channel SET settings = '{}' WHERE name = 'tips'")

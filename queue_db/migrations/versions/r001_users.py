@@ -4,12 +4,13 @@ Revision ID: r001
 Revises: 0001
 
 The login that runs this migration (``oyez init``) is the first admin. On
-PostgreSQL a trigger refuses any change that signs a post off (into approved
-or scheduled, a name added to ``approved_by``, the text of a signed-off post
-changed) unless ``session_user`` may sign it off: an approver of every channel
+PostgreSQL a trigger refuses any change that signs a post off (out of draft,
+in review or cancelled into approved, scheduled or beyond, a name added to
+``approved_by``, the text of a signed-off post changed) unless ``session_user`` may sign it off: an approver of every channel
 of the post (or an admin) who did not write it, or the service login for a
 post a source made. It holds whoever runs the statement, psql included.
-SQLite is the single-operator sandbox: no trigger there.
+A second trigger refuses making a delivery due while its post is not signed
+off. SQLite is the single-operator sandbox: no triggers there.
 """
 
 from __future__ import annotations
@@ -42,12 +43,11 @@ DECLARE
 BEGIN
   IF TG_OP = 'UPDATE' THEN
     IF NOT (
-      (NEW.state IN ('approved', 'scheduled')
-        AND (OLD.state NOT IN ('approved', 'scheduled', 'sent', 'partly_sent', 'failed', 'expired')
-             OR NEW.approved_by IS NULL))
+      (NEW.state NOT IN ('draft', 'in_review', 'cancelled')
+        AND OLD.state IN ('draft', 'in_review', 'cancelled'))
       OR (NEW.approved_by IS NOT NULL AND NEW.approved_by IS DISTINCT FROM OLD.approved_by)
-      OR (NEW.approved_by IS NOT NULL AND (
-            NEW.text IS DISTINCT FROM OLD.text
+      OR ((NEW.approved_by IS NOT NULL OR NEW.state NOT IN ('draft', 'in_review', 'cancelled'))
+          AND (NEW.text IS DISTINCT FROM OLD.text
             OR NEW.variants::text IS DISTINCT FROM OLD.variants::text
             OR NEW.media::text IS DISTINCT FROM OLD.media::text
             OR NEW.author IS DISTINCT FROM OLD.author
@@ -56,7 +56,7 @@ BEGIN
       RETURN NEW;
     END IF;
     old_names := string_to_array(coalesce(OLD.approved_by, ''), ',');
-  ELSIF NEW.state NOT IN ('approved', 'scheduled') AND NEW.approved_by IS NULL THEN
+  ELSIF NEW.state IN ('draft', 'in_review', 'cancelled') AND NEW.approved_by IS NULL THEN
     RETURN NEW;
   END IF;
 
@@ -125,6 +125,49 @@ $fn$;
 """
 
 
+#: Deliveries become due only for a signed-off post: the engine claims by the
+#: delivery's state and time alone, so without this an author could make a draft due.
+DELIVERY_GUARD = r"""
+CREATE OR REPLACE FUNCTION oyez_delivery_guard() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  post_state text;
+BEGIN
+  IF NEW.next_attempt_at IS NULL OR NEW.state NOT IN ('pending', 'sending', 'unknown') THEN
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'UPDATE' AND NEW.next_attempt_at IS NOT DISTINCT FROM OLD.next_attempt_at
+     AND NEW.state = OLD.state AND NEW.post_id = OLD.post_id THEN
+    RETURN NEW;
+  END IF;
+  SELECT p.state INTO post_state FROM post p WHERE p.id = NEW.post_id;
+  IF post_state IN ('draft', 'in_review', 'cancelled') THEN
+    RAISE EXCEPTION 'oyez: post % is %: it cannot be made due before it is signed off',
+      NEW.post_id, replace(post_state, '_', ' ') USING ERRCODE = '42501';
+  END IF;
+  RETURN NEW;
+END
+$fn$;
+"""
+
+
+#: A channel's ``approvals`` (two sign-offs) is changed by an admin only.
+CHANNEL_GUARD = r"""
+CREATE OR REPLACE FUNCTION oyez_channel_guard() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF (NEW.settings->>'approvals') IS DISTINCT FROM (OLD.settings->>'approvals')
+     AND NOT EXISTS (SELECT 1 FROM oyez_user u WHERE u.login = session_user AND u.role = 'admin')
+  THEN
+    RAISE EXCEPTION 'oyez: only an admin may change how many sign-offs channel % needs', NEW.name
+      USING ERRCODE = '42501';
+  END IF;
+  RETURN NEW;
+END
+$fn$;
+"""
+
+
 def upgrade() -> None:
     op.create_table(
         "oyez_user",
@@ -146,10 +189,24 @@ def upgrade() -> None:
         "CREATE TRIGGER oyez_signoff_guard BEFORE INSERT OR UPDATE ON post "
         "FOR EACH ROW EXECUTE FUNCTION oyez_signoff_guard()"
     )
+    op.execute(CHANNEL_GUARD)
+    op.execute(
+        "CREATE TRIGGER oyez_channel_guard BEFORE UPDATE ON channel "
+        "FOR EACH ROW EXECUTE FUNCTION oyez_channel_guard()"
+    )
+    op.execute(DELIVERY_GUARD)
+    op.execute(
+        "CREATE TRIGGER oyez_delivery_guard BEFORE INSERT OR UPDATE ON delivery "
+        "FOR EACH ROW EXECUTE FUNCTION oyez_delivery_guard()"
+    )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS oyez_channel_guard ON channel")
+        op.execute("DROP FUNCTION IF EXISTS oyez_channel_guard()")
+        op.execute("DROP TRIGGER IF EXISTS oyez_delivery_guard ON delivery")
+        op.execute("DROP FUNCTION IF EXISTS oyez_delivery_guard()")
         op.execute("DROP TRIGGER IF EXISTS oyez_signoff_guard ON post")
         op.execute("DROP FUNCTION IF EXISTS oyez_signoff_guard()")
     op.drop_table("oyez_user")
