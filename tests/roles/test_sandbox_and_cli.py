@@ -61,3 +61,10 @@ def test_cli_refuses_as_for_a_non_admin_and_users_add_for_a_non_admin(team_db: s
     assert by_login["oy_bob"]["channels"] == ["news"]
     code, out, _ = oyez(team_db, "status", "--json", actor="postgres")
     assert json.loads(out)["signoff_enforced"] is True
+
+
+@pytest.mark.postgres
+def test_init_on_postgresql_names_the_first_admin(team_db: str) -> None:
+    code, out, err = oyez(team_db, "init", actor="postgres")
+    assert code == 0, err
+    assert "postgres is an oyez admin" in " ".join(out.split())
