@@ -34,6 +34,17 @@ def approvals_needed(tx: Tx, post_id: int) -> int:
     )
 
 
+def may_auto_approve(ctx: Context, tx: Tx, post: PostRecord) -> bool:
+    """May oyez sign off a post that needs no sign-off, in this login's session?
+
+    On PostgreSQL only the service login (for what sources make) and an admin
+    may write a sign-off in oyez's name; anyone else's post waits for an approver.
+    """
+    if not ctx.enforced:
+        return True
+    return ctx.role in ("service", "admin") and signoff_refused(ctx, tx, post) is None
+
+
 def signoff_refused(ctx: Context, tx: Tx, post: PostRecord) -> str | None:
     """Why the acting login may not sign ``post`` off, or None. Always None on SQLite."""
     if not ctx.enforced:

@@ -10,7 +10,8 @@ from dataclasses import replace
 import psycopg
 import pytest
 
-from publisher.context import Context
+from publisher.context import Context, open_context
+from publisher.context.settings import ApprovalSettings, Settings
 from publisher.errors import PermissionDenied
 from publisher.service import channels, posts, users
 from tests.pg import PostgresServer
@@ -222,3 +223,16 @@ def test_only_an_admin_changes_how_many_sign_offs_a_channel_needs(
         pytest.raises(psycopg.errors.InsufficientPrivilege, match="only an admin"),
     ):
         conn.execute("UPDATE channel SET settings = '{}' WHERE name = 'tips'")
+
+
+def test_a_channel_needing_no_sign_off_still_waits_for_an_approver_on_postgresql(
+    team_db: str,
+) -> None:
+    url = url_of(team_db, "oy_alice")
+    settings = Settings(database_url=url, approval=ApprovalSettings(auto_channels=["news"]))
+    alice = open_context(url, settings=settings)
+    try:
+        post_id = in_review(alice, ["news"])
+        assert posts.get_post(alice, post_id).state == "in_review"
+    finally:
+        alice.close()
