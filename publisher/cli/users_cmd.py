@@ -10,12 +10,13 @@ from rich.table import Table
 from publisher.cli.common import JsonOpt, console, emit_json, shown, state
 from publisher.service import users as service
 
-_HELP = """Who may sign off, on PostgreSQL (admins only).
-
-Each person connects as their own PostgreSQL login; the DBA creates it first
-(CREATE ROLE sam LOGIN PASSWORD '…'). `oyez users add` then gives it a role and
-the grants that role needs. The login that ran `oyez init` is the first admin.
-On SQLite sign-off is not enforced and these commands refuse."""
+_HELP = (
+    "Who may sign off, on PostgreSQL (admins only).\n\n"
+    "Each person connects as their own PostgreSQL login; the DBA creates it first "
+    "(CREATE ROLE sam LOGIN PASSWORD '…'). `oyez users add` then gives it a role and "
+    "the grants that role needs. The login that ran `oyez init` is the first admin. "
+    "On SQLite sign-off is not enforced: add and remove refuse there."
+)
 
 
 def register(app: typer.Typer) -> None:
