@@ -68,3 +68,26 @@ def test_init_on_postgresql_names_the_first_admin(team_db: str) -> None:
     code, out, err = oyez(team_db, "init", actor="postgres")
     assert code == 0, err
     assert "postgres is an oyez admin" in " ".join(out.split())
+
+
+def test_approvals_is_one_or_two(sqlite_db: str, tmp_path: Path) -> None:
+    cli_add_outbox(sqlite_db, "news", tmp_path / "news")
+    code, _, err = oyez(sqlite_db, "channels", "set", "news", "--set", "approvals=3")
+    assert code != 0
+    assert "approvals" in err
+
+
+def test_a_two_sign_off_channel_needs_two_names_on_sqlite_too(
+    sqlite_db: str, tmp_path: Path
+) -> None:
+    cli_add_outbox(sqlite_db, "news", tmp_path / "news")
+    assert oyez(sqlite_db, "channels", "set", "news", "--set", "approvals=2")[0] == 0
+    oyez(sqlite_db, "post", "new", "Hello", "--to", "news")
+    oyez(sqlite_db, "post", "submit", "1")
+    assert oyez(sqlite_db, "post", "approve", "1", actor="sam")[0] == 0
+    code, _, err = oyez(sqlite_db, "post", "approve", "1", actor="sam")
+    assert code != 0
+    assert "already signed off" in err
+    assert oyez(sqlite_db, "post", "approve", "1", actor="ana")[0] == 0
+    shown = json.loads(oyez(sqlite_db, "post", "show", "1", "--json")[1])
+    assert (shown["state"], shown["approved_by"]) == ("approved", ["sam", "ana"])
