@@ -94,6 +94,8 @@ class ChannelSettings(BaseModel):
     credentials: str = ""
     #: Seconds before a network call is abandoned.
     timeout: float = Field(default=30.0, gt=0, le=600)
+    #: Sign-offs a post for this channel needs: 2 means two different approvers.
+    approvals: int = Field(default=1, ge=1, le=2)
 
     @field_validator("api_base_url")
     @classmethod

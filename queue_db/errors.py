@@ -33,6 +33,10 @@ class Conflict(StoreError):
     """A unique name or key is already taken, or a row changed underneath us."""
 
 
+class Refused(StoreError):
+    """The database refused the statement for this login (SQLSTATE 42501): a grant or the sign-off trigger."""
+
+
 class WrongState(StoreError):
     """A row is not in a state that allows the change; ``state`` is the one it is in."""
 

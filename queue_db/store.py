@@ -23,11 +23,14 @@ from queue_db.errors import (
     Conflict,
     DatabaseUnavailable,
     NotFound,
+    Refused,
     SchemaOutOfDate,
     first_line,
 )
 
 M = TypeVar("M", bound=SQLModel)
+#: The SQLSTATE of a refused grant, and of the sign-off trigger's refusals.
+INSUFFICIENT_PRIVILEGE = "42501"
 
 
 class Tx:
@@ -39,6 +42,9 @@ class Tx:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        #: The database login behind the audit log's actor, recorded with each event
+        #: when it differs (an admin acting for someone, the service login).
+        self.login: str | None = None
 
     @property
     def dialect(self) -> str:
@@ -79,6 +85,8 @@ class Tx:
         """Append to the audit log, in this transaction; returns the event's id."""
         from queue_db import events  # the writer of the audit log
 
+        if self.login and self.login != actor and "login" not in detail:
+            detail["login"] = self.login
         return events.append(
             self, actor, action, post_id=post_id, channel_id=channel_id, detail=detail
         )
@@ -133,6 +141,10 @@ class Store:
             raise Conflict(_integrity_message(exc)) from None
         except OperationalError as exc:
             raise DatabaseUnavailable(f"database error: {first_line(exc.orig)}") from None
+        except ProgrammingError as exc:
+            if getattr(exc.orig, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+                raise Refused(first_line(exc.orig).removeprefix("oyez: ")) from None
+            raise
 
     @property
     def dialect(self) -> str:

@@ -47,6 +47,7 @@ COMMANDS: dict[str, str] = {
     "import": "import_cmd",
     "report": "report_cmd",
     "check": "check",
+    "users": "users_cmd",
 }
 #: Root options that take a value (so the command word can be found after them).
 _VALUED_ROOT_OPTIONS = ("--db", "--as")
@@ -81,7 +82,8 @@ def _root(
         str | None,
         typer.Option(
             "--as",
-            help="Who you are in the audit log (default: $OYEZ_USER, else your login name).",
+            help="Who you are in the audit log (default: $OYEZ_USER, else your login name). "
+            "On PostgreSQL you are your database login: only an admin may give another name.",
             metavar="USER",
         ),
     ] = None,

@@ -43,7 +43,9 @@ class State:
 
             self._ctx = open_context(self.db, actor or self.actor, migrate=migrate)
         elif actor:
-            self._ctx.actor = actor
+            from publisher.context import act_as
+
+            act_as(self._ctx, actor)
         return self._ctx
 
     def close(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from publisher.cli.common import console, state
+from publisher.cli.common import console, shown, state
 
 
 def register(app: typer.Typer) -> None:
@@ -16,6 +16,14 @@ def register(app: typer.Typer) -> None:
         context = state(ctx).open(migrate=True)
         where = context.store.engine.url.render_as_string(hide_password=True)
         console.print(f"oyez database ready at {where}", highlight=False)
+        if context.enforced:
+            console.print(
+                shown(
+                    f"sign-off is enforced by PostgreSQL; {context.login} is an oyez "
+                    f"{context.role or 'user of no role'} (add people with `oyez users add`)"
+                ),
+                highlight=False,
+            )
 
     @db_app.command("upgrade")
     def upgrade(ctx: typer.Context) -> None:

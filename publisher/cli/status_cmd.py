@@ -23,6 +23,7 @@ def show_status(report: Status) -> None:
         highlight=False,
     )
     console.print(f"[bold]next due[/] {_when(report.next_due)}", highlight=False)
+    console.print(f"[bold]sign-off[/] {escape(report.signoff)}", highlight=False)
     if report.crisis:
         c = report.crisis
         console.print(

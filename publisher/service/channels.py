@@ -15,7 +15,7 @@ from channels.errors import ChannelError, ConfigError
 from publisher.context import Context
 from publisher.context.serialise import JSONView
 from publisher.context.times import zone
-from publisher.errors import ChannelProblem, InvalidInput
+from publisher.errors import ChannelProblem, InvalidInput, PermissionDenied
 from queue_db import channels as channel_db
 from queue_db import settings as settings_db
 from queue_db.channels import ChannelRecord
@@ -180,6 +180,10 @@ def change_channel(
         raise InvalidInput("nothing to change: give --set KEY=VALUE, --unset KEY or --tz ZONE")
     if timezone is not None:
         zone(timezone)
+    if "approvals" in {*settings, *unset} and ctx.enforced and ctx.role != "admin":
+        raise PermissionDenied(
+            f"only an admin may change how many sign-offs channel {name!r} needs"
+        )
     with ctx.tx() as tx:
         row = channel_db.by_name(tx, name)
         merged: dict[str, Any] = dict(row.settings)

@@ -20,7 +20,7 @@ from publisher.errors import (
     OyezError,
     PermissionDenied,
 )
-from publisher.service import compose
+from publisher.service import compose, signoff
 from publisher.service.compose import targets_of_rows
 from publisher.service.views import PostView
 from queue_db import channels as channel_db
@@ -37,6 +37,8 @@ CANCELLABLE = POST_OPEN
 SOURCES = tuple(Source)
 STATES = tuple(PostState)
 MAX_TEXT = 100_000
+#: The actor of sign-offs no person gave (sources and channels that need none).
+SYSTEM = "oyez"
 #: States a post can be given a (new) time in.
 RESCHEDULABLE = (PostState.APPROVED, PostState.SCHEDULED)
 
@@ -247,8 +249,12 @@ def submit_post(ctx: Context, post_id: int) -> PostView:
             review_comment=None,
         )
         tx.log(ctx.actor, "submitted", post_id=post.id, findings=len(findings))
-        if _needs_no_signoff(ctx, post, targets) and not _has_errors(findings):
-            post = _approve(ctx, tx, post, actor="oyez", reason=None)
+        if (
+            _needs_no_signoff(ctx, post, targets)
+            and not _has_errors(findings)
+            and signoff.may_auto_approve(ctx, tx, post)
+        ):
+            post = _approve(ctx, tx, post, actor=SYSTEM, reason=None)
         return _view(tx, post)
 
 
@@ -265,6 +271,40 @@ def approval_refused(ctx: Context, post_id: int, state: str, author: str) -> Oye
     Interfaces ask this before asking for an override reason, so nobody types
     a reason for an approval that is refused anyway.
     """
+    refused = _state_refused(ctx, post_id, state, author)
+    if refused is not None:
+        return refused
+    with ctx.tx() as tx:
+        return _signoff_refused(ctx, tx, post_db.get(tx, post_id))
+
+
+def approvals_refused(ctx: Context, post_ids: Sequence[int]) -> dict[int, str]:
+    """Why the acting person may not approve each of these posts (only those refused)."""
+    out: dict[int, str] = {}
+    with ctx.tx() as tx:
+        for post_id in post_ids:
+            post = post_db.get(tx, post_id)
+            refused = _state_refused(ctx, post_id, post.state, post.author) or _signoff_refused(
+                ctx, tx, post
+            )
+            if refused is not None:
+                out[post_id] = str(refused)
+    return out
+
+
+def _signoff_refused(ctx: Context, tx: Tx, post: PostRecord) -> OyezError | None:
+    """The acting login's right to sign off (PostgreSQL), and a second sign-off by a second name."""
+    why = signoff.signoff_refused(ctx, tx, post)
+    if why is not None:
+        return PermissionDenied(why)
+    if ctx.actor in signoff.signers(post.approved_by):
+        return PermissionDenied(
+            f"{ctx.actor} has already signed off post {post.id}: it needs another approver"
+        )
+    return None
+
+
+def _state_refused(ctx: Context, post_id: int, state: str, author: str) -> OyezError | None:
     if state != PostState.IN_REVIEW:
         words = PostState(state).words
         return IllegalTransition(f"cannot approve post {post_id}: it is {words}, not in review")
@@ -280,7 +320,9 @@ def approve_post(ctx: Context, post_id: int, *, override: str | None = None) -> 
     """Approve a post in review. Error findings need ``override`` (a reason, kept)."""
     with ctx.tx() as tx:
         post = post_db.get(tx, post_id)
-        refused = approval_refused(ctx, post_id, post.state, post.author)
+        refused = _state_refused(ctx, post_id, post.state, post.author) or _signoff_refused(
+            ctx, tx, post
+        )
         if refused is not None:
             raise refused
         errors = [f for f in post.findings if f.get("severity") == "error"]
@@ -299,15 +341,21 @@ def approve_post(ctx: Context, post_id: int, *, override: str | None = None) -> 
 def _approve(
     ctx: Context, tx: Tx, post: PostRecord, *, actor: str, reason: str | None
 ) -> PostRecord:
+    names = [*signoff.signers(post.approved_by), actor] if actor != SYSTEM else [actor]
+    needed = signoff.approvals_needed(tx, post.id) if actor != SYSTEM else 1
+    done = len(names) >= needed
     post = _move(
         tx,
         post,
         (PostState.IN_REVIEW,),
-        PostState.APPROVED,
+        PostState.APPROVED if done else PostState.IN_REVIEW,
         "approve",
-        approved_by=actor,
+        approved_by=",".join(names),
         override_reason=reason,
     )
+    if not done:
+        tx.log(actor, "signed_off", post_id=post.id, signed=len(names), needed=needed)
+        return post
     tx.log(actor, "approved", post_id=post.id, override_reason=reason)
     if reason:
         tx.log(
@@ -336,6 +384,7 @@ def reject_post(ctx: Context, post_id: int, comment: str) -> PostView:
             PostState.DRAFT,
             "reject",
             review_comment=comment.strip(),
+            approved_by=None,
         )
         tx.log(ctx.actor, "rejected", post_id=post.id, comment=comment.strip())
         return _view(tx, post)

@@ -76,6 +76,17 @@ class Status:
     waiting: tuple[WaitingItem, ...] = ()
     #: Credential warnings by channel, from each channel's latest recorded check.
     credentials: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Who is acting (the database login on PostgreSQL, the OS login on SQLite).
+    login: str = ""
+    #: Does the database enforce sign-off (PostgreSQL), or is it the sandbox (SQLite)?
+    signoff_enforced: bool = False
+
+    @property
+    def signoff(self) -> str:
+        """One line on who may sign off, for people."""
+        if self.signoff_enforced:
+            return f"enforced by PostgreSQL; you are {self.login}"
+        return "not enforced on SQLite (single-operator sandbox; use PostgreSQL for a team)"
 
     @property
     def healthy(self) -> bool:
@@ -96,6 +107,8 @@ class Status:
             "waiting": [w.to_dict() for w in self.waiting],
             "credential_warnings": {k: list(v) for k, v in self.credentials.items()},
             "healthy": self.healthy,
+            "login": self.login,
+            "signoff_enforced": self.signoff_enforced,
         }
 
 
@@ -153,6 +166,8 @@ def status(ctx: Context) -> Status:
             attention=attention,
             waiting=retrying,
             credentials=warned,
+            login=ctx.login,
+            signoff_enforced=ctx.enforced,
         )
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from publisher.context.serialise import JSONView
+from publisher.context.serialise import NOT_JSON, JSONView, as_key
 from queue_db.channels import ChannelRecord
 from queue_db.deliveries import DeliveryRecord
 from queue_db.posts import PostRecord
@@ -51,7 +51,9 @@ class PostView(JSONView):
     findings: tuple[dict[str, Any], ...] = ()
     override_reason: str | None = None
     review_comment: str | None = None
-    approved_by: str | None = None
+    #: The sign-offs as stored (comma-separated names); the JSON lists them as ``approved_by``.
+    approved_by: str | None = field(default=None, metadata=NOT_JSON)
+    signed_off_by: tuple[str, ...] = field(default=(), metadata=as_key("approved_by"))
     urgent: bool = False
     media: tuple[dict[str, str], ...] = ()
     deliveries: tuple[DeliveryView, ...] = field(default_factory=tuple)
@@ -72,6 +74,7 @@ class PostView(JSONView):
             override_reason=post.override_reason,
             review_comment=post.review_comment,
             approved_by=post.approved_by,
+            signed_off_by=tuple(n for n in (post.approved_by or "").split(",") if n),
             urgent=post.urgent,
             media=tuple(post.media),
             deliveries=tuple(DeliveryView.of(d, c) for d, c in deliveries),

@@ -48,7 +48,15 @@ def in_process_dispatcher(ctx: Context) -> Dispatcher:
 
     # Its own Context: the UI may change who it acts as; the engine acts as itself.
     return Dispatcher(
-        Context(store=ctx.store, settings=ctx.settings, actor="oyez", clock=ctx.clock)
+        Context(
+            store=ctx.store,
+            settings=ctx.settings,
+            actor="oyez",
+            clock=ctx.clock,
+            login=ctx.login,
+            role=ctx.role,
+            audit_login=ctx.login if ctx.role == "service" else None,
+        )
     )
 
 

@@ -11,6 +11,7 @@ from queue_db.tables.feeds import Feed, FeedEntry
 from queue_db.tables.queue import Channel, Delivery, Event, Post, Setting, Worker
 from queue_db.tables.tickets import Ticket, TicketConfig, TicketEvent, TicketFeed, TicketPost
 from queue_db.tables.tips import Cadence, Tip, TipPool, TipServed
+from queue_db.tables.users import OyezUser
 
 __all__ = [
     "Cadence",
@@ -19,6 +20,7 @@ __all__ = [
     "Event",
     "Feed",
     "FeedEntry",
+    "OyezUser",
     "Post",
     "Setting",
     "Ticket",

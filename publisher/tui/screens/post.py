@@ -128,7 +128,7 @@ class PostScreen(PostActions):
         if post.review_comment:
             review.append(f"[{COLOURS['bad']}]↩ sent back:[/] {escape(post.review_comment)}")
         if post.approved_by:
-            review.append(f"approved by {escape(post.approved_by)}")
+            review.append(f"approved by {escape(', '.join(post.signed_off_by))}")
         if post.override_reason:
             review.append(f"override: {escape(post.override_reason)}")
         self.query_one("#post-review", Static).update("\n".join(review))

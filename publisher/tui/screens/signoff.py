@@ -44,6 +44,8 @@ class SignoffScreen(PostActions):
         self.marked: set[int] = set()
         #: The table width the text column was last cut to.
         self._cut_to = 0
+        #: Why you may not approve a waiting post, by id (posts you may approve are absent).
+        self.refusals: dict[int, str] = {}
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="signoff-main"):
@@ -67,6 +69,9 @@ class SignoffScreen(PostActions):
         if waiting is None:
             return
         self.waiting = waiting
+        self.refusals = (
+            self.oyez.call(posts.approvals_refused, self.oyez.ctx, [p.id for p in waiting]) or {}
+        )
         self.marked &= {p.id for p in waiting}
         self._fill(keep)
 
@@ -99,6 +104,17 @@ class SignoffScreen(PostActions):
     @on(DataTable.RowHighlighted)
     def _highlighted(self) -> None:
         self._detail()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """On PostgreSQL approve and override are offered only for posts you may approve.
+
+        (On SQLite, the sandbox, they stay, and a refusal is explained when pressed.)
+        """
+        if action in ("approve", "override") and self.oyez.ctx.enforced:
+            post_id = self.current_post_id()
+            return post_id is not None and post_id not in self.refusals
+        return True
 
     @on(DataTable.RowSelected)
     def _selected(self) -> None:
@@ -136,6 +152,16 @@ class SignoffScreen(PostActions):
         if post_id is not None:
             self.oyez.open_post(post_id)
 
+    def _who(self, post_id: int) -> str:
+        """On PostgreSQL: who you are (the login) and, if so, why you may not approve."""
+        ctx = self.oyez.ctx
+        if not ctx.enforced:
+            return ""  # SQLite, the sandbox: a refusal is explained when you press approve
+        you = f"You are {escape(ctx.login)}"
+        refusal = self.refusals.get(post_id)
+        you += f": you may not approve this post ({escape(refusal)})" if refusal else ""
+        return f"[dim]{you}[/dim]\n"
+
     def _detail(self) -> None:
         post_id = self.current_post_id()
         post = next((p for p in self.waiting if p.id == post_id), None)
@@ -146,7 +172,7 @@ class SignoffScreen(PostActions):
             found.update("")
             return
         text.update(
-            f"[b]Post {post.id}[/b] by {escape(post.author)} to "
+            self._who(post.id) + f"[b]Post {post.id}[/b] by {escape(post.author)} to "
             f"{', '.join(post.channels) or 'no channels'}\n\n{escape(post.text)}"
         )
         lines = []
