@@ -24,7 +24,7 @@ from publisher.sources.feeds import ledger, posting
 from publisher.sources.feeds.errors import FeedProblem
 from publisher.sources.feeds.fetch import Fetched, FetchLimits, fetch
 from publisher.sources.feeds.parse import ParsedFeed, parse
-from queue_db import feeds_store
+from queue_db import feeds as feed_db
 from queue_db.tables import Feed
 
 log = logging.getLogger("oyez.feeds")
@@ -72,11 +72,11 @@ def poll_feed(
     """Poll one feed now (``force``) or only if it is due and no other worker took it."""
     now = ctx.clock()
     with ctx.tx() as tx:
-        feed = feeds_store.feed_by_id(tx, feed_id)
+        feed = feed_db.feed_by_id(tx, feed_id)
         # A fire a little before the due time still counts: the due time was set
         # from when the last poll started, a few milliseconds after its fire.
         due_by = now + min(DUE_SLACK, timedelta(minutes=feed.every_minutes) / 4)
-        if not force and not feeds_store.claim_poll(tx, feed_id, due_by, now + CLAIM_HOLD):
+        if not force and not feed_db.claim_poll(tx, feed_id, due_by, now + CLAIM_HOLD):
             return PollResult(feed.name, "skipped")
     try:
         fetched = fetch(
@@ -133,16 +133,16 @@ def record_success(
     }
     if parsed is None:
         with ctx.tx() as tx:
-            feeds_store.update_feed(tx, feed.id, **values)
+            feed_db.update_feed(tx, feed.id, **values)
         return PollResult(feed.name, "unchanged")
     values.update(body_hash=_hash(fetched.body), baselined=True, title=parsed.title[:300] or None)
     for attempt in (1, 2):
         try:
             with ctx.tx() as tx:
-                current = feeds_store.feed_by_id(tx, feed.id)
+                current = feed_db.feed_by_id(tx, feed.id)
                 done = ledger.record(tx, current, parsed.entries, now)
-                feeds_store.update_feed(tx, feed.id, **values)
-                feeds_store.prune(tx, feed.id, now - ledger.RETENTION)
+                feed_db.update_feed(tx, feed.id, **values)
+                feed_db.prune(tx, feed.id, now - ledger.RETENTION)
             break
         except OyezError:
             # Another worker recorded the same entries first; the second pass matches them.
@@ -180,8 +180,8 @@ def record_failure(ctx: Context, feed: Feed, problem: FeedProblem, now: datetime
     assert feed.id is not None
     message = " ".join(str(problem).split())[:500]
     with ctx.tx() as tx:
-        failures = feeds_store.feed_by_id(tx, feed.id).error_count + 1
-        feeds_store.update_feed(
+        failures = feed_db.feed_by_id(tx, feed.id).error_count + 1
+        feed_db.update_feed(
             tx,
             feed.id,
             status="error",
@@ -206,7 +206,7 @@ def finish(ctx: Context, feed: Feed, result: PollResult) -> PollResult:
     result.failed, result.waiting = drained.failed, drained.waiting
     if drained.error:
         with ctx.tx() as tx:
-            feeds_store.update_feed(tx, feed.id, status="error", last_error=drained.error)
+            feed_db.update_feed(tx, feed.id, status="error", last_error=drained.error)
         if result.error is None:
             result.status, result.error = "error", drained.error
     return result

@@ -28,7 +28,7 @@ from publisher.sources.base import existing_post_id
 from publisher.sources.feeds.template import EntryText, Template
 from publisher.sources.feeds.text import hashtags
 from queue_db import channels as channel_db
-from queue_db import feeds_store
+from queue_db import feeds as feed_db
 from queue_db.tables import Feed, FeedEntry
 
 log = logging.getLogger("oyez.feeds")
@@ -82,9 +82,9 @@ def drain(ctx: Context, feed: Feed) -> Drained:
     with ctx.tx() as tx:
         limit = None
         if feed.max_per_day:
-            made = feeds_store.posts_since(tx, feed.id, now - timedelta(days=1))
+            made = feed_db.posts_since(tx, feed.id, now - timedelta(days=1))
             limit = max(0, feed.max_per_day - made)
-        queued = feeds_store.waiting_entries(tx, feed.id)
+        queued = feed_db.waiting_entries(tx, feed.id)
     out.waiting = len(queued)
     waiting = queued if limit is None else queued[:limit]
     if not waiting:
@@ -155,7 +155,7 @@ def _settle(
 ) -> None:
     assert entry.id is not None
     with ctx.tx() as tx:
-        feeds_store.settle_entry(
+        feed_db.settle_entry(
             tx, entry.id, status, reason=reason, post_id=post_id, posted_at=posted_at
         )
 

@@ -17,7 +17,7 @@ from publisher.context.times import iso
 from publisher.errors import InvalidInput
 from publisher.sources.tickets import templates
 from queue_db import channels as channel_db
-from queue_db import tickets_store
+from queue_db import tickets as ticket_db
 from queue_db.tables import TicketConfig
 
 MODES = ("auto", "review")
@@ -78,7 +78,7 @@ class ConfigView:
 
 def get_config(ctx: Context) -> ConfigView | None:
     with ctx.tx() as tx:
-        row = tickets_store.config(tx)
+        row = ticket_db.config(tx)
         return ConfigView.of(row, ctx.settings.delivery.urgent_sources) if row else None
 
 
@@ -120,12 +120,12 @@ def configure(
     with ctx.tx() as tx:
         for name in names or []:
             channel_db.by_name(tx, name)
-        row = tickets_store.config(tx)
+        row = ticket_db.config(tx)
         if row is None:
             if not names:
                 raise InvalidInput("ticket posts need channels: oyez tickets config --to CH[,CH…]")
             row = TicketConfig(
-                name=tickets_store.CONFIG,
+                name=ticket_db.CONFIG,
                 channels=names,
                 template=templates.FIRST,
                 update_template=templates.UPDATE,
@@ -151,7 +151,7 @@ def configure(
             row.link_template = link_template
         row.updated_by = ctx.actor
         row.updated_at = ctx.clock()
-        tickets_store.save_config(tx, row)
+        ticket_db.save_config(tx, row)
         view = ConfigView.of(row, ctx.settings.delivery.urgent_sources)
         tx.log(ctx.actor, "ticket_config", **view.to_dict())
         return view

@@ -33,7 +33,7 @@ from publisher.sources.feeds.fetch import check_url, fetch
 from publisher.sources.feeds.parse import ParsedEntry, parse
 from publisher.sources.tickets.events import EventIn, map_status, parse_event
 from publisher.sources.tickets.ingest import record_event, require_config
-from queue_db import tickets_store
+from queue_db import tickets as ticket_db
 from queue_db.store import Tx
 from queue_db.tables import TicketConfig, TicketFeed
 
@@ -175,7 +175,7 @@ def add_feed(
     entries, etag, modified = got or ([], None, None)
     baseline = []
     with ctx.tx() as tx:
-        if tickets_store.feed_by_url(tx, url) is not None:
+        if ticket_db.feed_by_url(tx, url) is not None:
             raise InvalidInput(f"already subscribed to {url}")
         row = tx.add(
             TicketFeed(
@@ -201,14 +201,14 @@ def add_feed(
 
 def list_feeds(ctx: Context) -> list[TicketFeedView]:
     with ctx.tx() as tx:
-        return [TicketFeedView.of(f) for f in tickets_store.feeds(tx)]
+        return [TicketFeedView.of(f) for f in ticket_db.feeds(tx)]
 
 
 def _find(tx: Tx, url_or_id: str) -> TicketFeed:
     text = url_or_id.strip()
     if text.isascii() and text.isdigit():
-        return tickets_store.feed(tx, int(text))
-    row = tickets_store.feed_by_url(tx, text)
+        return ticket_db.feed(tx, int(text))
+    row = ticket_db.feed_by_url(tx, text)
     if row is None:
         raise NotFoundError(f"no ticket feed with URL {text!r} (see oyez tickets feed list)")
     return row
@@ -223,8 +223,8 @@ def remove_feed(ctx: Context, url_or_id: str) -> tuple[TicketFeedView, int]:
     with ctx.tx() as tx:
         row = _find(tx, url_or_id)
         view = TicketFeedView.of(row)
-        events = tickets_store.count_events_keyed(tx, _key_prefix(view.id))
-        tickets_store.delete_feed(tx, view.id)
+        events = ticket_db.count_events_keyed(tx, _key_prefix(view.id))
+        ticket_db.delete_feed(tx, view.id)
         tx.log(ctx.actor, "ticket_feed_removed", url=view.url, feed_id=view.id, events=events)
         return view, events
 
@@ -237,7 +237,7 @@ def poll_feed(ctx: Context, feed_id: int) -> FeedPoll:
     cfg = require_config(ctx)
     try:
         with ctx.tx() as tx:
-            row = tickets_store.feed(tx, feed_id)
+            row = ticket_db.feed(tx, feed_id)
     except NotFoundError:
         log.info("ticket feed %d was removed: nothing to poll", feed_id)
         return FeedPoll(f"ticket feed {feed_id}", 0, 0, 0, None)
@@ -268,7 +268,7 @@ def poll_feed(ctx: Context, feed_id: int) -> FeedPoll:
             events += 0 if recorded.duplicate else 1
             made += recorded.posts_made
         with ctx.tx() as tx:
-            tickets_store.update_feed(tx, feed_id, etag=etag, last_modified=modified)
+            ticket_db.update_feed(tx, feed_id, etag=etag, last_modified=modified)
     with ctx.tx() as tx:
-        tickets_store.update_feed(tx, feed_id, polled_at=ctx.clock(), last_error=error)
+        ticket_db.update_feed(tx, feed_id, polled_at=ctx.clock(), last_error=error)
     return FeedPoll(row.url, events, made, skipped, error)

@@ -33,7 +33,7 @@ from publisher.service.views import PostView
 from publisher.sources.base import BOT, create_once, hold_or_drop, submit_draft
 from publisher.sources.tickets import templates
 from queue_db import posts as post_db
-from queue_db import tickets_store
+from queue_db import tickets as ticket_db
 from queue_db.errors import Conflict, NotFound, StoreError
 from queue_db.store import Tx
 from queue_db.tables import Ticket, TicketConfig, TicketEvent, TicketPost
@@ -83,10 +83,10 @@ def flush(ctx: Context, ticket_id: int, cfg: TicketConfig) -> None:
     """Turn every closed burst of the ticket's waiting events into a thread-post claim."""
     now = ctx.clock()
     with store_tx(ctx) as tx:
-        tickets_store.update_ticket(tx, ticket_id, updated_at=now)  # the lock: first write
-        ticket = tickets_store.ticket_by_id(tx, ticket_id)
-        waiting = tickets_store.unassigned_events(tx, ticket_id)
-        seq = len(tickets_store.thread(tx, ticket_id)) + 1
+        ticket_db.update_ticket(tx, ticket_id, updated_at=now)  # the lock: first write
+        ticket = ticket_db.ticket_by_id(tx, ticket_id)
+        waiting = ticket_db.unassigned_events(tx, ticket_id)
+        seq = len(ticket_db.thread(tx, ticket_id)) + 1
         while waiting:
             burst, waiting = _cut(waiting, cfg.coalesce_seconds, now)
             if not burst:
@@ -103,7 +103,7 @@ def flush(ctx: Context, ticket_id: int, cfg: TicketConfig) -> None:
                 )
             )
             assert claim.id is not None
-            tickets_store.assign_events(tx, [e.id for e in burst if e.id is not None], claim.id)
+            ticket_db.assign_events(tx, [e.id for e in burst if e.id is not None], claim.id)
             seq += 1
 
 
@@ -188,9 +188,9 @@ def _review(ctx: Context, bot: Context, cfg: TicketConfig, post_id: int, errors:
 def make(ctx: Context, ticket_id: int, cfg: TicketConfig) -> int:
     """Make the post of every claim not yet made; return how many this call made."""
     with ctx.tx() as tx:
-        ticket = tickets_store.ticket_by_id(tx, ticket_id)
-        thread = tickets_store.thread(tx, ticket_id)
-        events = tickets_store.events_of(tx, ticket_id)
+        ticket = ticket_db.ticket_by_id(tx, ticket_id)
+        thread = ticket_db.thread(tx, ticket_id)
+        events = ticket_db.events_of(tx, ticket_id)
     first = thread[0].post_id if thread else None
     made = 0
     for claim in thread:
@@ -204,7 +204,7 @@ def make(ctx: Context, ticket_id: int, cfg: TicketConfig) -> int:
         made += int(new)
         assert claim.id is not None
         with ctx.tx() as tx:
-            tickets_store.move_post(tx, claim.id, "claimed", state="held", post_id=post_id)
+            ticket_db.move_post(tx, claim.id, "claimed", state="held", post_id=post_id)
         if claim.seq == 1:
             first = post_id
     return made
@@ -222,7 +222,7 @@ def release(ctx: Context, ticket_id: int, cfg: TicketConfig) -> None:
     bot = _bot(ctx, cfg)
     while True:
         with ctx.tx() as tx:
-            thread = tickets_store.thread(tx, ticket_id)
+            thread = ticket_db.thread(tx, ticket_id)
             states = {c.post_id: post_db.get(tx, c.post_id).state for c in thread if c.post_id}
         nxt = next((c for c in thread if c.state in ("claimed", "held")), None)
         if nxt is None or nxt.state == "claimed" or nxt.post_id is None or nxt.id is None:
@@ -236,7 +236,7 @@ def release(ctx: Context, ticket_id: int, cfg: TicketConfig) -> None:
         now = ctx.clock()
         target = "dropped" if state == "cancelled" else "released"
         with ctx.tx() as tx:
-            won = tickets_store.move_post(tx, nxt.id, "held", state=target, released_at=now)
+            won = ticket_db.move_post(tx, nxt.id, "held", state=target, released_at=now)
         if not won:
             continue
         if state == "approved":
@@ -244,7 +244,7 @@ def release(ctx: Context, ticket_id: int, cfg: TicketConfig) -> None:
                 posts.schedule_post(bot, nxt.post_id, now)
             except IllegalTransition:
                 with ctx.tx() as tx:
-                    tickets_store.move_post(tx, nxt.id, "released", state="held", released_at=None)
+                    ticket_db.move_post(tx, nxt.id, "released", state="held", released_at=None)
                 return
             return  # the next one waits until this one has finished
 
