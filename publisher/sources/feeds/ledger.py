@@ -29,9 +29,8 @@ from publisher.sources.feeds import keys
 from publisher.sources.feeds.parse import ParsedEntry
 from publisher.sources.templating import shorten
 from queue_db import feeds as feed_db
-from queue_db.feeds import LedgerRow
+from queue_db.feeds import FeedRecord, LedgerRow
 from queue_db.store import Tx
-from queue_db.tables import Feed
 
 #: Clock skew tolerated before an entry counts as dated in the future.
 FUTURE_SLACK = timedelta(minutes=10)
@@ -82,7 +81,7 @@ def chronological(entries: Sequence[ParsedEntry]) -> list[ParsedEntry]:
     )
 
 
-def record(tx: Tx, feed: Feed, entries: Sequence[ParsedEntry], now: datetime) -> Recorded:
+def record(tx: Tx, feed: FeedRecord, entries: Sequence[ParsedEntry], now: datetime) -> Recorded:
     """Add the new entries of ``entries`` to ``feed``'s ledger; return what happened."""
     assert feed.id is not None
     out = Recorded()
@@ -190,7 +189,7 @@ def _similar(title: str, entry: ParsedEntry) -> bool:
 
 
 def _classify(
-    feed: Feed, new: list[_Candidate], now: datetime, out: Recorded
+    feed: FeedRecord, new: list[_Candidate], now: datetime, out: Recorded
 ) -> list[dict[str, Any]]:
     include = re.compile(feed.include, re.IGNORECASE) if feed.include else None
     exclude = re.compile(feed.exclude, re.IGNORECASE) if feed.exclude else None

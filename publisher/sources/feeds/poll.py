@@ -25,7 +25,7 @@ from publisher.sources.feeds.errors import FeedProblem
 from publisher.sources.feeds.fetch import Fetched, FetchLimits, fetch
 from publisher.sources.feeds.parse import ParsedFeed, parse
 from queue_db import feeds as feed_db
-from queue_db.tables import Feed
+from queue_db.feeds import FeedRecord
 
 log = logging.getLogger("oyez.feeds")
 
@@ -99,7 +99,7 @@ def poll_feed(
     return finish(ctx, feed, result)
 
 
-def _parse_if_changed(feed: Feed, fetched: Fetched) -> ParsedFeed | None:
+def _parse_if_changed(feed: FeedRecord, fetched: Fetched) -> ParsedFeed | None:
     if fetched.not_modified:
         return None
     if feed.baselined and feed.body_hash == _hash(fetched.body):
@@ -116,7 +116,7 @@ def _hash(body: bytes) -> str:
 
 
 def record_success(
-    ctx: Context, feed: Feed, fetched: Fetched, parsed: ParsedFeed | None, now: datetime
+    ctx: Context, feed: FeedRecord, fetched: Fetched, parsed: ParsedFeed | None, now: datetime
 ) -> PollResult:
     """Write a good poll: the new entries into the ledger, validators and status on the feed."""
     assert feed.id is not None
@@ -167,7 +167,7 @@ def record_success(
     )
 
 
-def backoff(feed: Feed, failures: int, retry_after: float | None) -> timedelta:
+def backoff(feed: FeedRecord, failures: int, retry_after: float | None) -> timedelta:
     """Wait before the next poll of a failing feed: doubling per failure, at most a day."""
     base = timedelta(minutes=feed.every_minutes)
     wait = min(base * (1 << min(failures - 1, 16)), MAX_BACKOFF)
@@ -176,7 +176,9 @@ def backoff(feed: Feed, failures: int, retry_after: float | None) -> timedelta:
     return wait
 
 
-def record_failure(ctx: Context, feed: Feed, problem: FeedProblem, now: datetime) -> PollResult:
+def record_failure(
+    ctx: Context, feed: FeedRecord, problem: FeedProblem, now: datetime
+) -> PollResult:
     assert feed.id is not None
     message = " ".join(str(problem).split())[:500]
     with ctx.tx() as tx:
@@ -194,7 +196,7 @@ def record_failure(ctx: Context, feed: Feed, problem: FeedProblem, now: datetime
     return PollResult(feed.name, "error", error=message)
 
 
-def finish(ctx: Context, feed: Feed, result: PollResult) -> PollResult:
+def finish(ctx: Context, feed: FeedRecord, result: PollResult) -> PollResult:
     """Post what is queued; a posting problem shows on the feed without undoing the poll.
 
     ``feed`` may be the row as read before the poll: posting reads only its

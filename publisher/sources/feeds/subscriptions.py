@@ -25,8 +25,7 @@ from publisher.sources.feeds.parse import parse
 from publisher.sources.feeds.template import DEFAULT, Template
 from queue_db import channels as channel_db
 from queue_db import feeds as feed_db
-from queue_db.feeds import FeedCounts
-from queue_db.tables import Feed
+from queue_db.feeds import FeedCounts, FeedRecord
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 MODES = ("auto", "review")
@@ -58,7 +57,7 @@ class FeedView:
     waiting: int
 
     @classmethod
-    def of(cls, row: Feed, counts: FeedCounts) -> FeedView:
+    def of(cls, row: FeedRecord, counts: FeedCounts) -> FeedView:
         return cls(
             name=row.name,
             url=row.url,
@@ -188,20 +187,18 @@ def add_feed(
     with ctx.tx() as tx:
         row = feed_db.add_feed(
             tx,
-            Feed(
-                name=options.name or _free_name(feed_db.feed_names(tx), parsed.title, url),
-                url=url,
-                channels=list(dict.fromkeys(names)),
-                template=options.template,
-                mode=options.mode,
-                every_minutes=options.every_minutes,
-                max_per_day=options.max_per_day,
-                max_age_days=options.max_age_days,
-                include=options.include or None,
-                exclude=options.exclude or None,
-                backfill=options.backfill,
-                created_by=ctx.actor,
-            ),
+            name=options.name or _free_name(feed_db.feed_names(tx), parsed.title, url),
+            url=url,
+            channels=list(dict.fromkeys(names)),
+            template=options.template,
+            mode=options.mode,
+            every_minutes=options.every_minutes,
+            max_per_day=options.max_per_day,
+            max_age_days=options.max_age_days,
+            include=options.include or None,
+            exclude=options.exclude or None,
+            backfill=options.backfill,
+            created_by=ctx.actor,
         )
         tx.log(ctx.actor, "feed_added", name=row.name, url=url, channels=names, mode=options.mode)
     assert row.id is not None

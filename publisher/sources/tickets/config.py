@@ -18,7 +18,7 @@ from publisher.errors import InvalidInput
 from publisher.sources.tickets import templates
 from queue_db import channels as channel_db
 from queue_db import tickets as ticket_db
-from queue_db.tables import TicketConfig
+from queue_db.tickets import TicketConfigRecord
 
 MODES = ("auto", "review")
 MAX_COALESCE = 24 * 3600
@@ -43,7 +43,7 @@ class ConfigView:
     through_crisis: bool = False
 
     @classmethod
-    def of(cls, row: TicketConfig, urgent_sources: Sequence[str]) -> ConfigView:
+    def of(cls, row: TicketConfigRecord, urgent_sources: Sequence[str]) -> ConfigView:
         return cls(
             channels=tuple(row.channels),
             template=row.template,
@@ -121,37 +121,33 @@ def configure(
         for name in names or []:
             channel_db.by_name(tx, name)
         row = ticket_db.config(tx)
+        values: dict[str, Any] = {}
         if row is None:
             if not names:
                 raise InvalidInput("ticket posts need channels: oyez tickets config --to CH[,CH…]")
-            row = TicketConfig(
-                name=ticket_db.CONFIG,
+            values.update(
                 channels=names,
                 template=templates.FIRST,
                 update_template=templates.UPDATE,
                 closing_template=templates.CLOSING,
                 coalesce_seconds=DEFAULT_COALESCE,
-                updated_by=ctx.actor,
             )
         elif names is not None:
             if not names:
                 raise InvalidInput("--to needs at least one channel name")
-            row.channels = names
-        for key, value in checked.items():
-            setattr(row, key, value)
+            values["channels"] = names
+        values.update(checked)
         if coalesce_seconds is not None:
-            row.coalesce_seconds = coalesce_seconds
+            values["coalesce_seconds"] = coalesce_seconds
         if urgent is not None:
-            row.urgent = urgent
+            values["urgent"] = urgent
         if mode is not None:
-            row.mode = mode
+            values["mode"] = mode
         if status_map:
-            row.status_map = {**row.status_map, **status_map}
+            values["status_map"] = {**(row.status_map if row else {}), **status_map}
         if link_template is not None:
-            row.link_template = link_template
-        row.updated_by = ctx.actor
-        row.updated_at = ctx.clock()
-        ticket_db.save_config(tx, row)
+            values["link_template"] = link_template
+        row = ticket_db.save_config(tx, **values, updated_by=ctx.actor, updated_at=ctx.clock())
         view = ConfigView.of(row, ctx.settings.delivery.urgent_sources)
         tx.log(ctx.actor, "ticket_config", **view.to_dict())
         return view

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,7 +35,7 @@ from publisher.sources.tickets.events import EventIn, map_status, parse_event
 from publisher.sources.tickets.ingest import record_event, require_config
 from queue_db import tickets as ticket_db
 from queue_db.store import Tx
-from queue_db.tables import TicketConfig, TicketFeed
+from queue_db.tickets import TicketConfigRecord, TicketFeedRecord
 
 log = logging.getLogger("oyez.tickets")
 DEFAULT_ID_PATTERN = r"(?P<id>\b[A-Z][A-Z0-9]*-\d+\b)"
@@ -53,7 +53,7 @@ class TicketFeedView:
     last_error: str | None
 
     @classmethod
-    def of(cls, row: TicketFeed) -> TicketFeedView:
+    def of(cls, row: TicketFeedRecord) -> TicketFeedView:
         assert row.id is not None
         return cls(
             row.id, row.url, row.id_pattern, row.every_minutes, row.polled_at, row.last_error
@@ -98,7 +98,7 @@ def _pattern(text: str) -> re.Pattern[str]:
     return pattern
 
 
-def _status(entry: ParsedEntry, cfg: TicketConfig) -> str | None:
+def _status(entry: ParsedEntry, cfg: TicketConfigRecord) -> str | None:
     candidates = list(entry.tags)
     for source in (entry.title, entry.summary):
         candidates += [m.group(1) for m in _STATUS_LABEL.finditer(source)]
@@ -113,7 +113,9 @@ def _status(entry: ParsedEntry, cfg: TicketConfig) -> str | None:
     return None
 
 
-def entry_event(entry: ParsedEntry, pattern: re.Pattern[str], cfg: TicketConfig) -> EventIn | None:
+def entry_event(
+    entry: ParsedEntry, pattern: re.Pattern[str], cfg: TicketConfigRecord
+) -> EventIn | None:
     """The ticket event an entry stands for, or None if it names no ticket or no status."""
     match = pattern.search(entry.title)
     status = _status(entry, cfg)
@@ -177,24 +179,23 @@ def add_feed(
     with ctx.tx() as tx:
         if ticket_db.feed_by_url(tx, url) is not None:
             raise InvalidInput(f"already subscribed to {url}")
-        row = tx.add(
-            TicketFeed(
-                url=url,
-                id_pattern=id_pattern,
-                every_minutes=every_minutes,
-                etag=etag,
-                last_modified=modified,
-                polled_at=ctx.clock(),
-                created_by=ctx.actor,
-            )
+        row = ticket_db.add_feed(
+            tx,
+            url=url,
+            id_pattern=id_pattern,
+            every_minutes=every_minutes,
+            etag=etag,
+            last_modified=modified,
+            polled_at=ctx.clock(),
+            created_by=ctx.actor,
         )
         assert row.id is not None
         for entry in entries:
             event = entry_event(entry, pattern, cfg)
             if event is not None:
                 baseline.append(entry_key(row.id, entry, event))
-        row.baseline = baseline
-        tx.session.add(row)
+        ticket_db.update_feed(tx, row.id, baseline=baseline)
+        row = replace(row, baseline=baseline)
         tx.log(ctx.actor, "ticket_feed_added", url=url, backlog=len(baseline))
         return TicketFeedView.of(row)
 
@@ -204,7 +205,7 @@ def list_feeds(ctx: Context) -> list[TicketFeedView]:
         return [TicketFeedView.of(f) for f in ticket_db.feeds(tx)]
 
 
-def _find(tx: Tx, url_or_id: str) -> TicketFeed:
+def _find(tx: Tx, url_or_id: str) -> TicketFeedRecord:
     text = url_or_id.strip()
     if text.isascii() and text.isdigit():
         return ticket_db.feed(tx, int(text))

@@ -21,7 +21,7 @@ from publisher.sources.tickets.thread import pump, store_tx
 from queue_db import tickets as ticket_db
 from queue_db.deliveries import read
 from queue_db.errors import Conflict
-from queue_db.tables import Ticket, TicketConfig, TicketEvent
+from queue_db.tickets import TicketConfigRecord
 
 log = logging.getLogger("oyez.tickets")
 _ATTEMPTS = 3
@@ -53,7 +53,7 @@ class Recorded:
         }
 
 
-def require_config(ctx: Context) -> TicketConfig:
+def require_config(ctx: Context) -> TicketConfigRecord:
     with ctx.tx() as tx:
         row = ticket_db.config(tx)
     if row is None:
@@ -85,33 +85,31 @@ def _record(
         else:
             if not event.title:
                 raise InvalidInput(f"the first event of ticket {event.ticket} needs a title")
-            ticket = tx.add(
-                Ticket(
-                    external_id=event.ticket,
-                    title=event.title,
-                    status=status,
-                    opened_at=now,
-                    updated_at=now,
-                )
+            ticket = ticket_db.add_ticket(
+                tx,
+                external_id=event.ticket,
+                title=event.title,
+                status=status,
+                opened_at=now,
+                updated_at=now,
             )
         assert ticket.id is not None
         seq = ticket_db.next_event_seq(tx, ticket.id)
-        tx.add(
-            TicketEvent(
-                ticket_id=ticket.id,
-                seq=seq,
-                source=source,
-                event_key=key,
-                status=status,
-                raw_status=event.status[:64],
-                title=event.title,
-                text=event.text,
-                impact=event.impact,
-                service=event.service,
-                url=event.url,
-                actor=ctx.actor,
-                received_at=now,
-            )
+        ticket_db.add_event(
+            tx,
+            ticket_id=ticket.id,
+            seq=seq,
+            source=source,
+            event_key=key,
+            status=status,
+            raw_status=event.status[:64],
+            title=event.title,
+            text=event.text,
+            impact=event.impact,
+            service=event.service,
+            url=event.url,
+            actor=ctx.actor,
+            received_at=now,
         )
         ticket_db.update_ticket(tx, ticket.id, **_apply(event, status, now))
         tx.log(

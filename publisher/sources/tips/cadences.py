@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from publisher.sources.tips.pools import check_name, is_active
 from publisher.sources.tips.rotation import from_ledger
 from queue_db import channels as channel_db
 from queue_db import tips as tip_db
-from queue_db.tables import Cadence, Tip, TipPool
+from queue_db.tips import CadenceRecord, TipPoolRecord, TipRecord
 
 MAX_PREVIEW = 1000
 MAX_SKIP_DATES = 2000
@@ -114,16 +114,16 @@ def read_skip_dates(path: Path) -> list[str]:
 # -- times -----------------------------------------------------------------------------
 
 
-def trigger_for(cadence: Cadence) -> CadenceTrigger:
+def trigger_for(cadence: CadenceRecord) -> CadenceTrigger:
     return trigger(cadence.cron, zone(cadence.timezone))
 
 
-def upcoming(cadence: Cadence, after: datetime) -> Iterator[datetime]:
+def upcoming(cadence: CadenceRecord, after: datetime) -> Iterator[datetime]:
     """Fire times strictly after ``after``, in the cadence's zone, skip dates left out."""
     return cron.upcoming(cadence.cron, zone(cadence.timezone), cadence.skip_dates, after)
 
 
-def _next(cadence: Cadence, after: datetime) -> datetime | None:
+def _next(cadence: CadenceRecord, after: datetime) -> datetime | None:
     return next(upcoming(cadence, after), None)
 
 
@@ -131,7 +131,7 @@ def _next(cadence: Cadence, after: datetime) -> datetime | None:
 
 
 def _view(
-    cadence: Cadence, pool: TipPool, counts: dict[int, dict[str, Any]], now: datetime
+    cadence: CadenceRecord, pool: TipPoolRecord, counts: dict[int, dict[str, Any]], now: datetime
 ) -> CadenceView:
     assert cadence.id is not None
     stats = counts.get(cadence.id, {})
@@ -178,16 +178,15 @@ def add_cadence(
         for channel in names:
             channel_db.by_name(tx, channel)
         assert pool_row.id is not None
-        row = tx.add(
-            Cadence(
-                name=name,
-                pool_id=pool_row.id,
-                cron=spec.expr,
-                timezone=timezone,
-                channels=names,
-                skip_dates=checked_dates,
-                created_by=ctx.actor,
-            )
+        row = tip_db.add_cadence(
+            tx,
+            name=name,
+            pool_id=pool_row.id,
+            cron=spec.expr,
+            timezone=timezone,
+            channels=names,
+            skip_dates=checked_dates,
+            created_by=ctx.actor,
         )
         tx.log(ctx.actor, "cadence_added", cadence=name, pool=pool, cron=spec.expr, tz=timezone)
         return _view(row, pool_row, {}, ctx.clock())
@@ -209,7 +208,7 @@ def _set_paused(ctx: Context, name: str, paused: bool) -> CadenceView:
             raise IllegalTransition(
                 f"cadence {name!r} is already {'paused' if paused else 'running'}"
             )
-        row.paused = paused
+        row = replace(row, paused=paused)
         tx.log(ctx.actor, f"cadence_{word}", cadence=name)
         return _view(row, tip_db.pool_by_id(tx, row.pool_id), {}, ctx.clock())
 
@@ -243,7 +242,7 @@ def remove_cadence(ctx: Context, name: str) -> int:
 # -- preview ---------------------------------------------------------------------------
 
 
-def history_size(tips: Sequence[Tip]) -> int:
+def history_size(tips: Sequence[TipRecord]) -> int:
     """How much of the ledger's tail the rotation needs to see."""
     return len(tips) + 1
 

@@ -39,7 +39,6 @@ from publisher.sources.tips.rotation import from_ledger
 from queue_db import channels as channel_db
 from queue_db import tips as tip_db
 from queue_db.errors import Conflict
-from queue_db.tables import TipServed
 
 log = logging.getLogger("oyez.tips")
 #: Claims retried when two firings on one pool collide.
@@ -83,15 +82,14 @@ def _claim(ctx: Context, cadence_id: int, pool_id: int, key: str, at: datetime) 
                             BOT, "cadence_skipped", cadence_id=cadence_id, reason="no active tip"
                         )
                         return None
-                    served = tx.add(
-                        TipServed(
-                            pool_id=pool_id,
-                            round=choice[1],
-                            tip_id=choice[0],
-                            cadence_id=cadence_id,
-                            source_key=key,
-                            fire_at=at,
-                        )
+                    served = tip_db.add_served(
+                        tx,
+                        pool_id=pool_id,
+                        round=choice[1],
+                        tip_id=choice[0],
+                        cadence_id=cadence_id,
+                        source_key=key,
+                        fire_at=at,
                     )
                 tip = tip_db.tip(tx, served.tip_id)
                 assert served.id is not None

@@ -22,7 +22,7 @@ from publisher.errors import IllegalTransition, InvalidInput
 from publisher.sources.tips.importer import TipDraft, draft, read_tips
 from queue_db import tips as tip_db
 from queue_db.store import Tx
-from queue_db.tables import Tip, TipPool
+from queue_db.tips import TipPoolRecord, TipRecord
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -35,7 +35,7 @@ def check_name(name: str, what: str) -> str:
     return name
 
 
-def is_active(tip: Tip, at: datetime) -> bool:
+def is_active(tip: TipRecord, at: datetime) -> bool:
     """Whether ``tip`` may go out at ``at``: not retired, inside its window."""
     if tip.retired_at is not None:
         return False
@@ -92,10 +92,10 @@ class ImportResult:
     approved_by: str | None
 
 
-def _pool(tx: Tx, ctx: Context, name: str) -> TipPool:
+def _pool(tx: Tx, ctx: Context, name: str) -> TipPoolRecord:
     row = tip_db.pool_named(tx, check_name(name, "pool"))
     if row is None:
-        row = tx.add(TipPool(name=name, created_by=ctx.actor))
+        row = tip_db.add_pool(tx, name, ctx.actor)
         tx.log(ctx.actor, "tip_pool_created", pool=name)
     return row
 
@@ -120,18 +120,17 @@ def _store(
                 if refuse_known:
                     raise InvalidInput(f"pool {pool_name!r} already has a tip with this text")
                 continue
-            row = tx.add(
-                Tip(
-                    pool_id=pool.id,
-                    text=d.text,
-                    tags=d.tags,
-                    variants=d.variants,
-                    media=d.media,
-                    valid_from=d.valid_from,
-                    valid_until=d.valid_until,
-                    approved_by=approver,
-                    created_by=ctx.actor,
-                )
+            row = tip_db.add_tip(
+                tx,
+                pool_id=pool.id,
+                text=d.text,
+                tags=d.tags,
+                variants=d.variants,
+                media=d.media,
+                valid_from=d.valid_from,
+                valid_until=d.valid_until,
+                approved_by=approver,
+                created_by=ctx.actor,
             )
             assert row.id is not None
             added.append(row.id)
@@ -184,7 +183,7 @@ def add_tip(
     return get_tip(ctx, result.added[0])
 
 
-def _views(tx: Tx, ctx: Context, rows: Sequence[Tip]) -> list[TipView]:
+def _views(tx: Tx, ctx: Context, rows: Sequence[TipRecord]) -> list[TipView]:
     names = {p.id: p.name for p in tip_db.pools(tx)}
     stats = tip_db.served_stats(tx, [t.id for t in rows if t.id is not None])
     now = ctx.clock()
