@@ -58,7 +58,7 @@ WRITERS = {
         "queue_db/deliveries/settle.py",
         "queue_db/deliveries/plan.py",
     },
-    "Post": {"queue_db/posts.py"},
+    "Post": {"queue_db/posts.py", "queue_db/post_batches.py"},
     "Channel": {"queue_db/channels.py"},
     "Event": {"queue_db/events.py"},
     "Feed": {"queue_db/feeds.py"},
