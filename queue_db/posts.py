@@ -177,6 +177,41 @@ def _ordered(query: Select[Any], newest_first: bool) -> Select[Any]:
     return query.order_by(when.asc().nulls_last(), col(Post.id))
 
 
+def _in_time_order(
+    tx: Tx, query: Select[Any], flt: PostFilter, offset: int, limit: int
+) -> list[Any]:
+    """Rows of ``query`` as :func:`_ordered` sorts them (oldest first), read in index order.
+
+    ``ORDER BY scheduled_at NULLS LAST`` makes every database sort all the
+    matches (SQLite puts NULL first in an index). Here the scheduled posts are
+    read along ``ix_post_scheduled_id`` (a filter on one state keeps the state
+    index, whose matches are few) and the unscheduled ones by id; only a
+    page that reaches past the scheduled ones reads the others (and, if it
+    starts past them all, counts them to know where the unscheduled part starts).
+    """
+    when = col(Post.scheduled_at)
+    if len(flt.states) == 1:
+        timed = _where(query.where(when.is_not(None)), flt)  # one state's rows: few to sort
+    else:
+        # Several states are tested through an expression, which no index serves:
+        # without statistics SQLite would pick the state index and sort every match.
+        timed = _where(query.where(when.is_not(None)), replace(flt, states=()))
+        if flt.states:
+            timed = timed.where(func.coalesce(col(Post.state), "").in_(flt.states))
+    timed = timed.order_by(when, col(Post.id))
+    rows = list(tx.session.execute(timed.offset(offset).limit(limit)))
+    if len(rows) == limit:
+        return rows
+    if rows or not offset:
+        scheduled = offset + len(rows)
+    else:
+        counted = _where(select(func.count(col(Post.id))).where(when.is_not(None)), flt)
+        scheduled = int(tx.session.execute(counted).scalar_one())
+    untimed = _where(query.where(when.is_(None)), flt).order_by(col(Post.id))
+    untimed = untimed.offset(max(0, offset - scheduled)).limit(limit - len(rows))
+    return rows + list(tx.session.execute(untimed))
+
+
 def find(
     tx: Tx,
     flt: PostFilter,
@@ -196,21 +231,23 @@ def find(
 
 def page(tx: Tx, flt: PostFilter, *, offset: int, limit: int, newest_first: bool) -> list[PostHead]:
     """One page of posts as a listing shows them: only the columns it needs."""
-    query = _where(
-        select(
-            col(Post.id),
-            col(Post.state),
-            col(Post.scheduled_at),
-            col(Post.source),
-            col(Post.author),
-            func.substr(col(Post.text), 1, HEAD_CHARS),
-            col(Post.findings),
-            col(Post.review_comment),
-            col(Post.updated_at),
-        ),
-        flt,
+    columns = select(
+        col(Post.id),
+        col(Post.state),
+        col(Post.scheduled_at),
+        col(Post.source),
+        col(Post.author),
+        func.substr(col(Post.text), 1, HEAD_CHARS),
+        col(Post.findings),
+        col(Post.review_comment),
+        col(Post.updated_at),
     )
-    rows = tx.session.execute(_ordered(query, newest_first).offset(offset).limit(limit))
+    if newest_first:
+        rows = list(
+            tx.session.execute(_ordered(_where(columns, flt), True).offset(offset).limit(limit))
+        )
+    else:
+        rows = _in_time_order(tx, columns, flt, offset, limit)
     return [
         PostHead(int(r[0]), PostState(r[1]), r[2], str(r[3]), str(r[4]), str(r[5]), *r[6:])
         for r in rows
