@@ -12,8 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, delete, func, insert, select, text, update
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlmodel import col
 
 from queue_db.records import record_of
@@ -178,6 +177,41 @@ def _ordered(query: Select[Any], newest_first: bool) -> Select[Any]:
     return query.order_by(when.asc().nulls_last(), col(Post.id))
 
 
+def _in_time_order(
+    tx: Tx, query: Select[Any], flt: PostFilter, offset: int, limit: int
+) -> list[Any]:
+    """Rows of ``query`` as :func:`_ordered` sorts them (oldest first), read in index order.
+
+    ``ORDER BY scheduled_at NULLS LAST`` makes every database sort all the
+    matches (SQLite puts NULL first in an index). Here the scheduled posts are
+    read along ``ix_post_scheduled_id`` (a filter on one state keeps the state
+    index, whose matches are few) and the unscheduled ones by id; only a
+    page that reaches past the scheduled ones reads the others (and, if it
+    starts past them all, counts them to know where the unscheduled part starts).
+    """
+    when = col(Post.scheduled_at)
+    if len(flt.states) == 1:
+        timed = _where(query.where(when.is_not(None)), flt)  # one state's rows: few to sort
+    else:
+        # Several states are tested through an expression, which no index serves:
+        # without statistics SQLite would pick the state index and sort every match.
+        timed = _where(query.where(when.is_not(None)), replace(flt, states=()))
+        if flt.states:
+            timed = timed.where(func.coalesce(col(Post.state), "").in_(flt.states))
+    timed = timed.order_by(when, col(Post.id))
+    rows = list(tx.session.execute(timed.offset(offset).limit(limit)))
+    if len(rows) == limit:
+        return rows
+    if rows or not offset:
+        scheduled = offset + len(rows)
+    else:
+        counted = _where(select(func.count(col(Post.id))).where(when.is_not(None)), flt)
+        scheduled = int(tx.session.execute(counted).scalar_one())
+    untimed = _where(query.where(when.is_(None)), flt).order_by(col(Post.id))
+    untimed = untimed.offset(max(0, offset - scheduled)).limit(limit - len(rows))
+    return rows + list(tx.session.execute(untimed))
+
+
 def find(
     tx: Tx,
     flt: PostFilter,
@@ -197,21 +231,23 @@ def find(
 
 def page(tx: Tx, flt: PostFilter, *, offset: int, limit: int, newest_first: bool) -> list[PostHead]:
     """One page of posts as a listing shows them: only the columns it needs."""
-    query = _where(
-        select(
-            col(Post.id),
-            col(Post.state),
-            col(Post.scheduled_at),
-            col(Post.source),
-            col(Post.author),
-            func.substr(col(Post.text), 1, HEAD_CHARS),
-            col(Post.findings),
-            col(Post.review_comment),
-            col(Post.updated_at),
-        ),
-        flt,
+    columns = select(
+        col(Post.id),
+        col(Post.state),
+        col(Post.scheduled_at),
+        col(Post.source),
+        col(Post.author),
+        func.substr(col(Post.text), 1, HEAD_CHARS),
+        col(Post.findings),
+        col(Post.review_comment),
+        col(Post.updated_at),
     )
-    rows = tx.session.execute(_ordered(query, newest_first).offset(offset).limit(limit))
+    if newest_first:
+        rows = list(
+            tx.session.execute(_ordered(_where(columns, flt), True).offset(offset).limit(limit))
+        )
+    else:
+        rows = _in_time_order(tx, columns, flt, offset, limit)
     return [
         PostHead(int(r[0]), PostState(r[1]), r[2], str(r[3]), str(r[4]), str(r[5]), *r[6:])
         for r in rows
@@ -331,88 +367,3 @@ def reopen(tx: Tx, post_id: int, from_states: Sequence[PostState], now: datetime
         .values(state=PostState.SCHEDULED, updated_at=now)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-# -- the archive: bulk writes, pruning -------------------------------------------------
-
-
-def existing_ids(tx: Tx, ids: Sequence[int]) -> set[int]:
-    found: set[int] = set()
-    for start in range(0, len(ids), CHUNK):
-        chunk = list(ids[start : start + CHUNK])
-        found.update(
-            int(i)
-            for i in tx.session.execute(
-                select(col(Post.id)).where(col(Post.id).in_(chunk))
-            ).scalars()
-        )
-    return found
-
-
-def insert_many(tx: Tx, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert posts (every column given, ``id`` optional); return their ids in order."""
-    table: Any = sa_inspect(Post).local_table
-    if tx.dialect == "postgresql" and rows and "id" not in rows[0]:
-        # Reserve the ids first, then insert without RETURNING: psycopg re-parses every
-        # multi-row RETURNING statement, which costs three times a pipelined executemany.
-        ids = [
-            int(i)
-            for i in tx.session.execute(
-                text(
-                    "SELECT nextval(pg_get_serial_sequence('post', 'id')) FROM generate_series(1, :n)"
-                ),
-                {"n": len(rows)},
-            ).scalars()
-        ]
-        with_ids = [{**row, "id": i} for row, i in zip(rows, ids, strict=True)]
-        for start in range(0, len(with_ids), CHUNK):
-            tx.session.execute(insert(table), with_ids[start : start + CHUNK])
-        return ids
-    ids = []
-    for start in range(0, len(rows), CHUNK):
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        result = tx.session.execute(statement, list(rows[start : start + CHUNK]))
-        ids.extend(int(i) for i in result.scalars())
-    return ids
-
-
-def catch_up_ids(tx: Tx) -> None:
-    """After inserting posts with explicit ids, make PostgreSQL's sequence continue past them."""
-    if tx.dialect == "postgresql":
-        tx.session.execute(
-            text(
-                "SELECT setval(pg_get_serial_sequence('post', 'id'), "
-                "COALESCE((SELECT MAX(id) FROM post), 0) + 1, false)"
-            )
-        )
-
-
-def prunable_drafts(tx: Tx, before: datetime) -> list[int]:
-    """Drafts untouched since ``before`` that nothing was published from or threads under."""
-    parents = select(col(Post.thread_parent_id)).where(col(Post.thread_parent_id).is_not(None))
-    started = select(col(Delivery.post_id)).where(
-        col(Delivery.state).not_in(
-            (DeliveryState.PENDING, DeliveryState.HELD, DeliveryState.CANCELLED)
-        )
-    )
-    query = (
-        select(col(Post.id))
-        .where(
-            col(Post.state) == PostState.DRAFT,
-            col(Post.updated_at) < before,
-            col(Post.id).not_in(parents.scalar_subquery()),
-            col(Post.id).not_in(started.scalar_subquery()),
-        )
-        .order_by(col(Post.id))
-    )
-    return [int(i) for i in tx.session.execute(query).scalars()]
-
-
-def delete_many(tx: Tx, post_ids: Sequence[int]) -> None:
-    """Delete posts and their (never started) deliveries. Their audit events stay."""
-    from queue_db.deliveries import plan  # the writer of deliveries
-
-    for start in range(0, len(post_ids), CHUNK):
-        chunk = list(post_ids[start : start + CHUNK])
-        plan.delete_of_posts(tx, chunk)
-        tx.session.execute(delete(Post).where(col(Post.id).in_(chunk)))

@@ -10,7 +10,7 @@ import typer
 from publisher.cli.common import JsonOpt, console, emit_json, err_console, state
 from publisher.cli.export_cmd import progress_bar
 from publisher.errors import InvalidInput
-from publisher.service import archive_restore, bulk_import
+from publisher.service import archive_restore, bulk_import, import_file
 
 
 def register(app: typer.Typer) -> None:
@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
                 result = bulk_import.import_csv(
                     context,
                     file,
-                    mapping=bulk_import.parse_map(mapping or []),
+                    mapping=import_file.parse_map(mapping or []),
                     tz=tz,
                     dry_run=dry_run,
                     progress=progress,

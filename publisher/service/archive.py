@@ -26,7 +26,7 @@ from publisher.context.times import check_period, parse_when, zone
 from publisher.errors import InvalidInput
 from queue_db import archive as store
 from queue_db import channels as channel_db
-from queue_db import posts as post_db
+from queue_db import post_batches
 from queue_db.archive import DELIVERY_FIELDS, EVENT_FIELDS, TIME_FIELDS
 
 FORMATS = ("csv", "json", "jsonl")
@@ -269,9 +269,9 @@ def prune_drafts(
         raise InvalidInput("--older-than must be at least 1 day")
     before = ctx.clock() - timedelta(days=days)
     with ctx.tx() as tx:
-        ids = post_db.prunable_drafts(tx, before)
+        ids = post_batches.prunable_drafts(tx, before)
         if not dry_run:
-            post_db.delete_many(tx, ids)
+            post_batches.delete_many(tx, ids)
             for post_id in ids:
                 tx.log(ctx.actor, "pruned", post_id=post_id, older_than_days=days)
     return PruneResult(post_ids=tuple(ids), before=before, dry_run=dry_run)

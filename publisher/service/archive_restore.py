@@ -31,7 +31,7 @@ from publisher.service.pause import pause_in
 from publisher.service.posts import SOURCES, STATES
 from queue_db import channels as channel_db
 from queue_db import events as audit
-from queue_db import posts as post_db
+from queue_db import post_batches
 from queue_db.channels import ChannelRecord
 from queue_db.deliveries import plan as delivery_plan
 from queue_db.types import utcnow
@@ -247,7 +247,7 @@ def import_archive(
         raise InvalidInput(f"{path.name} has no records: nothing to import")
     with ctx.tx() as tx:
         have = {c.name: c for c in channel_db.every(tx)}
-        taken = post_db.existing_ids(tx, sorted(plan.posts))
+        taken = post_batches.existing_ids(tx, sorted(plan.posts))
     for post_id in sorted(taken):
         problems.append(
             RowProblem(
@@ -305,7 +305,7 @@ def _write(
                 continue
             pause_in(tx, ctx.actor, channel, _waiting_reason(count))
             paused.append(name)
-        known = set(plan.posts) | post_db.existing_ids(
+        known = set(plan.posts) | post_batches.existing_ids(
             tx,
             sorted({p["thread_parent_id"] for p in plan.posts.values() if p["thread_parent_id"]}),
         )
@@ -314,8 +314,8 @@ def _write(
             p = plan.posts[post_id]
             states[p["post_state"]] = states.get(p["post_state"], 0) + 1
             rows.append(_post_row(post_id, p, known, now))
-        post_db.insert_many(tx, rows)
-        post_db.catch_up_ids(tx)
+        post_batches.insert_many(tx, rows)
+        post_batches.catch_up_ids(tx)
         delivery_plan.insert_many(tx, [_delivery(d, ids, now) for d in plan.deliveries])
         events = [
             audit.row(e["at"], e["actor"], e["action"], e["post_id"], ids.get(e["channel"] or ""))

@@ -10,32 +10,30 @@ when configuration says imports need no sign-off, approved and scheduled.
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from channels.length import default_limits
 from publisher.context import Context
 from publisher.context.controls import strip_controls
 from publisher.context.times import parse_when, zone
-from publisher.errors import InvalidInput, os_reason
+from publisher.errors import InvalidInput
 from publisher.guidelines import Checker, RecentIndex, Target
 from publisher.service import checks
 from publisher.service.archive import Progress
+from publisher.service.import_file import open_file, records
 from publisher.service.posts import MAX_TEXT
 from queue_db import channels as channel_db
 from queue_db import events as audit
+from queue_db import post_batches
 from queue_db import posts as post_db
 from queue_db.channels import ChannelRecord
 from queue_db.deliveries import plan as delivery_plan
 from queue_db.types import utcnow
 
-COLUMNS = ("text", "channels", "at", "media", "alt")
-REQUIRED = ("text", "channels")
 SOURCE = "import"
 _CHANNEL_SPLIT = re.compile(r"[\s,;|]+")
 
@@ -88,95 +86,6 @@ class _Row:
     at: datetime | None
     media: list[dict[str, str]]
     findings: list[dict[str, Any]]
-
-
-def parse_map(pairs: Iterable[str]) -> dict[str, str]:
-    """``--map "Message=text,Networks=channels"`` → {file column: oyez column}.
-
-    An empty target (``Notes=``) drops that column.
-    """
-    mapping: dict[str, str] = {}
-    for pair in (p for value in pairs for p in value.split(",") if p.strip()):
-        source, sep, target = pair.partition("=")
-        target = target.strip().lower()
-        if not sep or not source.strip():
-            raise InvalidInput(f"--map {pair!r} is not FILE_COLUMN=COLUMN")
-        if target and target not in COLUMNS:
-            raise InvalidInput(f"--map target {target!r} is not one of {', '.join(COLUMNS)}")
-        mapping[source.strip().lower()] = target
-    return mapping
-
-
-def _open(path: Path) -> BinaryIO:
-    try:
-        return path.open("rb")
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {os_reason(exc)}") from None
-
-
-def _lines(path: Path) -> Iterator[str]:
-    """The file's lines, decoded as UTF-8 (a byte order mark is dropped); bad bytes are refused."""
-    with _open(path) as handle:
-        for number, raw in enumerate(handle, start=1):
-            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            try:
-                yield raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise InvalidInput(
-                    f"{path.name} is not UTF-8 text (line {number}): "
-                    "save it as 'CSV UTF-8' and import it again"
-                ) from None
-
-
-def _header(path: Path, first: str, mapping: dict[str, str]) -> tuple[list[str], str]:
-    delimiter = max((",", ";", "\t"), key=first.count)
-    names = [n.strip().lower() for n in next(csv.reader([first], delimiter=delimiter))]
-    for source in mapping:
-        if source not in names:
-            raise InvalidInput(f"--map names column {source!r}, which {path.name} does not have")
-    columns = [mapping.get(n, n) for n in names]
-    unknown = [n for n, c in zip(names, columns, strict=True) if c and c not in COLUMNS]
-    if unknown:
-        raise InvalidInput(
-            f"{path.name} has unknown column(s) {', '.join(map(repr, unknown))}: "
-            f"expected {', '.join(COLUMNS)} (rename with --map 'Yours=text', drop with 'Yours=')"
-        )
-    kept = [c for c in columns if c]
-    duplicated = sorted({c for c in kept if kept.count(c) > 1})
-    if duplicated:
-        raise InvalidInput(f"{path.name} has column(s) {', '.join(duplicated)} more than once")
-    missing = [c for c in REQUIRED if c not in kept]
-    if missing:
-        raise InvalidInput(f"{path.name} has no {' or '.join(missing)} column")
-    return columns, delimiter
-
-
-def _records(path: Path, mapping: dict[str, str]) -> Iterator[tuple[int, dict[str, str] | str]]:
-    """(line, cells by column) per row, or (line, problem) for a row of the wrong shape."""
-    lines = _lines(path)
-    first, header_line = next(lines, None), 1
-    while first is not None and not first.strip():
-        first, header_line = next(lines, None), header_line + 1
-    if first is None:
-        raise InvalidInput(f"{path.name} is empty: expected a header row ({', '.join(COLUMNS)})")
-    columns, delimiter = _header(path, first, mapping)
-    reader = csv.reader(lines, delimiter=delimiter, strict=True)
-    while True:
-        line = header_line + reader.line_num + 1  # the header was read before the reader
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield line, f"not valid CSV: {exc}"
-            return
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) > len(columns):
-            yield line, f"has {len(cells)} cells but the header has {len(columns)}"
-            continue
-        yield line, {c: v for c, v in zip(columns, cells, strict=False) if c}
 
 
 class _Validator:
@@ -281,7 +190,7 @@ class _Validator:
 
 
 def _estimate_rows(path: Path) -> int:
-    with _open(path) as handle:
+    with open_file(path) as handle:
         return max(0, sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")))
 
 
@@ -300,12 +209,12 @@ def import_csv(
     paths are relative to the file's folder. Raises :class:`InvalidInput` for a
     file that cannot be read as a whole (not UTF-8, empty, no rows, bad header).
     """
-    _open(path).close()  # refuse a missing file or a folder before loading the guidelines
+    open_file(path).close()  # refuse a missing file or a folder before loading the guidelines
     total = 2 * _estimate_rows(path) if progress is not None else None
     validator = _Validator(ctx, path.parent, tz)
     planned: list[_Row] = []
     problems: list[RowProblem] = []
-    for count, (line, cells) in enumerate(_records(path, mapping or {}), start=1):
+    for count, (line, cells) in enumerate(records(path, mapping or {}), start=1):
         if isinstance(cells, str):
             problems.append(RowProblem(line, (cells,)))
         else:
@@ -335,7 +244,7 @@ def _queue(
         for start in range(0, len(planned), post_db.CHUNK):
             chunk = planned[start : start + post_db.CHUNK]
             posts = [_post_row(ctx, r, approval, grace, now) for r in chunk]
-            chunk_ids = post_db.insert_many(tx, posts)
+            chunk_ids = post_batches.insert_many(tx, posts)
             deliveries: list[dict[str, Any]] = []
             events: list[dict[str, Any]] = []
             for post_id, r, post in zip(chunk_ids, chunk, posts, strict=True):

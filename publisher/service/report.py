@@ -16,7 +16,7 @@ from typing import Any
 from publisher.context import Context, cron
 from publisher.context.times import check_period, iso, zone
 from queue_db import report as store
-from queue_db import tips_store
+from queue_db import tips as tip_db
 from queue_db.store import Tx
 
 ON_TIME = timedelta(minutes=1)
@@ -186,7 +186,7 @@ def _cadences(
 
     Skip dates and the spells it was paused (from the audit log) are not due.
     """
-    rows = [cadence for cadence, _ in tips_store.cadences(tx)]
+    rows = [cadence for cadence, _ in tip_db.cadences(tx)]
     if not rows:
         return None
     sent = store.cadence_tips_sent(tx, since, until)

@@ -18,7 +18,7 @@ from publisher.errors import InvalidInput, NotFoundError
 from publisher.service import archive, posts
 from publisher.service.archive import ArchiveQuery, export_archive, neutralise
 from queue_db import channels as channel_db
-from queue_db import posts as post_db
+from queue_db import post_batches
 from queue_db.deliveries import plan as delivery_plan
 from queue_db.tables import Post
 from tests.archive.conftest import assert_one_line_error, oyez, publish
@@ -229,7 +229,7 @@ def test_memory_stays_flat_while_streaming_a_large_archive(ctx: Context) -> None
         channel_id = channel_db.by_name(tx, "news").id
         template = Post(text=text, author="alex", state="sent", created_at=now, updated_at=now)
         post = template.model_dump(exclude={"id"})
-        ids = post_db.insert_many(tx, [post] * rows)
+        ids = post_batches.insert_many(tx, [post] * rows)
         delivery_plan.insert_many(
             tx,
             [

@@ -15,7 +15,8 @@ from publisher.context import Context
 from publisher.errors import InvalidInput
 from publisher.service import bulk_import, posts
 from publisher.service.archive import ArchiveQuery, export_archive
-from publisher.service.bulk_import import import_csv, parse_map
+from publisher.service.bulk_import import import_csv
+from publisher.service.import_file import parse_map
 from queue_db import archive
 from queue_db import posts as post_db
 from queue_db.deliveries import plan as delivery_plan

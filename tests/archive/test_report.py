@@ -20,7 +20,7 @@ from publisher.sources.tips.cadences import add_cadence, pause_cadence, resume_c
 from publisher.sources.tips.firing import fire_cadence
 from publisher.sources.tips.pools import add_tip
 from queue_db import channels as channel_db
-from queue_db import posts as post_db
+from queue_db import post_batches
 from queue_db.deliveries import plan as delivery_plan
 from queue_db.tables import Cadence, Delivery, Event, Post, Ticket, TicketPost
 from tests.archive.conftest import assert_one_line_error, oyez
@@ -48,7 +48,7 @@ def seed(ctx: Context) -> None:
         return row
 
     with ctx.tx() as tx:
-        a, b, c, first, update, closing = post_db.insert_many(
+        a, b, c, first, update, closing = post_batches.insert_many(
             tx,
             [post("a"), post("b"), post("c")]
             + [post(f"t{n}", "ticket", key=f"ticket:TT-1:{n}") for n in (1, 2, 3)],

@@ -17,7 +17,7 @@ from publisher.sources.feeds.parse import parse
 from publisher.sources.feeds.poll import poll_feed, record_success
 from publisher.sources.feeds.posting import source_key
 from publisher.sources.feeds.subscriptions import FeedOptions, add_feed, remove_feed
-from queue_db import feeds_store
+from queue_db import feeds as feed_db
 from tests.feeds.conftest import LIMITS, OPEN, feed_posts
 from tests.feeds.feedgen import items, rss
 from tests.feeds.server import FeedServer, Route
@@ -58,9 +58,9 @@ def test_fire_polls_a_due_feed_once_and_skips_it_until_due_again(
     (producer,) = producers(ctx)
     server.serve("/blog.xml", Route(body=rss(items(4)), etag='"2"'))
     with ctx.tx() as tx:  # make it due now
-        row = feeds_store.feed(tx, "blog")
+        row = feed_db.feed(tx, "blog")
         assert row.id is not None
-        feeds_store.update_feed(tx, row.id, next_poll_at=ctx.clock() - timedelta(seconds=1))
+        feed_db.update_feed(tx, row.id, next_poll_at=ctx.clock() - timedelta(seconds=1))
     before = len(server.requests_to("/blog.xml"))
 
     made = producer.fire(ctx, ctx.clock())
@@ -83,7 +83,7 @@ def test_two_workers_polling_at_once_make_one_post_per_entry(
     _subscribe(ctx, server)
     server.serve("/blog.xml", Route(body=rss(items(8)), etag='"2"'))
     with ctx.tx() as tx:
-        feed_id = feeds_store.feed(tx, "blog").id
+        feed_id = feed_db.feed(tx, "blog").id
     assert feed_id is not None
     workers = [make_context(db_url), make_context(db_url)]
 
@@ -97,9 +97,9 @@ def test_a_fire_a_moment_before_the_due_time_still_polls(ctx: Context, server: F
     _subscribe(ctx, server)
     (producer,) = producers(ctx)
     with ctx.tx() as tx:
-        row = feeds_store.feed(tx, "blog")
+        row = feed_db.feed(tx, "blog")
         assert row.id is not None
-        feeds_store.update_feed(tx, row.id, next_poll_at=ctx.clock() + timedelta(seconds=2))
+        feed_db.update_feed(tx, row.id, next_poll_at=ctx.clock() + timedelta(seconds=2))
     before = len(server.requests_to("/blog.xml"))
 
     producer.fire(ctx, ctx.clock())
@@ -110,7 +110,7 @@ def test_a_fire_a_moment_before_the_due_time_still_polls(ctx: Context, server: F
 def test_producers_fire_first_when_the_feed_is_due(ctx: Context, server: FeedServer) -> None:
     _subscribe(ctx, server, every=15)
     with ctx.tx() as tx:
-        due = feeds_store.feed(tx, "blog").next_poll_at
+        due = feed_db.feed(tx, "blog").next_poll_at
     assert due is not None
 
     (producer,) = producers(ctx)
@@ -124,13 +124,13 @@ def test_a_post_made_before_a_crash_is_finished_not_made_again(
     _subscribe(ctx, server)
     server.serve("/blog.xml", Route(body=rss(items(3)), etag='"2"'))
     with ctx.tx() as tx:
-        feed = feeds_store.feed(tx, "blog")
+        feed = feed_db.feed(tx, "blog")
     # A worker recorded the new entry and made its post, then died before submitting it.
     fetched = fetch(feed.url, limits=LIMITS, access=OPEN)
     record_success(ctx, feed, fetched, parse(fetched.body), ctx.clock())
     with ctx.tx() as tx:
         assert feed.id is not None
-        (entry,) = feeds_store.waiting_entries(tx, feed.id)
+        (entry,) = feed_db.waiting_entries(tx, feed.id)
     create_post(
         ctx,
         "made before the crash",

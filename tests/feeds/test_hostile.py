@@ -221,10 +221,10 @@ def test_script_event_handlers_and_javascript_urls_never_reach_a_post(
 
 
 def _feed_id(ctx: Context, name: str) -> int:
-    from queue_db import feeds_store
+    from queue_db import feeds as feed_db
 
     with ctx.tx() as tx:
-        row = feeds_store.feed(tx, name)
+        row = feed_db.feed(tx, name)
         assert row.id is not None
         return row.id
 

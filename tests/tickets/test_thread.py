@@ -16,8 +16,8 @@ from publisher.sources.tickets.events import parse_event
 from publisher.sources.tickets.ingest import NotConfigured, list_tickets, record_event
 from queue_db import events as audit
 from queue_db import posts as post_db
-from queue_db import tickets_store
-from queue_db.tables import TicketConfig
+from queue_db import tickets as ticket_db
+from queue_db.tickets import TicketConfigRecord
 from tests.helpers import add_outbox, all_at_once, make_context
 from tests.tickets.conftest import Clock, deliver_all, event
 
@@ -249,15 +249,15 @@ def test_producers_are_a_pump_and_one_poll_per_ticket_feed(ctx: Context) -> None
     assert pump.fire(ctx, ctx.clock()) == 0
 
 
-def _config_row(ctx: Context) -> TicketConfig:
+def _config_row(ctx: Context) -> TicketConfigRecord:
     with ctx.tx() as tx:
-        row = tickets_store.config(tx)
+        row = ticket_db.config(tx)
     assert row is not None
     return row
 
 
 def _ticket_id(ctx: Context, external: str) -> int:
     with ctx.tx() as tx:
-        row = tickets_store.ticket(tx, external)
+        row = ticket_db.ticket(tx, external)
     assert row.id is not None
     return row.id

@@ -40,6 +40,26 @@ def test_queue_pages_count_every_match_and_sort_by_time(tui_ctx: Context) -> Non
     assert upcoming.rows[-1].state == "draft"
 
 
+def test_queue_pages_read_scheduled_posts_by_time_then_unscheduled_by_id_at_every_offset(
+    tui_ctx: Context,
+) -> None:
+    # Two posts at the same minute: the id breaks the tie.
+    timed = [
+        _scheduled(tui_ctx, f"Timed {n}", minutes) for n, minutes in enumerate((90, 30, 30, 60))
+    ]
+    drafts = [posts.create_post(tui_ctx, f"Draft {n}", ["csirt"]).id for n in range(3)]
+    expected = [timed[1], timed[2], timed[3], timed[0], *drafts]
+    whole = queue.queue_page(tui_ctx, QueueQuery(), limit=100)
+    assert [r.id for r in whole.rows] == expected
+    for size in (1, 2, 3, 5):
+        for offset in range(len(expected)):
+            page = queue.queue_page(tui_ctx, QueueQuery(), offset=offset, limit=size)
+            assert [r.id for r in page.rows] == expected[offset : offset + size], (offset, size)
+            assert page.total == len(expected)
+    drafts_only = queue.queue_page(tui_ctx, QueueQuery(preset="draft"), offset=1, limit=5)
+    assert [r.id for r in drafts_only.rows] == drafts[1:]
+
+
 def test_queue_filters_by_channel_source_and_text(tui_ctx: Context) -> None:
     _scheduled(tui_ctx, "Bins go out on Saturday", 30)
     tip = _scheduled(tui_ctx, "Tip: use a password manager", 40, channel="csirt")

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from publisher.context import Context
 from publisher.engine.producers import Producer
 from publisher.errors import NotFoundError, OyezError
-from queue_db import feeds_store
+from queue_db import feeds as feed_db
 
 log = logging.getLogger("oyez.feeds")
 
@@ -28,7 +28,7 @@ def producers(ctx: Context) -> list[Producer]:
     from apscheduler.triggers.interval import IntervalTrigger
 
     with ctx.tx() as tx:
-        rows = feeds_store.feeds(tx)
+        rows = feed_db.feeds(tx)
     soon = ctx.clock() + START_DELAY
     return [
         Producer(

@@ -28,10 +28,9 @@ from typing import Any
 from publisher.sources.feeds import keys
 from publisher.sources.feeds.parse import ParsedEntry
 from publisher.sources.templating import shorten
-from queue_db import feeds_store
-from queue_db.feeds_store import LedgerRow
+from queue_db import feeds as feed_db
+from queue_db.feeds import FeedRecord, LedgerRow
 from queue_db.store import Tx
-from queue_db.tables import Feed
 
 #: Clock skew tolerated before an entry counts as dated in the future.
 FUTURE_SLACK = timedelta(minutes=10)
@@ -82,7 +81,7 @@ def chronological(entries: Sequence[ParsedEntry]) -> list[ParsedEntry]:
     )
 
 
-def record(tx: Tx, feed: Feed, entries: Sequence[ParsedEntry], now: datetime) -> Recorded:
+def record(tx: Tx, feed: FeedRecord, entries: Sequence[ParsedEntry], now: datetime) -> Recorded:
     """Add the new entries of ``entries`` to ``feed``'s ledger; return what happened."""
     assert feed.id is not None
     out = Recorded()
@@ -97,8 +96,8 @@ def record(tx: Tx, feed: Feed, entries: Sequence[ParsedEntry], now: datetime) ->
             _Candidate(order, entry, key, keys.link_key(entry.link), keys.title_key(entry.title))
         )
     # A new subscription has an empty ledger: nothing to look up.
-    empty = not feed.baselined and not feeds_store.has_entries(tx, feed.id)
-    known = {} if empty else feeds_store.by_keys(tx, feed.id, (c.key for c in candidates))
+    empty = not feed.baselined and not feed_db.has_entries(tx, feed.id)
+    known = {} if empty else feed_db.by_keys(tx, feed.id, (c.key for c in candidates))
     out.matched_ids.extend(r.id for r in known.values())
     fresh = [c for c in candidates if c.key not in known]
     originals = {} if empty else _recognise(tx, feed.id, fresh, seen_keys)
@@ -126,8 +125,8 @@ def record(tx: Tx, feed: Feed, entries: Sequence[ParsedEntry], now: datetime) ->
     rows.sort(key=lambda r: r["_order"])
     for r in rows:
         del r["_order"]
-    feeds_store.insert_entries(tx, rows)
-    feeds_store.touch_seen(tx, out.matched_ids, now)
+    feed_db.insert_entries(tx, rows)
+    feed_db.touch_seen(tx, out.matched_ids, now)
     return out
 
 
@@ -141,9 +140,9 @@ def _recognise(
     """
     if not fresh:
         return {}
-    by_link = feeds_store.by_link_keys(tx, feed_id, (c.link_key for c in fresh if c.link_key))
-    by_title = feeds_store.by_title_keys(tx, feed_id, (c.title_key for c in fresh if c.title_key))
-    by_time = feeds_store.by_published(
+    by_link = feed_db.by_link_keys(tx, feed_id, (c.link_key for c in fresh if c.link_key))
+    by_title = feed_db.by_title_keys(tx, feed_id, (c.title_key for c in fresh if c.title_key))
+    by_time = feed_db.by_published(
         tx, feed_id, (c.entry.published for c in fresh if c.entry.published is not None)
     )
     found: dict[str, LedgerRow] = {}
@@ -190,7 +189,7 @@ def _similar(title: str, entry: ParsedEntry) -> bool:
 
 
 def _classify(
-    feed: Feed, new: list[_Candidate], now: datetime, out: Recorded
+    feed: FeedRecord, new: list[_Candidate], now: datetime, out: Recorded
 ) -> list[dict[str, Any]]:
     include = re.compile(feed.include, re.IGNORECASE) if feed.include else None
     exclude = re.compile(feed.exclude, re.IGNORECASE) if feed.exclude else None

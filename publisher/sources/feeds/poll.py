@@ -25,8 +25,8 @@ from publisher.sources.feeds.addresses import Access
 from publisher.sources.feeds.errors import FeedProblem
 from publisher.sources.feeds.fetch import Fetched, FetchLimits, fetch
 from publisher.sources.feeds.parse import ParsedFeed, parse
-from queue_db import feeds_store
-from queue_db.tables import Feed
+from queue_db import feeds as feed_db
+from queue_db.feeds import FeedRecord
 
 log = logging.getLogger("oyez.feeds")
 
@@ -73,11 +73,11 @@ def poll_feed(
     """Poll one feed now (``force``) or only if it is due and no other worker took it."""
     now = ctx.clock()
     with ctx.tx() as tx:
-        feed = feeds_store.feed_by_id(tx, feed_id)
+        feed = feed_db.feed_by_id(tx, feed_id)
         # A fire a little before the due time still counts: the due time was set
         # from when the last poll started, a few milliseconds after its fire.
         due_by = now + min(DUE_SLACK, timedelta(minutes=feed.every_minutes) / 4)
-        if not force and not feeds_store.claim_poll(tx, feed_id, due_by, now + CLAIM_HOLD):
+        if not force and not feed_db.claim_poll(tx, feed_id, due_by, now + CLAIM_HOLD):
             return PollResult(feed.name, "skipped")
     try:
         fetched = fetch(
@@ -101,7 +101,7 @@ def poll_feed(
     return finish(ctx, feed, result)
 
 
-def _parse_if_changed(feed: Feed, fetched: Fetched) -> ParsedFeed | None:
+def _parse_if_changed(feed: FeedRecord, fetched: Fetched) -> ParsedFeed | None:
     if fetched.not_modified:
         return None
     if feed.baselined and feed.body_hash == _hash(fetched.body):
@@ -118,7 +118,7 @@ def _hash(body: bytes) -> str:
 
 
 def record_success(
-    ctx: Context, feed: Feed, fetched: Fetched, parsed: ParsedFeed | None, now: datetime
+    ctx: Context, feed: FeedRecord, fetched: Fetched, parsed: ParsedFeed | None, now: datetime
 ) -> PollResult:
     """Write a good poll: the new entries into the ledger, validators and status on the feed."""
     assert feed.id is not None
@@ -135,16 +135,16 @@ def record_success(
     }
     if parsed is None:
         with ctx.tx() as tx:
-            feeds_store.update_feed(tx, feed.id, **values)
+            feed_db.update_feed(tx, feed.id, **values)
         return PollResult(feed.name, "unchanged")
     values.update(body_hash=_hash(fetched.body), baselined=True, title=parsed.title[:300] or None)
     for attempt in (1, 2):
         try:
             with ctx.tx() as tx:
-                current = feeds_store.feed_by_id(tx, feed.id)
+                current = feed_db.feed_by_id(tx, feed.id)
                 done = ledger.record(tx, current, parsed.entries, now)
-                feeds_store.update_feed(tx, feed.id, **values)
-                feeds_store.prune(tx, feed.id, now - ledger.RETENTION)
+                feed_db.update_feed(tx, feed.id, **values)
+                feed_db.prune(tx, feed.id, now - ledger.RETENTION)
             break
         except OyezError:
             # Another worker recorded the same entries first; the second pass matches them.
@@ -169,7 +169,7 @@ def record_success(
     )
 
 
-def backoff(feed: Feed, failures: int, retry_after: float | None) -> timedelta:
+def backoff(feed: FeedRecord, failures: int, retry_after: float | None) -> timedelta:
     """Wait before the next poll of a failing feed: doubling per failure, at most a day."""
     base = timedelta(minutes=feed.every_minutes)
     wait = min(base * (1 << min(failures - 1, 16)), MAX_BACKOFF)
@@ -178,12 +178,14 @@ def backoff(feed: Feed, failures: int, retry_after: float | None) -> timedelta:
     return wait
 
 
-def record_failure(ctx: Context, feed: Feed, problem: FeedProblem, now: datetime) -> PollResult:
+def record_failure(
+    ctx: Context, feed: FeedRecord, problem: FeedProblem, now: datetime
+) -> PollResult:
     assert feed.id is not None
     message = " ".join(str(problem).split())[:500]
     with ctx.tx() as tx:
-        failures = feeds_store.feed_by_id(tx, feed.id).error_count + 1
-        feeds_store.update_feed(
+        failures = feed_db.feed_by_id(tx, feed.id).error_count + 1
+        feed_db.update_feed(
             tx,
             feed.id,
             status="error",
@@ -196,7 +198,7 @@ def record_failure(ctx: Context, feed: Feed, problem: FeedProblem, now: datetime
     return PollResult(feed.name, "error", error=message)
 
 
-def finish(ctx: Context, feed: Feed, result: PollResult) -> PollResult:
+def finish(ctx: Context, feed: FeedRecord, result: PollResult) -> PollResult:
     """Post what is queued; a posting problem shows on the feed without undoing the poll.
 
     ``feed`` may be the row as read before the poll: posting reads only its
@@ -208,7 +210,7 @@ def finish(ctx: Context, feed: Feed, result: PollResult) -> PollResult:
     result.failed, result.waiting = drained.failed, drained.waiting
     if drained.error:
         with ctx.tx() as tx:
-            feeds_store.update_feed(tx, feed.id, status="error", last_error=drained.error)
+            feed_db.update_feed(tx, feed.id, status="error", last_error=drained.error)
         if result.error is None:
             result.status, result.error = "error", drained.error
     return result

@@ -28,8 +28,8 @@ from publisher.sources.base import existing_post_id
 from publisher.sources.feeds.template import EntryText, Template
 from publisher.sources.feeds.text import hashtags
 from queue_db import channels as channel_db
-from queue_db import feeds_store
-from queue_db.tables import Feed, FeedEntry
+from queue_db import feeds as feed_db
+from queue_db.feeds import FeedEntryRecord, FeedRecord
 
 log = logging.getLogger("oyez.feeds")
 
@@ -47,7 +47,7 @@ class Drained:
     error: str | None = None
 
 
-def source_key(feed: Feed, entry: FeedEntry) -> str:
+def source_key(feed: FeedRecord, entry: FeedEntryRecord) -> str:
     return f"feed:{feed.id}:{entry.key[:40]}"
 
 
@@ -74,7 +74,7 @@ def fitter(ctx: Context, channel_names: list[str]) -> Callable[[str], bool]:
     return lambda text: all(limit.fits(text) for limit in limits)
 
 
-def drain(ctx: Context, feed: Feed) -> Drained:
+def drain(ctx: Context, feed: FeedRecord) -> Drained:
     """Make posts for the feed's queued entries, oldest first, within the daily cap."""
     assert feed.id is not None
     out = Drained()
@@ -82,9 +82,9 @@ def drain(ctx: Context, feed: Feed) -> Drained:
     with ctx.tx() as tx:
         limit = None
         if feed.max_per_day:
-            made = feeds_store.posts_since(tx, feed.id, now - timedelta(days=1))
+            made = feed_db.posts_since(tx, feed.id, now - timedelta(days=1))
             limit = max(0, feed.max_per_day - made)
-        queued = feeds_store.waiting_entries(tx, feed.id)
+        queued = feed_db.waiting_entries(tx, feed.id)
     out.waiting = len(queued)
     waiting = queued if limit is None else queued[:limit]
     if not waiting:
@@ -109,7 +109,11 @@ def drain(ctx: Context, feed: Feed) -> Drained:
 
 
 def _post_entry(
-    ctx: Context, feed: Feed, entry: FeedEntry, template: Template, fits: Callable[[str], bool]
+    ctx: Context,
+    feed: FeedRecord,
+    entry: FeedEntryRecord,
+    template: Template,
+    fits: Callable[[str], bool],
 ) -> str:
     """Make (or finish making) the post for one entry; returns the Drained counter to bump."""
     assert entry.id is not None
@@ -146,7 +150,7 @@ def _tags(value: object) -> tuple[str, ...]:
 
 def _settle(
     ctx: Context,
-    entry: FeedEntry,
+    entry: FeedEntryRecord,
     status: str,
     *,
     reason: str | None = None,
@@ -155,12 +159,12 @@ def _settle(
 ) -> None:
     assert entry.id is not None
     with ctx.tx() as tx:
-        feeds_store.settle_entry(
+        feed_db.settle_entry(
             tx, entry.id, status, reason=reason, post_id=post_id, posted_at=posted_at
         )
 
 
-def _create(ctx: Context, feed: Feed, entry: FeedEntry, text: str) -> PostView:
+def _create(ctx: Context, feed: FeedRecord, entry: FeedEntryRecord, text: str) -> PostView:
     key = source_key(feed, entry)
     author = replace(ctx, actor=f"feed:{feed.name}")
     try:
@@ -173,7 +177,7 @@ def _create(ctx: Context, feed: Feed, entry: FeedEntry, text: str) -> PostView:
         return lifecycle.get_post(ctx, existing)
 
 
-def _advance(ctx: Context, feed: Feed, view: PostView) -> PostView:
+def _advance(ctx: Context, feed: FeedRecord, view: PostView) -> PostView:
     """Take the post as far as the feed's mode allows; steps others took are skipped."""
     author = replace(ctx, actor=f"feed:{feed.name}")
     system = replace(ctx, actor=SYSTEM_ACTOR)

@@ -25,9 +25,8 @@ from publisher.sources.feeds.fetch import FetchLimits, check_url, fetch, new_cli
 from publisher.sources.feeds.parse import parse
 from publisher.sources.feeds.template import DEFAULT, Template
 from queue_db import channels as channel_db
-from queue_db import feeds_store
-from queue_db.feeds_store import FeedCounts
-from queue_db.tables import Feed
+from queue_db import feeds as feed_db
+from queue_db.feeds import FeedCounts, FeedRecord
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 MODES = ("auto", "review")
@@ -59,7 +58,7 @@ class FeedView:
     waiting: int
 
     @classmethod
-    def of(cls, row: Feed, counts: FeedCounts) -> FeedView:
+    def of(cls, row: FeedRecord, counts: FeedCounts) -> FeedView:
         return cls(
             name=row.name,
             url=row.url,
@@ -177,10 +176,10 @@ def add_feed(
     with ctx.tx() as tx:
         for name in names:
             channel_db.by_name(tx, name)  # NotFoundError names the missing channel
-        taken = feeds_store.feed_names(tx)
+        taken = feed_db.feed_names(tx)
         if options.name in taken:
             raise InvalidInput(f"a feed named {options.name!r} exists already")
-        if url in {f.url for f in feeds_store.feeds(tx)}:
+        if url in {f.url for f in feed_db.feeds(tx)}:
             raise InvalidInput(f"{url} is subscribed already")
     try:
         fetched = fetch(url, limits=limits, access=access)
@@ -188,22 +187,20 @@ def add_feed(
     except FeedProblem as exc:
         raise FeedUnavailable(f"cannot subscribe to {url}: {exc}") from None
     with ctx.tx() as tx:
-        row = feeds_store.add_feed(
+        row = feed_db.add_feed(
             tx,
-            Feed(
-                name=options.name or _free_name(feeds_store.feed_names(tx), parsed.title, url),
-                url=url,
-                channels=list(dict.fromkeys(names)),
-                template=options.template,
-                mode=options.mode,
-                every_minutes=options.every_minutes,
-                max_per_day=options.max_per_day,
-                max_age_days=options.max_age_days,
-                include=options.include or None,
-                exclude=options.exclude or None,
-                backfill=options.backfill,
-                created_by=ctx.actor,
-            ),
+            name=options.name or _free_name(feed_db.feed_names(tx), parsed.title, url),
+            url=url,
+            channels=list(dict.fromkeys(names)),
+            template=options.template,
+            mode=options.mode,
+            every_minutes=options.every_minutes,
+            max_per_day=options.max_per_day,
+            max_age_days=options.max_age_days,
+            include=options.include or None,
+            exclude=options.exclude or None,
+            backfill=options.backfill,
+            created_by=ctx.actor,
         )
         tx.log(ctx.actor, "feed_added", name=row.name, url=url, channels=names, mode=options.mode)
     assert row.id is not None
@@ -214,16 +211,16 @@ def add_feed(
 
 def get_feed(ctx: Context, name: str) -> FeedView:
     with ctx.tx() as tx:
-        row = feeds_store.feed(tx, name)
+        row = feed_db.feed(tx, name)
         assert row.id is not None
-        return FeedView.of(row, feeds_store.counts(tx).get(row.id, FeedCounts()))
+        return FeedView.of(row, feed_db.counts(tx).get(row.id, FeedCounts()))
 
 
 def list_feeds(ctx: Context) -> list[FeedView]:
     with ctx.tx() as tx:
-        counts = feeds_store.counts(tx)
+        counts = feed_db.counts(tx)
         return [
-            FeedView.of(row, counts.get(row.id or 0, FeedCounts())) for row in feeds_store.feeds(tx)
+            FeedView.of(row, counts.get(row.id or 0, FeedCounts())) for row in feed_db.feeds(tx)
         ]
 
 
@@ -232,7 +229,7 @@ def poll_feeds(
 ) -> list[polling.PollResult]:
     """Poll one feed, or every feed, now (whether due or not)."""
     with ctx.tx() as tx:
-        rows = [feeds_store.feed(tx, name)] if name else feeds_store.feeds(tx)
+        rows = [feed_db.feed(tx, name)] if name else feed_db.feeds(tx)
     limits = limits or FetchLimits()
     with new_client(limits, Access.of(ctx.settings)) as client:
         return [
@@ -245,8 +242,8 @@ def poll_feeds(
 def remove_feed(ctx: Context, name: str) -> int:
     """Unsubscribe and forget the ledger; posts already made stay. Returns ledger rows dropped."""
     with ctx.tx() as tx:
-        row = feeds_store.feed(tx, name)
+        row = feed_db.feed(tx, name)
         assert row.id is not None
-        dropped = feeds_store.delete_feed(tx, row.id)
+        dropped = feed_db.delete_feed(tx, row.id)
         tx.log(ctx.actor, "feed_removed", name=name, url=row.url, entries=dropped)
         return dropped

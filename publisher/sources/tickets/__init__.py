@@ -17,7 +17,7 @@ from publisher.context import Context
 from publisher.engine.producers import Producer
 from publisher.sources.tickets.feed import poll_feed
 from publisher.sources.tickets.ingest import pump_all, record_event
-from queue_db import tickets_store
+from queue_db import tickets as ticket_db
 
 #: Seconds between pumps: the longest a reply waits after its turn has come.
 PUMP_SECONDS = 5
@@ -39,7 +39,7 @@ def producers(ctx: Context) -> list[Producer]:
     A running daemon picks up a new feed at its next look (or at once on SIGHUP).
     """
     with ctx.tx() as tx:
-        feeds = [(f.id, f.every_minutes) for f in tickets_store.feeds(tx) if f.id is not None]
+        feeds = [(f.id, f.every_minutes) for f in ticket_db.feeds(tx) if f.id is not None]
     out = [Producer("tickets:pump", IntervalTrigger(seconds=PUMP_SECONDS), pump_all)]
     for feed_id, minutes in feeds:
         out.append(

@@ -17,8 +17,8 @@ from publisher.context.times import iso
 from publisher.errors import InvalidInput
 from publisher.sources.tickets import templates
 from queue_db import channels as channel_db
-from queue_db import tickets_store
-from queue_db.tables import TicketConfig
+from queue_db import tickets as ticket_db
+from queue_db.tickets import TicketConfigRecord
 
 MODES = ("auto", "review")
 MAX_COALESCE = 24 * 3600
@@ -43,7 +43,7 @@ class ConfigView:
     through_crisis: bool = False
 
     @classmethod
-    def of(cls, row: TicketConfig, urgent_sources: Sequence[str]) -> ConfigView:
+    def of(cls, row: TicketConfigRecord, urgent_sources: Sequence[str]) -> ConfigView:
         return cls(
             channels=tuple(row.channels),
             template=row.template,
@@ -78,7 +78,7 @@ class ConfigView:
 
 def get_config(ctx: Context) -> ConfigView | None:
     with ctx.tx() as tx:
-        row = tickets_store.config(tx)
+        row = ticket_db.config(tx)
         return ConfigView.of(row, ctx.settings.delivery.urgent_sources) if row else None
 
 
@@ -120,38 +120,34 @@ def configure(
     with ctx.tx() as tx:
         for name in names or []:
             channel_db.by_name(tx, name)
-        row = tickets_store.config(tx)
+        row = ticket_db.config(tx)
+        values: dict[str, Any] = {}
         if row is None:
             if not names:
                 raise InvalidInput("ticket posts need channels: oyez tickets config --to CH[,CH…]")
-            row = TicketConfig(
-                name=tickets_store.CONFIG,
+            values.update(
                 channels=names,
                 template=templates.FIRST,
                 update_template=templates.UPDATE,
                 closing_template=templates.CLOSING,
                 coalesce_seconds=DEFAULT_COALESCE,
-                updated_by=ctx.actor,
             )
         elif names is not None:
             if not names:
                 raise InvalidInput("--to needs at least one channel name")
-            row.channels = names
-        for key, value in checked.items():
-            setattr(row, key, value)
+            values["channels"] = names
+        values.update(checked)
         if coalesce_seconds is not None:
-            row.coalesce_seconds = coalesce_seconds
+            values["coalesce_seconds"] = coalesce_seconds
         if urgent is not None:
-            row.urgent = urgent
+            values["urgent"] = urgent
         if mode is not None:
-            row.mode = mode
+            values["mode"] = mode
         if status_map:
-            row.status_map = {**row.status_map, **status_map}
+            values["status_map"] = {**(row.status_map if row else {}), **status_map}
         if link_template is not None:
-            row.link_template = link_template
-        row.updated_by = ctx.actor
-        row.updated_at = ctx.clock()
-        tickets_store.save_config(tx, row)
+            values["link_template"] = link_template
+        row = ticket_db.save_config(tx, **values, updated_by=ctx.actor, updated_at=ctx.clock())
         view = ConfigView.of(row, ctx.settings.delivery.urgent_sources)
         tx.log(ctx.actor, "ticket_config", **view.to_dict())
         return view

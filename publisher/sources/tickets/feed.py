@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,9 +34,9 @@ from publisher.sources.feeds.fetch import check_url, fetch
 from publisher.sources.feeds.parse import ParsedEntry, parse
 from publisher.sources.tickets.events import EventIn, map_status, parse_event
 from publisher.sources.tickets.ingest import record_event, require_config
-from queue_db import tickets_store
+from queue_db import tickets as ticket_db
 from queue_db.store import Tx
-from queue_db.tables import TicketConfig, TicketFeed
+from queue_db.tickets import TicketConfigRecord, TicketFeedRecord
 
 log = logging.getLogger("oyez.tickets")
 DEFAULT_ID_PATTERN = r"(?P<id>\b[A-Z][A-Z0-9]*-\d+\b)"
@@ -54,7 +54,7 @@ class TicketFeedView:
     last_error: str | None
 
     @classmethod
-    def of(cls, row: TicketFeed) -> TicketFeedView:
+    def of(cls, row: TicketFeedRecord) -> TicketFeedView:
         assert row.id is not None
         return cls(
             row.id, row.url, row.id_pattern, row.every_minutes, row.polled_at, row.last_error
@@ -99,7 +99,7 @@ def _pattern(text: str) -> re.Pattern[str]:
     return pattern
 
 
-def _status(entry: ParsedEntry, cfg: TicketConfig) -> str | None:
+def _status(entry: ParsedEntry, cfg: TicketConfigRecord) -> str | None:
     candidates = list(entry.tags)
     for source in (entry.title, entry.summary):
         candidates += [m.group(1) for m in _STATUS_LABEL.finditer(source)]
@@ -114,7 +114,9 @@ def _status(entry: ParsedEntry, cfg: TicketConfig) -> str | None:
     return None
 
 
-def entry_event(entry: ParsedEntry, pattern: re.Pattern[str], cfg: TicketConfig) -> EventIn | None:
+def entry_event(
+    entry: ParsedEntry, pattern: re.Pattern[str], cfg: TicketConfigRecord
+) -> EventIn | None:
     """The ticket event an entry stands for, or None if it names no ticket or no status."""
     match = pattern.search(entry.title)
     status = _status(entry, cfg)
@@ -176,40 +178,39 @@ def add_feed(
     entries, etag, modified = got or ([], None, None)
     baseline = []
     with ctx.tx() as tx:
-        if tickets_store.feed_by_url(tx, url) is not None:
+        if ticket_db.feed_by_url(tx, url) is not None:
             raise InvalidInput(f"already subscribed to {url}")
-        row = tx.add(
-            TicketFeed(
-                url=url,
-                id_pattern=id_pattern,
-                every_minutes=every_minutes,
-                etag=etag,
-                last_modified=modified,
-                polled_at=ctx.clock(),
-                created_by=ctx.actor,
-            )
+        row = ticket_db.add_feed(
+            tx,
+            url=url,
+            id_pattern=id_pattern,
+            every_minutes=every_minutes,
+            etag=etag,
+            last_modified=modified,
+            polled_at=ctx.clock(),
+            created_by=ctx.actor,
         )
         assert row.id is not None
         for entry in entries:
             event = entry_event(entry, pattern, cfg)
             if event is not None:
                 baseline.append(entry_key(row.id, entry, event))
-        row.baseline = baseline
-        tx.session.add(row)
+        ticket_db.update_feed(tx, row.id, baseline=baseline)
+        row = replace(row, baseline=baseline)
         tx.log(ctx.actor, "ticket_feed_added", url=url, backlog=len(baseline))
         return TicketFeedView.of(row)
 
 
 def list_feeds(ctx: Context) -> list[TicketFeedView]:
     with ctx.tx() as tx:
-        return [TicketFeedView.of(f) for f in tickets_store.feeds(tx)]
+        return [TicketFeedView.of(f) for f in ticket_db.feeds(tx)]
 
 
-def _find(tx: Tx, url_or_id: str) -> TicketFeed:
+def _find(tx: Tx, url_or_id: str) -> TicketFeedRecord:
     text = url_or_id.strip()
     if text.isascii() and text.isdigit():
-        return tickets_store.feed(tx, int(text))
-    row = tickets_store.feed_by_url(tx, text)
+        return ticket_db.feed(tx, int(text))
+    row = ticket_db.feed_by_url(tx, text)
     if row is None:
         raise NotFoundError(f"no ticket feed with URL {text!r} (see oyez tickets feed list)")
     return row
@@ -224,8 +225,8 @@ def remove_feed(ctx: Context, url_or_id: str) -> tuple[TicketFeedView, int]:
     with ctx.tx() as tx:
         row = _find(tx, url_or_id)
         view = TicketFeedView.of(row)
-        events = tickets_store.count_events_keyed(tx, _key_prefix(view.id))
-        tickets_store.delete_feed(tx, view.id)
+        events = ticket_db.count_events_keyed(tx, _key_prefix(view.id))
+        ticket_db.delete_feed(tx, view.id)
         tx.log(ctx.actor, "ticket_feed_removed", url=view.url, feed_id=view.id, events=events)
         return view, events
 
@@ -238,7 +239,7 @@ def poll_feed(ctx: Context, feed_id: int) -> FeedPoll:
     cfg = require_config(ctx)
     try:
         with ctx.tx() as tx:
-            row = tickets_store.feed(tx, feed_id)
+            row = ticket_db.feed(tx, feed_id)
     except NotFoundError:
         log.info("ticket feed %d was removed: nothing to poll", feed_id)
         return FeedPoll(f"ticket feed {feed_id}", 0, 0, 0, None)
@@ -269,7 +270,7 @@ def poll_feed(ctx: Context, feed_id: int) -> FeedPoll:
             events += 0 if recorded.duplicate else 1
             made += recorded.posts_made
         with ctx.tx() as tx:
-            tickets_store.update_feed(tx, feed_id, etag=etag, last_modified=modified)
+            ticket_db.update_feed(tx, feed_id, etag=etag, last_modified=modified)
     with ctx.tx() as tx:
-        tickets_store.update_feed(tx, feed_id, polled_at=ctx.clock(), last_error=error)
+        ticket_db.update_feed(tx, feed_id, polled_at=ctx.clock(), last_error=error)
     return FeedPoll(row.url, events, made, skipped, error)

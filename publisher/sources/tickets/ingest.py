@@ -18,10 +18,10 @@ from publisher.context.times import iso
 from publisher.errors import InvalidInput, OyezError
 from publisher.sources.tickets.events import EventIn, map_status
 from publisher.sources.tickets.thread import pump, store_tx
-from queue_db import tickets_store
+from queue_db import tickets as ticket_db
 from queue_db.deliveries import read
 from queue_db.errors import Conflict
-from queue_db.tables import Ticket, TicketConfig, TicketEvent
+from queue_db.tickets import TicketConfigRecord
 
 log = logging.getLogger("oyez.tickets")
 _ATTEMPTS = 3
@@ -53,9 +53,9 @@ class Recorded:
         }
 
 
-def require_config(ctx: Context) -> TicketConfig:
+def require_config(ctx: Context) -> TicketConfigRecord:
     with ctx.tx() as tx:
-        row = tickets_store.config(tx)
+        row = ticket_db.config(tx)
     if row is None:
         raise NotConfigured(
             "ticket posting is not configured: run oyez tickets config --to CH[,CH…] first"
@@ -78,42 +78,40 @@ def _record(
 ) -> tuple[int, int, bool]:
     now = ctx.clock()
     with store_tx(ctx) as tx:
-        if key is not None and (seen := tickets_store.event_by_key(tx, key)) is not None:
+        if key is not None and (seen := ticket_db.event_by_key(tx, key)) is not None:
             return seen.ticket_id, seen.seq, True
-        if tickets_store.lock_ticket(tx, event.ticket, now):
-            ticket = tickets_store.ticket(tx, event.ticket)
+        if ticket_db.lock_ticket(tx, event.ticket, now):
+            ticket = ticket_db.ticket(tx, event.ticket)
         else:
             if not event.title:
                 raise InvalidInput(f"the first event of ticket {event.ticket} needs a title")
-            ticket = tx.add(
-                Ticket(
-                    external_id=event.ticket,
-                    title=event.title,
-                    status=status,
-                    opened_at=now,
-                    updated_at=now,
-                )
+            ticket = ticket_db.add_ticket(
+                tx,
+                external_id=event.ticket,
+                title=event.title,
+                status=status,
+                opened_at=now,
+                updated_at=now,
             )
         assert ticket.id is not None
-        seq = tickets_store.next_event_seq(tx, ticket.id)
-        tx.add(
-            TicketEvent(
-                ticket_id=ticket.id,
-                seq=seq,
-                source=source,
-                event_key=key,
-                status=status,
-                raw_status=event.status[:64],
-                title=event.title,
-                text=event.text,
-                impact=event.impact,
-                service=event.service,
-                url=event.url,
-                actor=ctx.actor,
-                received_at=now,
-            )
+        seq = ticket_db.next_event_seq(tx, ticket.id)
+        ticket_db.add_event(
+            tx,
+            ticket_id=ticket.id,
+            seq=seq,
+            source=source,
+            event_key=key,
+            status=status,
+            raw_status=event.status[:64],
+            title=event.title,
+            text=event.text,
+            impact=event.impact,
+            service=event.service,
+            url=event.url,
+            actor=ctx.actor,
+            received_at=now,
         )
-        tickets_store.update_ticket(tx, ticket.id, **_apply(event, status, now))
+        ticket_db.update_ticket(tx, ticket.id, **_apply(event, status, now))
         tx.log(
             ctx.actor,
             "ticket_event",
@@ -157,8 +155,8 @@ def pump_all(ctx: Context, fire_time: datetime | None = None) -> int:
     A ticket that fails is logged and skipped, so one bad ticket never stops the rest.
     """
     with ctx.tx() as tx:
-        cfg = tickets_store.config(tx)
-        waiting = tickets_store.needing_work(tx) if cfg else []
+        cfg = ticket_db.config(tx)
+        waiting = ticket_db.needing_work(tx) if cfg else []
     made = 0
     for ticket_id in waiting:
         assert cfg is not None
@@ -228,13 +226,13 @@ class TicketView:
 def list_tickets(ctx: Context, *, limit: int = 200) -> list[TicketView]:
     """Tickets, newest first, each with its thread of posts and their deliveries."""
     with ctx.tx() as tx:
-        rows = tickets_store.tickets(tx, limit=limit)
+        rows = ticket_db.tickets(tx, limit=limit)
         ids = [t.id for t in rows if t.id is not None]
-        threads = tickets_store.threads(tx, ids)
+        threads = ticket_db.threads(tx, ids)
         post_ids = [c.post_id for cs in threads.values() for c in cs if c.post_id is not None]
         deliveries = read.of_posts(tx, post_ids)
-        post_states = tickets_store.post_states(tx, post_ids)
-        counts = tickets_store.event_counts(tx, ids)
+        post_states = ticket_db.post_states(tx, post_ids)
+        counts = ticket_db.event_counts(tx, ids)
     out: list[TicketView] = []
     for t in rows:
         assert t.id is not None

@@ -33,10 +33,10 @@ from publisher.service.views import PostView
 from publisher.sources.base import BOT, create_once, hold_or_drop, submit_draft
 from publisher.sources.tickets import templates
 from queue_db import posts as post_db
-from queue_db import tickets_store
+from queue_db import tickets as ticket_db
 from queue_db.errors import Conflict, NotFound, StoreError
 from queue_db.store import Tx
-from queue_db.tables import Ticket, TicketConfig, TicketEvent, TicketPost
+from queue_db.tickets import TicketConfigRecord, TicketEventRecord, TicketPostRecord, TicketRecord
 
 log = logging.getLogger("oyez.tickets")
 #: Post states after which the next post of the thread may go.
@@ -61,15 +61,15 @@ def store_tx(ctx: Context) -> Iterator[Tx]:
 
 
 def _cut(
-    events: Sequence[TicketEvent], coalesce: int, now: datetime
-) -> tuple[list[TicketEvent], list[TicketEvent]]:
+    events: Sequence[TicketEventRecord], coalesce: int, now: datetime
+) -> tuple[list[TicketEventRecord], list[TicketEventRecord]]:
     """The first closed burst of ``events`` and the rest; ([], events) if still open."""
     if not events:
         return [], []
     if coalesce <= 0:
         return [events[0]], list(events[1:])
     end = events[0].received_at + timedelta(seconds=coalesce)
-    burst: list[TicketEvent] = []
+    burst: list[TicketEventRecord] = []
     for index, event in enumerate(events):
         if event.received_at >= end:
             return burst, list(events[index:])
@@ -79,31 +79,30 @@ def _cut(
     return (burst, []) if now >= end else ([], list(events))
 
 
-def flush(ctx: Context, ticket_id: int, cfg: TicketConfig) -> None:
+def flush(ctx: Context, ticket_id: int, cfg: TicketConfigRecord) -> None:
     """Turn every closed burst of the ticket's waiting events into a thread-post claim."""
     now = ctx.clock()
     with store_tx(ctx) as tx:
-        tickets_store.update_ticket(tx, ticket_id, updated_at=now)  # the lock: first write
-        ticket = tickets_store.ticket_by_id(tx, ticket_id)
-        waiting = tickets_store.unassigned_events(tx, ticket_id)
-        seq = len(tickets_store.thread(tx, ticket_id)) + 1
+        ticket_db.update_ticket(tx, ticket_id, updated_at=now)  # the lock: first write
+        ticket = ticket_db.ticket_by_id(tx, ticket_id)
+        waiting = ticket_db.unassigned_events(tx, ticket_id)
+        seq = len(ticket_db.thread(tx, ticket_id)) + 1
         while waiting:
             burst, waiting = _cut(waiting, cfg.coalesce_seconds, now)
             if not burst:
                 break
             status = burst[-1].status
             kind = "first" if seq == 1 else ("closing" if status == "resolved" else "update")
-            claim = tx.add(
-                TicketPost(
-                    ticket_id=ticket_id,
-                    seq=seq,
-                    source_key=f"ticket:{ticket.external_id}:{seq}",
-                    kind=kind,
-                    status=status,
-                )
+            claim = ticket_db.add_post(
+                tx,
+                ticket_id=ticket_id,
+                seq=seq,
+                source_key=f"ticket:{ticket.external_id}:{seq}",
+                kind=kind,
+                status=status,
             )
             assert claim.id is not None
-            tickets_store.assign_events(tx, [e.id for e in burst if e.id is not None], claim.id)
+            ticket_db.assign_events(tx, [e.id for e in burst if e.id is not None], claim.id)
             seq += 1
 
 
@@ -111,7 +110,10 @@ def flush(ctx: Context, ticket_id: int, cfg: TicketConfig) -> None:
 
 
 def post_text(
-    cfg: TicketConfig, ticket: Ticket, claim: TicketPost, burst: Sequence[TicketEvent]
+    cfg: TicketConfigRecord,
+    ticket: TicketRecord,
+    claim: TicketPostRecord,
+    burst: Sequence[TicketEventRecord],
 ) -> str:
     """The text of one thread post: its template filled with the ticket and its burst."""
     template = {"first": cfg.template, "closing": cfg.closing_template}.get(
@@ -134,7 +136,7 @@ def post_text(
     return templates.render(template, values)
 
 
-def _bot(ctx: Context, cfg: TicketConfig) -> Context:
+def _bot(ctx: Context, cfg: TicketConfigRecord) -> Context:
     bot = replace(ctx, actor=BOT)
     if cfg.mode == "review":
         # Review mode: every ticket post waits for an approver, whatever auto_sources says.
@@ -149,7 +151,7 @@ def _bot(ctx: Context, cfg: TicketConfig) -> Context:
 
 
 def _create(
-    ctx: Context, cfg: TicketConfig, claim: TicketPost, text: str, parent: int | None
+    ctx: Context, cfg: TicketConfigRecord, claim: TicketPostRecord, text: str, parent: int | None
 ) -> tuple[int, bool]:
     bot = _bot(ctx, cfg)
 
@@ -173,7 +175,9 @@ def _create(
     return post_id, made
 
 
-def _review(ctx: Context, bot: Context, cfg: TicketConfig, post_id: int, errors: bool) -> None:
+def _review(
+    ctx: Context, bot: Context, cfg: TicketConfigRecord, post_id: int, errors: bool
+) -> None:
     if errors:
         action = hold_or_drop(bot, post_id, "ticket_post")
         with ctx.tx() as tx:
@@ -185,12 +189,12 @@ def _review(ctx: Context, bot: Context, cfg: TicketConfig, post_id: int, errors:
         posts.approve_post(replace(ctx, actor=cfg.updated_by), post_id)
 
 
-def make(ctx: Context, ticket_id: int, cfg: TicketConfig) -> int:
+def make(ctx: Context, ticket_id: int, cfg: TicketConfigRecord) -> int:
     """Make the post of every claim not yet made; return how many this call made."""
     with ctx.tx() as tx:
-        ticket = tickets_store.ticket_by_id(tx, ticket_id)
-        thread = tickets_store.thread(tx, ticket_id)
-        events = tickets_store.events_of(tx, ticket_id)
+        ticket = ticket_db.ticket_by_id(tx, ticket_id)
+        thread = ticket_db.thread(tx, ticket_id)
+        events = ticket_db.events_of(tx, ticket_id)
     first = thread[0].post_id if thread else None
     made = 0
     for claim in thread:
@@ -204,7 +208,7 @@ def make(ctx: Context, ticket_id: int, cfg: TicketConfig) -> int:
         made += int(new)
         assert claim.id is not None
         with ctx.tx() as tx:
-            tickets_store.move_post(tx, claim.id, "claimed", state="held", post_id=post_id)
+            ticket_db.move_post(tx, claim.id, "claimed", state="held", post_id=post_id)
         if claim.seq == 1:
             first = post_id
     return made
@@ -217,12 +221,12 @@ def _state(states: Mapping[int, str], post_id: int | None) -> str:
     return states.get(post_id, "none") if post_id is not None else "none"
 
 
-def release(ctx: Context, ticket_id: int, cfg: TicketConfig) -> None:
+def release(ctx: Context, ticket_id: int, cfg: TicketConfigRecord) -> None:
     """Schedule the next post of the thread if the one before it has finished."""
     bot = _bot(ctx, cfg)
     while True:
         with ctx.tx() as tx:
-            thread = tickets_store.thread(tx, ticket_id)
+            thread = ticket_db.thread(tx, ticket_id)
             states = {c.post_id: post_db.get(tx, c.post_id).state for c in thread if c.post_id}
         nxt = next((c for c in thread if c.state in ("claimed", "held")), None)
         if nxt is None or nxt.state == "claimed" or nxt.post_id is None or nxt.id is None:
@@ -236,7 +240,7 @@ def release(ctx: Context, ticket_id: int, cfg: TicketConfig) -> None:
         now = ctx.clock()
         target = "dropped" if state == "cancelled" else "released"
         with ctx.tx() as tx:
-            won = tickets_store.move_post(tx, nxt.id, "held", state=target, released_at=now)
+            won = ticket_db.move_post(tx, nxt.id, "held", state=target, released_at=now)
         if not won:
             continue
         if state == "approved":
@@ -244,12 +248,12 @@ def release(ctx: Context, ticket_id: int, cfg: TicketConfig) -> None:
                 posts.schedule_post(bot, nxt.post_id, now)
             except IllegalTransition:
                 with ctx.tx() as tx:
-                    tickets_store.move_post(tx, nxt.id, "released", state="held", released_at=None)
+                    ticket_db.move_post(tx, nxt.id, "released", state="held", released_at=None)
                 return
             return  # the next one waits until this one has finished
 
 
-def pump(ctx: Context, ticket_id: int, cfg: TicketConfig) -> int:
+def pump(ctx: Context, ticket_id: int, cfg: TicketConfigRecord) -> int:
     """Flush, make and release one ticket's thread; return how many posts were made."""
     flush(ctx, ticket_id, cfg)
     made = make(ctx, ticket_id, cfg)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,8 +22,8 @@ from publisher.errors import IllegalTransition, InvalidInput
 from publisher.sources.tips.pools import check_name, is_active
 from publisher.sources.tips.rotation import from_ledger
 from queue_db import channels as channel_db
-from queue_db import tips_store
-from queue_db.tables import Cadence, Tip, TipPool
+from queue_db import tips as tip_db
+from queue_db.tips import CadenceRecord, TipPoolRecord, TipRecord
 
 MAX_PREVIEW = 1000
 MAX_SKIP_DATES = 2000
@@ -114,16 +114,16 @@ def read_skip_dates(path: Path) -> list[str]:
 # -- times -----------------------------------------------------------------------------
 
 
-def trigger_for(cadence: Cadence) -> CadenceTrigger:
+def trigger_for(cadence: CadenceRecord) -> CadenceTrigger:
     return trigger(cadence.cron, zone(cadence.timezone))
 
 
-def upcoming(cadence: Cadence, after: datetime) -> Iterator[datetime]:
+def upcoming(cadence: CadenceRecord, after: datetime) -> Iterator[datetime]:
     """Fire times strictly after ``after``, in the cadence's zone, skip dates left out."""
     return cron.upcoming(cadence.cron, zone(cadence.timezone), cadence.skip_dates, after)
 
 
-def _next(cadence: Cadence, after: datetime) -> datetime | None:
+def _next(cadence: CadenceRecord, after: datetime) -> datetime | None:
     return next(upcoming(cadence, after), None)
 
 
@@ -131,7 +131,7 @@ def _next(cadence: Cadence, after: datetime) -> datetime | None:
 
 
 def _view(
-    cadence: Cadence, pool: TipPool, counts: dict[int, dict[str, Any]], now: datetime
+    cadence: CadenceRecord, pool: TipPoolRecord, counts: dict[int, dict[str, Any]], now: datetime
 ) -> CadenceView:
     assert cadence.id is not None
     stats = counts.get(cadence.id, {})
@@ -170,7 +170,7 @@ def add_cadence(
     names = list(dict.fromkeys(c.strip() for c in channels))
     checked_dates = parse_skip_dates("\n".join(skip_dates), "--skip-dates")
     with ctx.tx() as tx:
-        pool_row = tips_store.pool_named(tx, pool)
+        pool_row = tip_db.pool_named(tx, pool)
         if pool_row is None:
             raise InvalidInput(
                 f"no tip pool named {pool!r}: import tips first (oyez tips import FILE --pool {pool})"
@@ -178,16 +178,15 @@ def add_cadence(
         for channel in names:
             channel_db.by_name(tx, channel)
         assert pool_row.id is not None
-        row = tx.add(
-            Cadence(
-                name=name,
-                pool_id=pool_row.id,
-                cron=spec.expr,
-                timezone=timezone,
-                channels=names,
-                skip_dates=checked_dates,
-                created_by=ctx.actor,
-            )
+        row = tip_db.add_cadence(
+            tx,
+            name=name,
+            pool_id=pool_row.id,
+            cron=spec.expr,
+            timezone=timezone,
+            channels=names,
+            skip_dates=checked_dates,
+            created_by=ctx.actor,
         )
         tx.log(ctx.actor, "cadence_added", cadence=name, pool=pool, cron=spec.expr, tz=timezone)
         return _view(row, pool_row, {}, ctx.clock())
@@ -196,22 +195,22 @@ def add_cadence(
 def list_cadences(ctx: Context) -> list[CadenceView]:
     now = ctx.clock()
     with ctx.tx() as tx:
-        counts = tips_store.cadence_counts(tx)
-        return [_view(c, p, counts, now) for c, p in tips_store.cadences(tx)]
+        counts = tip_db.cadence_counts(tx)
+        return [_view(c, p, counts, now) for c, p in tip_db.cadences(tx)]
 
 
 def _set_paused(ctx: Context, name: str, paused: bool) -> CadenceView:
     word = "paused" if paused else "resumed"
     with ctx.tx() as tx:
-        row = tips_store.cadence_named(tx, name)
+        row = tip_db.cadence_named(tx, name)
         assert row.id is not None
-        if not tips_store.set_paused(tx, row.id, paused):
+        if not tip_db.set_paused(tx, row.id, paused):
             raise IllegalTransition(
                 f"cadence {name!r} is already {'paused' if paused else 'running'}"
             )
-        row.paused = paused
+        row = replace(row, paused=paused)
         tx.log(ctx.actor, f"cadence_{word}", cadence=name)
-        return _view(row, tips_store.pool_by_id(tx, row.pool_id), {}, ctx.clock())
+        return _view(row, tip_db.pool_by_id(tx, row.pool_id), {}, ctx.clock())
 
 
 def pause_cadence(ctx: Context, name: str) -> CadenceView:
@@ -230,12 +229,12 @@ def remove_cadence(ctx: Context, name: str) -> int:
     them. A daemon that still holds the cadence's job fires nothing for it.
     """
     with ctx.tx() as tx:
-        row = tips_store.cadence_named(tx, name)
+        row = tip_db.cadence_named(tx, name)
         assert row.id is not None
         # The pool row first, as a firing takes it: a firing under way finishes
         # before the removal, and a later one finds no cadence.
-        tips_store.lock_pool(tx, row.pool_id, ctx.clock())
-        kept = tips_store.delete_cadence(tx, row.id)
+        tip_db.lock_pool(tx, row.pool_id, ctx.clock())
+        kept = tip_db.delete_cadence(tx, row.id)
         tx.log(ctx.actor, "cadence_removed", cadence=name, firings=kept)
         return kept
 
@@ -243,7 +242,7 @@ def remove_cadence(ctx: Context, name: str) -> int:
 # -- preview ---------------------------------------------------------------------------
 
 
-def history_size(tips: Sequence[Tip]) -> int:
+def history_size(tips: Sequence[TipRecord]) -> int:
     """How much of the ledger's tail the rotation needs to see."""
     return len(tips) + 1
 
@@ -260,12 +259,12 @@ def preview(
         raise InvalidInput(f"--count must be between 1 and {MAX_PREVIEW}")
     start = after or ctx.clock()
     with ctx.tx() as tx:
-        cadence = tips_store.cadence_named(tx, name)
-        tips = tips_store.tips(tx, cadence.pool_id)
-        ledger = tips_store.ledger_state(tx, cadence.pool_id, history_size(tips))
+        cadence = tip_db.cadence_named(tx, name)
+        tips = tip_db.tips(tx, cadence.pool_id)
+        ledger = tip_db.ledger_state(tx, cadence.pool_id, history_size(tips))
         others = [
             c
-            for c, _ in tips_store.cadences(tx, pool_id=cadence.pool_id, active_only=True)
+            for c, _ in tip_db.cadences(tx, pool_id=cadence.pool_id, active_only=True)
             if c.id != cadence.id
         ]
     rotation = from_ledger(cadence.pool_id, *ledger)

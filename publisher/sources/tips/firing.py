@@ -37,9 +37,8 @@ from publisher.sources.tips.cadences import history_size, trigger_for
 from publisher.sources.tips.pools import is_active
 from publisher.sources.tips.rotation import from_ledger
 from queue_db import channels as channel_db
-from queue_db import tips_store
+from queue_db import tips as tip_db
 from queue_db.errors import Conflict
-from queue_db.tables import TipServed
 
 log = logging.getLogger("oyez.tips")
 #: Claims retried when two firings on one pool collide.
@@ -65,15 +64,15 @@ def _claim(ctx: Context, cadence_id: int, pool_id: int, key: str, at: datetime) 
     for attempt in range(_ATTEMPTS):
         try:
             with ctx.store.begin() as tx:
-                tips_store.lock_pool(tx, pool_id, ctx.clock())
-                served = tips_store.served_by_key(tx, key)
+                tip_db.lock_pool(tx, pool_id, ctx.clock())
+                served = tip_db.served_by_key(tx, key)
                 if served is None:
-                    if tips_store.cadence_by_id(tx, cadence_id) is None:
+                    if tip_db.cadence_by_id(tx, cadence_id) is None:
                         _gone(cadence_id, at)  # removed since this firing read it
                         return None
-                    tips = tips_store.tips(tx, pool_id)
+                    tips = tip_db.tips(tx, pool_id)
                     rotation = from_ledger(
-                        pool_id, *tips_store.ledger_state(tx, pool_id, history_size(tips))
+                        pool_id, *tip_db.ledger_state(tx, pool_id, history_size(tips))
                     )
                     choice = rotation.choose(
                         t.id for t in tips if t.id is not None and is_active(t, at)
@@ -83,17 +82,16 @@ def _claim(ctx: Context, cadence_id: int, pool_id: int, key: str, at: datetime) 
                             BOT, "cadence_skipped", cadence_id=cadence_id, reason="no active tip"
                         )
                         return None
-                    served = tx.add(
-                        TipServed(
-                            pool_id=pool_id,
-                            round=choice[1],
-                            tip_id=choice[0],
-                            cadence_id=cadence_id,
-                            source_key=key,
-                            fire_at=at,
-                        )
+                    served = tip_db.add_served(
+                        tx,
+                        pool_id=pool_id,
+                        round=choice[1],
+                        tip_id=choice[0],
+                        cadence_id=cadence_id,
+                        source_key=key,
+                        fire_at=at,
                     )
-                tip = tips_store.tip(tx, served.tip_id)
+                tip = tip_db.tip(tx, served.tip_id)
                 assert served.id is not None
                 return _Claim(
                     served.id,
@@ -168,7 +166,7 @@ def fire_cadence(ctx: Context, cadence_id: int, fire_time: datetime) -> int:
     at = fire_time.astimezone(UTC)
     key = source_key(cadence_id, at)
     with ctx.tx() as tx:
-        cadence = tips_store.cadence_by_id(tx, cadence_id)
+        cadence = tip_db.cadence_by_id(tx, cadence_id)
         if cadence is None:
             _gone(cadence_id, at)
             return 0
@@ -189,10 +187,10 @@ def fire_cadence(ctx: Context, cadence_id: int, fire_time: datetime) -> int:
     except OyezError:
         if existing_post_id(ctx, key) is None:
             with ctx.tx() as tx:
-                tips_store.release_claim(tx, claim.served_id)
+                tip_db.release_claim(tx, claim.served_id)
         raise
     with ctx.tx() as tx:
-        tips_store.set_served_post(tx, claim.served_id, post_id)
+        tip_db.set_served_post(tx, claim.served_id, post_id)
     return 1 if made else 0
 
 
@@ -207,7 +205,7 @@ def producers(ctx: Context) -> list[Producer]:
     """One producer per running cadence, on a crontab trigger in the cadence's zone."""
     out: list[Producer] = []
     with ctx.tx() as tx:
-        rows = [c for c, _ in tips_store.cadences(tx, active_only=True)]
+        rows = [c for c, _ in tip_db.cadences(tx, active_only=True)]
     for cadence in rows:
         assert cadence.id is not None
         try:

@@ -20,9 +20,9 @@ from publisher.context import Context
 from publisher.context.times import iso
 from publisher.errors import IllegalTransition, InvalidInput
 from publisher.sources.tips.importer import TipDraft, draft, read_tips
-from queue_db import tips_store
+from queue_db import tips as tip_db
 from queue_db.store import Tx
-from queue_db.tables import Tip, TipPool
+from queue_db.tips import TipPoolRecord, TipRecord
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -35,7 +35,7 @@ def check_name(name: str, what: str) -> str:
     return name
 
 
-def is_active(tip: Tip, at: datetime) -> bool:
+def is_active(tip: TipRecord, at: datetime) -> bool:
     """Whether ``tip`` may go out at ``at``: not retired, inside its window."""
     if tip.retired_at is not None:
         return False
@@ -92,10 +92,10 @@ class ImportResult:
     approved_by: str | None
 
 
-def _pool(tx: Tx, ctx: Context, name: str) -> TipPool:
-    row = tips_store.pool_named(tx, check_name(name, "pool"))
+def _pool(tx: Tx, ctx: Context, name: str) -> TipPoolRecord:
+    row = tip_db.pool_named(tx, check_name(name, "pool"))
     if row is None:
-        row = tx.add(TipPool(name=name, created_by=ctx.actor))
+        row = tip_db.add_pool(tx, name, ctx.actor)
         tx.log(ctx.actor, "tip_pool_created", pool=name)
     return row
 
@@ -113,25 +113,24 @@ def _store(
     with ctx.tx() as tx:
         pool = _pool(tx, ctx, pool_name)
         assert pool.id is not None
-        known = {t.text for t in tips_store.tips(tx, pool.id) if t.retired_at is None}
+        known = {t.text for t in tip_db.tips(tx, pool.id) if t.retired_at is None}
         added: list[int] = []
         for d in drafts:
             if d.text in known:
                 if refuse_known:
                     raise InvalidInput(f"pool {pool_name!r} already has a tip with this text")
                 continue
-            row = tx.add(
-                Tip(
-                    pool_id=pool.id,
-                    text=d.text,
-                    tags=d.tags,
-                    variants=d.variants,
-                    media=d.media,
-                    valid_from=d.valid_from,
-                    valid_until=d.valid_until,
-                    approved_by=approver,
-                    created_by=ctx.actor,
-                )
+            row = tip_db.add_tip(
+                tx,
+                pool_id=pool.id,
+                text=d.text,
+                tags=d.tags,
+                variants=d.variants,
+                media=d.media,
+                valid_from=d.valid_from,
+                valid_until=d.valid_until,
+                approved_by=approver,
+                created_by=ctx.actor,
             )
             assert row.id is not None
             added.append(row.id)
@@ -184,9 +183,9 @@ def add_tip(
     return get_tip(ctx, result.added[0])
 
 
-def _views(tx: Tx, ctx: Context, rows: Sequence[Tip]) -> list[TipView]:
-    names = {p.id: p.name for p in tips_store.pools(tx)}
-    stats = tips_store.served_stats(tx, [t.id for t in rows if t.id is not None])
+def _views(tx: Tx, ctx: Context, rows: Sequence[TipRecord]) -> list[TipView]:
+    names = {p.id: p.name for p in tip_db.pools(tx)}
+    stats = tip_db.served_stats(tx, [t.id for t in rows if t.id is not None])
     now = ctx.clock()
     out = []
     for t in rows:
@@ -214,20 +213,20 @@ def _views(tx: Tx, ctx: Context, rows: Sequence[Tip]) -> list[TipView]:
 
 def list_tips(ctx: Context, pool: str | None = None) -> list[TipView]:
     with ctx.tx() as tx:
-        pool_id = tips_store.pool(tx, pool).id if pool else None
-        return _views(tx, ctx, tips_store.tips(tx, pool_id))
+        pool_id = tip_db.pool(tx, pool).id if pool else None
+        return _views(tx, ctx, tip_db.tips(tx, pool_id))
 
 
 def get_tip(ctx: Context, tip_id: int) -> TipView:
     with ctx.tx() as tx:
-        return _views(tx, ctx, [tips_store.tip(tx, tip_id)])[0]
+        return _views(tx, ctx, [tip_db.tip(tx, tip_id)])[0]
 
 
 def retire_tip(ctx: Context, tip_id: int) -> TipView:
     """Retire a tip: it never goes out again (posts already made are not touched)."""
     with ctx.tx() as tx:
-        tip = tips_store.tip(tx, tip_id)
-        if not tips_store.retire(tx, tip_id, ctx.clock()):
+        tip = tip_db.tip(tx, tip_id)
+        if not tip_db.retire(tx, tip_id, ctx.clock()):
             raise IllegalTransition(f"tip {tip_id} is already retired")
         tx.log(ctx.actor, "tip_retired", tip=tip_id, pool_id=tip.pool_id)
     return get_tip(ctx, tip_id)

@@ -17,6 +17,7 @@ from sqlmodel import col
 from sqlmodel import select as select_rows
 
 from queue_db.errors import NotFound
+from queue_db.records import record_of
 from queue_db.store import Tx
 from queue_db.tables import Feed, FeedEntry
 
@@ -42,6 +43,59 @@ class LedgerRow:
     published_at: datetime | None
     post_id: int | None
     alias_of: int | None
+
+
+@dataclass(frozen=True)
+class FeedRecord:
+    """A subscription as stored (what :class:`~queue_db.tables.Feed` holds)."""
+
+    id: int
+    name: str
+    url: str
+    title: str | None
+    channels: list[str]
+    template: str
+    mode: str
+    every_minutes: int
+    max_per_day: int | None
+    max_age_days: int | None
+    include: str | None
+    exclude: str | None
+    backfill: int
+    baselined: bool
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    status: str
+    last_error: str | None
+    error_count: int
+    last_polled_at: datetime | None
+    last_ok_at: datetime | None
+    next_poll_at: datetime | None
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class FeedEntryRecord:
+    """A ledger entry as stored."""
+
+    id: int
+    feed_id: int
+    key: str
+    link_key: str | None
+    title_key: str | None
+    title: str
+    link: str | None
+    published_at: datetime | None
+    status: str
+    payload: dict[str, Any]
+    reason: str | None
+    post_id: int | None
+    alias_of: int | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+    posted_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -87,23 +141,28 @@ def _rows(tx: Tx, feed_id: int, column: Any, values: Iterable[Any]) -> list[Ledg
 # -- feeds ------------------------------------------------------------------------------
 
 
-def add_feed(tx: Tx, feed: Feed) -> Feed:
-    return tx.add(feed)
+def _feed(row: Feed) -> FeedRecord:
+    return record_of(FeedRecord, row)
 
 
-def feed(tx: Tx, name: str) -> Feed:
+def add_feed(tx: Tx, **values: Any) -> FeedRecord:
+    """Subscribe: insert a feed row; a taken name is a :class:`~queue_db.errors.Conflict`."""
+    return _feed(tx.add(Feed(**values)))
+
+
+def feed(tx: Tx, name: str) -> FeedRecord:
     row = tx.session.exec(select_rows(Feed).where(col(Feed.name) == name)).first()
     if row is None:
         raise NotFound(f"no feed named {name!r}")
-    return row
+    return _feed(row)
 
 
-def feed_by_id(tx: Tx, feed_id: int) -> Feed:
-    return tx.by_id(Feed, feed_id, "feed")
+def feed_by_id(tx: Tx, feed_id: int) -> FeedRecord:
+    return _feed(tx.by_id(Feed, feed_id, "feed"))
 
 
-def feeds(tx: Tx) -> list[Feed]:
-    return list(tx.session.exec(select_rows(Feed).order_by(col(Feed.name))))
+def feeds(tx: Tx) -> list[FeedRecord]:
+    return [_feed(r) for r in tx.session.exec(select_rows(Feed).order_by(col(Feed.name)))]
 
 
 def feed_names(tx: Tx) -> set[str]:
@@ -221,15 +280,16 @@ def prune(tx: Tx, feed_id: int, before: datetime) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def waiting_entries(tx: Tx, feed_id: int) -> list[FeedEntry]:
+def waiting_entries(tx: Tx, feed_id: int) -> list[FeedEntryRecord]:
     """Entries that still need a post, oldest first (rows are inserted oldest first)."""
-    return list(
-        tx.session.exec(
+    return [
+        record_of(FeedEntryRecord, row)
+        for row in tx.session.exec(
             select_rows(FeedEntry)
             .where(col(FeedEntry.feed_id) == feed_id, col(FeedEntry.status).in_(WAITING))
             .order_by(col(FeedEntry.id))
         )
-    )
+    ]
 
 
 def settle_entry(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -10,41 +11,115 @@ from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 
 from queue_db.errors import NotFound
+from queue_db.records import record_of
 from queue_db.store import Tx
 from queue_db.tables import Cadence, Tip, TipPool, TipServed
 from queue_db.types import as_utc
 
+
+@dataclass(frozen=True)
+class TipPoolRecord:
+    """A tip pool as stored."""
+
+    id: int
+    name: str
+    description: str
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class TipRecord:
+    """A tip as stored."""
+
+    id: int
+    pool_id: int
+    text: str
+    variants: dict[str, str]
+    media: list[dict[str, str]]
+    tags: list[str]
+    valid_from: datetime | None
+    valid_until: datetime | None
+    retired_at: datetime | None
+    approved_by: str | None
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CadenceRecord:
+    """A cadence as stored."""
+
+    id: int
+    name: str
+    pool_id: int
+    cron: str
+    timezone: str
+    channels: list[str]
+    skip_dates: list[str]
+    paused: bool
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class TipServedRecord:
+    """A row of the rotation ledger as stored."""
+
+    id: int
+    pool_id: int
+    round: int
+    tip_id: int
+    cadence_id: int | None
+    source_key: str
+    fire_at: datetime
+    post_id: int | None
+    created_at: datetime
+
+
 # -- pools and tips ------------------------------------------------------------------
 
 
-def pool_named(tx: Tx, name: str) -> TipPool | None:
-    return tx.session.exec(select(TipPool).where(TipPool.name == name)).first()
+def pool_named(tx: Tx, name: str) -> TipPoolRecord | None:
+    row = tx.session.exec(select(TipPool).where(TipPool.name == name)).first()
+    return None if row is None else record_of(TipPoolRecord, row)
 
 
-def pool(tx: Tx, name: str) -> TipPool:
+def add_pool(tx: Tx, name: str, created_by: str) -> TipPoolRecord:
+    return record_of(TipPoolRecord, tx.add(TipPool(name=name, created_by=created_by)))
+
+
+def pool(tx: Tx, name: str) -> TipPoolRecord:
     row = pool_named(tx, name)
     if row is None:
         raise NotFound(f"no tip pool named {name!r}")
     return row
 
 
-def pool_by_id(tx: Tx, pool_id: int) -> TipPool:
-    return tx.by_id(TipPool, pool_id, "tip pool")
+def pool_by_id(tx: Tx, pool_id: int) -> TipPoolRecord:
+    return record_of(TipPoolRecord, tx.by_id(TipPool, pool_id, "tip pool"))
 
 
-def pools(tx: Tx) -> list[TipPool]:
-    return list(tx.session.exec(select(TipPool).order_by(col(TipPool.name))))
+def pools(tx: Tx) -> list[TipPoolRecord]:
+    rows = tx.session.exec(select(TipPool).order_by(col(TipPool.name)))
+    return [record_of(TipPoolRecord, r) for r in rows]
 
 
-def tips(tx: Tx, pool_id: int | None = None) -> list[Tip]:
+def add_tip(tx: Tx, **values: Any) -> TipRecord:
+    return record_of(TipRecord, tx.add(Tip(**values)))
+
+
+def tips(tx: Tx, pool_id: int | None = None) -> list[TipRecord]:
     query = select(Tip)
     if pool_id is not None:
         query = query.where(Tip.pool_id == pool_id)
-    return list(tx.session.exec(query.order_by(col(Tip.pool_id), col(Tip.id))))
+    rows = tx.session.exec(query.order_by(col(Tip.pool_id), col(Tip.id)))
+    return [record_of(TipRecord, r) for r in rows]
 
 
-def tip(tx: Tx, tip_id: int) -> Tip:
-    return tx.by_id(Tip, tip_id, "tip")
+def tip(tx: Tx, tip_id: int) -> TipRecord:
+    return record_of(TipRecord, tx.by_id(Tip, tip_id, "tip"))
 
 
 def retire(tx: Tx, tip_id: int, at: datetime) -> bool:
@@ -65,27 +140,35 @@ def lock_pool(tx: Tx, pool_id: int, at: datetime) -> None:
 # -- cadences ------------------------------------------------------------------------
 
 
-def cadence_named(tx: Tx, name: str) -> Cadence:
+def add_cadence(tx: Tx, **values: Any) -> CadenceRecord:
+    return record_of(CadenceRecord, tx.add(Cadence(**values)))
+
+
+def cadence_named(tx: Tx, name: str) -> CadenceRecord:
     row = tx.session.exec(select(Cadence).where(Cadence.name == name)).first()
     if row is None:
         raise NotFound(f"no cadence named {name!r}")
-    return row
+    return record_of(CadenceRecord, row)
 
 
-def cadence_by_id(tx: Tx, cadence_id: int) -> Cadence | None:
+def cadence_by_id(tx: Tx, cadence_id: int) -> CadenceRecord | None:
     """The cadence, or None once it is removed (a daemon may still hold its job)."""
-    return tx.session.get(Cadence, cadence_id)
+    row = tx.session.get(Cadence, cadence_id)
+    return None if row is None else record_of(CadenceRecord, row)
 
 
 def cadences(
     tx: Tx, *, pool_id: int | None = None, active_only: bool = False
-) -> list[tuple[Cadence, TipPool]]:
+) -> list[tuple[CadenceRecord, TipPoolRecord]]:
     query = select(Cadence, TipPool).join(TipPool, col(TipPool.id) == Cadence.pool_id)
     if pool_id is not None:
         query = query.where(Cadence.pool_id == pool_id)
     if active_only:
         query = query.where(col(Cadence.paused).is_(False))
-    return [(c, p) for c, p in tx.session.exec(query.order_by(col(Cadence.name)))]
+    return [
+        (record_of(CadenceRecord, c), record_of(TipPoolRecord, p))
+        for c, p in tx.session.exec(query.order_by(col(Cadence.name)))
+    ]
 
 
 def set_paused(tx: Tx, cadence_id: int, paused: bool) -> bool:
@@ -114,8 +197,14 @@ def delete_cadence(tx: Tx, cadence_id: int) -> int:
 # -- the rotation ledger ---------------------------------------------------------------
 
 
-def served_by_key(tx: Tx, source_key: str) -> TipServed | None:
-    return tx.session.exec(select(TipServed).where(TipServed.source_key == source_key)).first()
+def served_by_key(tx: Tx, source_key: str) -> TipServedRecord | None:
+    row = tx.session.exec(select(TipServed).where(TipServed.source_key == source_key)).first()
+    return None if row is None else record_of(TipServedRecord, row)
+
+
+def add_served(tx: Tx, **values: Any) -> TipServedRecord:
+    """Claim a tip for a firing; a repeat of (pool, round, tip) or of the key is a Conflict."""
+    return record_of(TipServedRecord, tx.add(TipServed(**values)))
 
 
 def ledger_state(tx: Tx, pool_id: int, history: int) -> tuple[int, list[int], list[int]]:

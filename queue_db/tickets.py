@@ -8,6 +8,7 @@ PostgreSQL, the database write lock on SQLite.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,22 +16,121 @@ from sqlalchemy import delete, func, or_, update
 from sqlmodel import col, select
 
 from queue_db.errors import NotFound
+from queue_db.records import record_of
 from queue_db.store import Tx
 from queue_db.tables import Post, Ticket, TicketConfig, TicketEvent, TicketFeed, TicketPost
 
 CONFIG = "default"
 
+
+@dataclass(frozen=True)
+class TicketRecord:
+    """A ticket as stored."""
+
+    id: int
+    external_id: str
+    title: str
+    status: str
+    impact: str
+    service: str
+    text: str
+    url: str | None
+    opened_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TicketEventRecord:
+    """A ticket event as stored."""
+
+    id: int
+    ticket_id: int
+    seq: int
+    source: str
+    event_key: str | None
+    status: str
+    raw_status: str
+    title: str | None
+    text: str | None
+    impact: str | None
+    service: str | None
+    url: str | None
+    actor: str
+    received_at: datetime
+    ticket_post_id: int | None
+
+
+@dataclass(frozen=True)
+class TicketPostRecord:
+    """A post of a ticket's thread as stored."""
+
+    id: int
+    ticket_id: int
+    seq: int
+    source_key: str
+    kind: str
+    status: str
+    post_id: int | None
+    state: str
+    created_at: datetime
+    released_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TicketConfigRecord:
+    """The ticket configuration as stored."""
+
+    name: str
+    channels: list[str]
+    template: str
+    update_template: str
+    closing_template: str
+    coalesce_seconds: int
+    urgent: bool
+    mode: str
+    status_map: dict[str, str]
+    link_template: str
+    updated_by: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class TicketFeedRecord:
+    """A ticket feed as stored."""
+
+    id: int
+    url: str
+    id_pattern: str
+    every_minutes: int
+    baseline: list[str]
+    etag: str | None
+    last_modified: str | None
+    polled_at: datetime | None
+    last_error: str | None
+    created_by: str
+    created_at: datetime
+
+
 # -- configuration ---------------------------------------------------------------------
 
 
-def config(tx: Tx) -> TicketConfig | None:
-    return tx.session.get(TicketConfig, CONFIG)
+def config(tx: Tx) -> TicketConfigRecord | None:
+    row = tx.session.get(TicketConfig, CONFIG)
+    return None if row is None else record_of(TicketConfigRecord, row)
 
 
-def save_config(tx: Tx, row: TicketConfig) -> TicketConfig:
+def save_config(tx: Tx, **values: Any) -> TicketConfigRecord:
+    """Create the configuration with ``values``, or change those fields of it."""
+    row = tx.session.get(TicketConfig, CONFIG)
+    if row is None:
+        row = TicketConfig(name=CONFIG, **values)
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
     tx.session.add(row)
     tx.session.flush()
-    return row
+    return record_of(TicketConfigRecord, row)
 
 
 # -- tickets ---------------------------------------------------------------------------
@@ -44,26 +144,31 @@ def lock_ticket(tx: Tx, external_id: str, at: datetime) -> bool:
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def ticket_named(tx: Tx, external_id: str) -> Ticket | None:
-    return tx.session.exec(select(Ticket).where(Ticket.external_id == external_id)).first()
+def add_ticket(tx: Tx, **values: Any) -> TicketRecord:
+    return record_of(TicketRecord, tx.add(Ticket(**values)))
 
 
-def ticket(tx: Tx, external_id: str) -> Ticket:
+def ticket_named(tx: Tx, external_id: str) -> TicketRecord | None:
+    row = tx.session.exec(select(Ticket).where(Ticket.external_id == external_id)).first()
+    return None if row is None else record_of(TicketRecord, row)
+
+
+def ticket(tx: Tx, external_id: str) -> TicketRecord:
     row = ticket_named(tx, external_id)
     if row is None:
         raise NotFound(f"no ticket {external_id!r}")
     return row
 
 
-def ticket_by_id(tx: Tx, ticket_id: int) -> Ticket:
-    return tx.by_id(Ticket, ticket_id, "ticket")
+def ticket_by_id(tx: Tx, ticket_id: int) -> TicketRecord:
+    return record_of(TicketRecord, tx.by_id(Ticket, ticket_id, "ticket"))
 
 
-def tickets(tx: Tx, *, limit: int | None = None) -> list[Ticket]:
+def tickets(tx: Tx, *, limit: int | None = None) -> list[TicketRecord]:
     query = select(Ticket).order_by(col(Ticket.opened_at).desc(), col(Ticket.id).desc())
     if limit is not None:
         query = query.limit(limit)
-    return list(tx.session.exec(query))
+    return [record_of(TicketRecord, r) for r in tx.session.exec(query)]
 
 
 def update_ticket(tx: Tx, ticket_id: int, **values: Any) -> None:
@@ -87,8 +192,13 @@ def needing_work(tx: Tx) -> list[int]:
 # -- events ----------------------------------------------------------------------------
 
 
-def event_by_key(tx: Tx, event_key: str) -> TicketEvent | None:
-    return tx.session.exec(select(TicketEvent).where(TicketEvent.event_key == event_key)).first()
+def add_event(tx: Tx, **values: Any) -> TicketEventRecord:
+    return record_of(TicketEventRecord, tx.add(TicketEvent(**values)))
+
+
+def event_by_key(tx: Tx, event_key: str) -> TicketEventRecord | None:
+    row = tx.session.exec(select(TicketEvent).where(TicketEvent.event_key == event_key)).first()
+    return None if row is None else record_of(TicketEventRecord, row)
 
 
 def count_events_keyed(tx: Tx, prefix: str) -> int:
@@ -131,24 +241,22 @@ def post_states(tx: Tx, post_ids: Sequence[int]) -> dict[int, str]:
     return {int(post_id): state for post_id, state in rows if post_id is not None}
 
 
-def unassigned_events(tx: Tx, ticket_id: int) -> list[TicketEvent]:
-    return list(
-        tx.session.exec(
+def unassigned_events(tx: Tx, ticket_id: int) -> list[TicketEventRecord]:
+    return [
+        record_of(TicketEventRecord, row)
+        for row in tx.session.exec(
             select(TicketEvent)
             .where(TicketEvent.ticket_id == ticket_id, col(TicketEvent.ticket_post_id).is_(None))
             .order_by(col(TicketEvent.seq))
         )
-    )
+    ]
 
 
-def events_of(tx: Tx, ticket_id: int) -> list[TicketEvent]:
-    return list(
-        tx.session.exec(
-            select(TicketEvent)
-            .where(TicketEvent.ticket_id == ticket_id)
-            .order_by(col(TicketEvent.seq))
-        )
+def events_of(tx: Tx, ticket_id: int) -> list[TicketEventRecord]:
+    rows = tx.session.exec(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(col(TicketEvent.seq))
     )
+    return [record_of(TicketEventRecord, r) for r in rows]
 
 
 def assign_events(tx: Tx, event_ids: Sequence[int], ticket_post_id: int) -> None:
@@ -162,18 +270,20 @@ def assign_events(tx: Tx, event_ids: Sequence[int], ticket_post_id: int) -> None
 # -- thread posts ----------------------------------------------------------------------
 
 
-def thread(tx: Tx, ticket_id: int) -> list[TicketPost]:
-    return list(
-        tx.session.exec(
-            select(TicketPost)
-            .where(TicketPost.ticket_id == ticket_id)
-            .order_by(col(TicketPost.seq))
-        )
+def add_post(tx: Tx, **values: Any) -> TicketPostRecord:
+    """Claim a thread post; a taken (ticket, seq) or source key is a Conflict."""
+    return record_of(TicketPostRecord, tx.add(TicketPost(**values)))
+
+
+def thread(tx: Tx, ticket_id: int) -> list[TicketPostRecord]:
+    rows = tx.session.exec(
+        select(TicketPost).where(TicketPost.ticket_id == ticket_id).order_by(col(TicketPost.seq))
     )
+    return [record_of(TicketPostRecord, r) for r in rows]
 
 
-def threads(tx: Tx, ticket_ids: Sequence[int]) -> dict[int, list[TicketPost]]:
-    out: dict[int, list[TicketPost]] = {t: [] for t in ticket_ids}
+def threads(tx: Tx, ticket_ids: Sequence[int]) -> dict[int, list[TicketPostRecord]]:
+    out: dict[int, list[TicketPostRecord]] = {t: [] for t in ticket_ids}
     if not ticket_ids:
         return out
     rows = tx.session.exec(
@@ -182,7 +292,7 @@ def threads(tx: Tx, ticket_ids: Sequence[int]) -> dict[int, list[TicketPost]]:
         .order_by(col(TicketPost.ticket_id), col(TicketPost.seq))
     )
     for row in rows:
-        out[row.ticket_id].append(row)
+        out[row.ticket_id].append(record_of(TicketPostRecord, row))
     return out
 
 
@@ -199,16 +309,22 @@ def move_post(tx: Tx, ticket_post_id: int, from_state: str, **values: Any) -> bo
 # -- feeds -----------------------------------------------------------------------------
 
 
-def feeds(tx: Tx) -> list[TicketFeed]:
-    return list(tx.session.exec(select(TicketFeed).order_by(col(TicketFeed.id))))
+def add_feed(tx: Tx, **values: Any) -> TicketFeedRecord:
+    return record_of(TicketFeedRecord, tx.add(TicketFeed(**values)))
 
 
-def feed(tx: Tx, feed_id: int) -> TicketFeed:
-    return tx.by_id(TicketFeed, feed_id, "ticket feed")
+def feeds(tx: Tx) -> list[TicketFeedRecord]:
+    rows = tx.session.exec(select(TicketFeed).order_by(col(TicketFeed.id)))
+    return [record_of(TicketFeedRecord, r) for r in rows]
 
 
-def feed_by_url(tx: Tx, url: str) -> TicketFeed | None:
-    return tx.session.exec(select(TicketFeed).where(TicketFeed.url == url)).first()
+def feed(tx: Tx, feed_id: int) -> TicketFeedRecord:
+    return record_of(TicketFeedRecord, tx.by_id(TicketFeed, feed_id, "ticket feed"))
+
+
+def feed_by_url(tx: Tx, url: str) -> TicketFeedRecord | None:
+    row = tx.session.exec(select(TicketFeed).where(TicketFeed.url == url)).first()
+    return None if row is None else record_of(TicketFeedRecord, row)
 
 
 def update_feed(tx: Tx, feed_id: int, **values: Any) -> None:
