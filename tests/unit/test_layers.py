@@ -77,6 +77,9 @@ WRITERS = {
     "Post": {"queue_db/posts.py"},
     "Channel": {"queue_db/channels.py"},
     "Event": {"queue_db/events.py"},
+    "Stream": {"queue_db/streams.py"},
+    "InboxItem": {"queue_db/inbox.py"},
+    "InboxLink": {"queue_db/inbox.py"},
 }
 _WRITE = re.compile(r"\b(update|insert|delete)\((\w+)\)")
 
