@@ -63,6 +63,16 @@ class ArchiveSettings(BaseModel):
     draft_retention_days: int = Field(default=365, ge=1)
 
 
+class InboxSettings(BaseModel):
+    #: Days an inbox item is kept after it was collected; older ones are purged.
+    keep_days: int = Field(default=90, ge=1)
+    #: A stream's last hour is a spike when it holds more than this many times
+    #: the stream's average hour of the day before...
+    spike_factor: float = Field(default=3.0, gt=1)
+    #: ...and at least this many items (a quiet stream's two replies are no spike).
+    spike_min: int = Field(default=10, ge=1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OYEZ_", env_nested_delimiter="__", extra="ignore")
 
@@ -76,6 +86,7 @@ class Settings(BaseSettings):
     guidelines: GuidelineSettings = Field(default_factory=GuidelineSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     archive: ArchiveSettings = Field(default_factory=ArchiveSettings)
+    inbox: InboxSettings = Field(default_factory=InboxSettings)
 
     @classmethod
     def settings_customise_sources(
