@@ -25,6 +25,7 @@ from publisher.errors import OyezError
 from publisher.guidelines.routes import Route, route
 from publisher.service.channels import build_channel
 from queue_db import channels as channel_db
+from queue_db import events
 from queue_db import inbox as inbox_db
 from queue_db import streams as stream_db
 from queue_db.states import InboxState, StreamKind
@@ -212,15 +213,32 @@ def _spike(ctx: Context, tx: Tx, stream: StreamRecord, now: datetime) -> bool:
 class Spike(JSONView):
     stream: str
     at: datetime
+    last_hour: int
+    average: float
 
 
 def recent_spikes(ctx: Context, within: timedelta = timedelta(hours=1)) -> list[Spike]:
-    """Streams whose last spike alert is recent (for ``oyez status``)."""
+    """Streams whose last spike alert is recent, with its figures (for ``oyez status``)."""
     now = ctx.clock()
     with ctx.tx() as tx:
-        rows = stream_db.every(tx)
-    return [
-        Spike(r.name, r.spike_at)
-        for r in rows
-        if r.spike_at is not None and r.spike_at > now - within
-    ]
+        rows = [r for r in stream_db.every(tx) if r.spike_at and r.spike_at > now - within]
+        if not rows:
+            return []
+        alerts = {e.detail.get("stream"): e.detail for e in events.of_actions(tx, ["inbox_spike"])}
+    out = []
+    for r in rows:
+        detail = alerts.get(r.name, {})
+        assert r.spike_at is not None
+        last, average = int(detail.get("last_hour", 0)), float(detail.get("average", 0))
+        out.append(Spike(r.name, r.spike_at, last, average))
+    return out
+
+
+def poll_named(ctx: Context, name: str) -> int:
+    """One round of the stream called ``name`` if it is due (the daemon's fire); new items."""
+    now = ctx.clock()
+    with ctx.tx() as tx:
+        stream = stream_db.by_name(tx, name)
+        inbox_db.purge(tx, now - timedelta(days=ctx.settings.inbox.keep_days))
+    done = poll_stream(ctx, stream.id)
+    return done.new if done is not None else 0

@@ -18,6 +18,7 @@ from publisher.context.serialise import JSONView
 from publisher.context.times import iso
 from publisher.service import credentials
 from publisher.service.channels import ChannelView
+from publisher.service.listening import Spike, recent_spikes
 from publisher.service.pause import PauseState
 from queue_db import channels as channel_db
 from queue_db import posts as post_db
@@ -76,6 +77,8 @@ class Status:
     waiting: tuple[WaitingItem, ...] = ()
     #: Credential warnings by channel, from each channel's latest recorded check.
     credentials: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Listening streams whose last hour was a spike (``oyez inbox``).
+    spikes: tuple[Spike, ...] = ()
 
     @property
     def healthy(self) -> bool:
@@ -95,6 +98,7 @@ class Status:
             "needs_attention": [a.to_dict() for a in self.attention],
             "waiting": [w.to_dict() for w in self.waiting],
             "credential_warnings": {k: list(v) for k, v in self.credentials.items()},
+            "inbox_spikes": [s.to_dict() for s in self.spikes],
             "healthy": self.healthy,
         }
 
@@ -103,6 +107,7 @@ def status(ctx: Context) -> Status:
     """A snapshot of the queue and its workers, read in one transaction."""
     now = ctx.clock()
     warned = credentials.warnings(ctx)
+    spikes = tuple(recent_spikes(ctx))
     with ctx.tx() as tx:
         crisis_value = shared.crisis(tx)
         alive = tuple(
@@ -153,6 +158,7 @@ def status(ctx: Context) -> Status:
             attention=attention,
             waiting=retrying,
             credentials=warned,
+            spikes=spikes,
         )
 
 
