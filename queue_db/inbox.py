@@ -256,3 +256,11 @@ def purge(tx: Tx, before: datetime) -> int:
     tx.session.execute(delete(InboxLink).where(col(InboxLink.item_id).in_(old)))
     result = tx.session.execute(delete(InboxItem).where(col(InboxItem.collected_at) < before))
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def marker(tx: Tx) -> tuple[int, int]:
+    """Cheap to read, different whenever an item was added or purged: (newest id, count)."""
+    newest, total = tx.session.execute(
+        select(func.max(col(InboxItem.id)), func.count(col(InboxItem.id)))
+    ).one()
+    return int(newest or 0), int(total)

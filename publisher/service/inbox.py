@@ -190,3 +190,17 @@ def reply_to_item(ctx: Context, item_id: int, text: str, *, at: datetime | None 
         raise IllegalTransition(f"inbox item {item_id} was answered or closed meanwhile")
     post = posts.submit_post(ctx, draft.id)
     return Reply(get_item(ctx, item_id), post)
+
+
+def change_marker(ctx: Context) -> tuple[int, int]:
+    """Differs when items arrive or are purged (screens poll it to show new items live)."""
+    with ctx.tx() as tx:
+        return inbox_db.marker(tx)
+
+
+def filter_choices(ctx: Context) -> tuple[list[str], list[str]]:
+    """The stream names and channel names an inbox can be filtered by."""
+    with ctx.tx() as tx:
+        names = [s.name for s in stream_db.every(tx)]
+        channels = sorted({c.name for c in channel_db.every(tx)})
+    return names, channels

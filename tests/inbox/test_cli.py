@@ -12,7 +12,7 @@ from publisher.service import listening
 from tests.fakes.mastodon import MastodonDouble
 from tests.fakes.x import XDouble
 from tests.helpers import all_at_once, make_context, oyez
-from tests.inbox.helpers import PREFIX
+from tests.channels.test_end_to_end import add_channel
 
 HOSTILE = (
     "@oyez_test [bold red]FAKE[/] \x1b[2J\x07 \u202egnp.exe\u202c "
@@ -22,12 +22,7 @@ HOSTILE = (
 
 
 def _network(db: str, double: XDouble | MastodonDouble, monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in double.environ(PREFIX).items():
-        monkeypatch.setenv(key, value)
-    settings = double.channel_settings(prefix=PREFIX)
-    args = [arg for key, value in settings.items() for arg in ("--set", f"{key}={value}")]
-    code, _, err = oyez(db, "channels", "add", "net", "--kind", double.kind, *args)
-    assert code == 0, err
+    add_channel(db, double, monkeypatch)
 
 
 def _json(db: str, *args: str) -> object:

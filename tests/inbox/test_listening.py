@@ -204,3 +204,18 @@ def test_a_reply_goes_out_once_threaded_under_its_item_after_sign_off(
     sent = [p for p in double.posts if p.text == "Saturday this week."]
     assert len(sent) == 1
     assert sent[0].reply_to == asked
+
+
+def test_a_mastodon_hashtag_search_collects_public_posts(
+    ctx: Context, mastodon_double: MastodonDouble, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_network(ctx, mastodon_double, monkeypatch)
+    streams.add_stream(ctx, "bins", "net", StreamKind.QUERY, query="#bins")
+    mastodon_double.status_as("bob", "Collection is late again #bins")
+    mastodon_double.status_as("carol", "Nothing to do with it")
+
+    listening.poll(ctx)
+
+    (item,) = inbox.list_items(ctx)
+    assert item.text == "Collection is late again #bins"
+    assert item.kind == "search"
