@@ -9,10 +9,10 @@ import pytest
 
 from publisher.engine.producers import SOURCE_MODULES, load_producers
 from publisher.service import listening
+from tests.channels.test_end_to_end import add_channel
 from tests.fakes.mastodon import MastodonDouble
 from tests.fakes.x import XDouble
 from tests.helpers import all_at_once, make_context, oyez
-from tests.channels.test_end_to_end import add_channel
 
 HOSTILE = (
     "@oyez_test [bold red]FAKE[/] \x1b[2J\x07 \u202egnp.exe\u202c "

@@ -44,6 +44,11 @@ def _rows(app: OyezApp) -> int:
     return app.screen.query_one(DataTable).row_count
 
 
+async def _open_inbox(pilot: Any, app: OyezApp) -> None:
+    await pilot.press("8")
+    await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen) and _rows(app) == 3)
+
+
 def _pane(app: OyezApp) -> str:
     return str(app.screen.query_one("#inbox-item", Static).render())
 
@@ -55,8 +60,7 @@ def test_the_inbox_shows_items_newest_first_and_escapes_their_markup(
     app = OyezApp(tui_ctx, poll_seconds=0)
 
     async def scenario(pilot: Any) -> None:
-        await pilot.press("8")
-        await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen) and _rows(app) == 3)
+        await _open_inbox(pilot, app)
         screen = app.screen
         assert isinstance(screen, InboxScreen)
         assert [i.author_handle for i in screen.items] == ["@person2", "@person1", "@person0"]
@@ -76,8 +80,7 @@ def test_done_ignore_and_assign_move_items_out_of_the_new_view(
     app = OyezApp(tui_ctx, poll_seconds=0)
 
     async def scenario(pilot: Any) -> None:
-        await pilot.press("8")
-        await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen) and _rows(app) == 3)
+        await _open_inbox(pilot, app)
         await pilot.press("d")
         await wait_for(pilot, lambda: _rows(app) == 2)
         await pilot.press("i")
@@ -104,8 +107,7 @@ def test_r_answers_an_item_through_compose_and_sign_off(tui_ctx: Context, clock:
     app = OyezApp(tui_ctx, poll_seconds=0)
 
     async def scenario(pilot: Any) -> None:
-        await pilot.press("8")
-        await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen) and _rows(app) == 3)
+        await _open_inbox(pilot, app)
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ReplyScreen))
         await pilot.press(*keys("Thanks, we are on it."))
