@@ -204,3 +204,9 @@ def filter_choices(ctx: Context) -> tuple[list[str], list[str]]:
         names = [s.name for s in stream_db.every(tx)]
         channels = sorted({c.name for c in channel_db.every(tx)})
     return names, channels
+
+
+def all_items(ctx: Context) -> list[ItemView]:
+    """Every item, oldest first (for ``oyez export --include-inbox``)."""
+    with ctx.tx() as tx:
+        return _views(tx, list(inbox_db.every(tx)))

@@ -231,3 +231,32 @@ def test_the_daemon_has_one_producer_per_stream_not_paused(
     assert found[0].fire(ctx, ctx.clock()) == 1
     assert found[0].fire(ctx, ctx.clock()) == 0  # not due again yet
     ctx.close()
+
+
+def test_export_include_inbox_adds_the_items_and_report_counts_them(
+    db_url: str, x_double: XDouble, monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    _network(db_url, x_double, monkeypatch)
+    oyez(db_url, "listen", "add", "ask", "--on", "net", "--mentions")
+    x_double.tweet_as("alice", "@oyez_test one")
+    x_double.tweet_as("bob", "@oyez_test two")
+    oyez(db_url, "inbox", "poll")
+    first = _json(db_url, "inbox", "list")[0]["id"]  # type: ignore[index]
+    oyez(db_url, "inbox", "done", str(first))
+
+    code, out, err = oyez(db_url, "export", "--format", "json", "--include-inbox")
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["records"] == []
+    assert sorted(i["author_handle"] for i in document["inbox"]) == ["@alice", "@bob"]
+    code, out, err = oyez(db_url, "export", "--format", "json")
+    assert "inbox" not in json.loads(out)
+    code, _, err = oyez(db_url, "export", "--include-inbox")
+    assert code != 0
+    assert "--format json" in err
+
+    report = _json(db_url, "report")
+    assert report["inbox"] == {"ask": {"done": 1, "new": 1}}  # type: ignore[index]
+    code, out, _ = oyez(db_url, "report")
+    assert code == 0
+    assert "1 done, 1 new" in out
