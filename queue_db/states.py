@@ -89,3 +89,24 @@ DELIVERY_FINAL = (
 NOT_STARTED = (DeliveryState.PENDING, DeliveryState.HELD)
 #: Delivery states that mean "it was published" (a retracted post was published first).
 PUBLISHED = (DeliveryState.SENT, DeliveryState.RETRACTED)
+
+
+class InboxState(StrEnum):
+    """An inbox item: ``new`` → ``assigned`` → ``replied`` | ``done`` | ``ignored``."""
+
+    NEW = "new"
+    ASSIGNED = "assigned"
+    REPLIED = "replied"
+    DONE = "done"
+    IGNORED = "ignored"
+
+
+class StreamKind(StrEnum):
+    """What a listening stream collects: mentions of the account, or a saved search."""
+
+    MENTIONS = "mentions"
+    QUERY = "query"
+
+
+#: Inbox states an item can still be answered, assigned or closed in.
+INBOX_OPEN = (InboxState.NEW, InboxState.ASSIGNED)

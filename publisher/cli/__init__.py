@@ -31,6 +31,8 @@ COMMANDS: dict[str, str] = {
     "channels": "channels_cmd",
     "post": "posts_cmd",
     "feeds": "feeds_cmd",
+    "listen": "listen_cmd",
+    "inbox": "inbox_cmd",
     "tips": "tips_cmd",
     "cadence": "tips_cmd",
     "tickets": "tickets_cmd",

@@ -74,6 +74,12 @@ def register(app: typer.Typer) -> None:
         include_audit: Annotated[
             bool, typer.Option("--include-audit", help="Add the audit log of each post.")
         ] = False,
+        include_inbox: Annotated[
+            bool,
+            typer.Option(
+                "--include-inbox", help="Add every inbox item after the records (JSON only)."
+            ),
+        ] = False,
         output: Annotated[
             Path | None,
             typer.Option("--output", "-o", help="Write here instead of stdout.", metavar="FILE"),
@@ -87,7 +93,7 @@ def register(app: typer.Typer) -> None:
         since_at, until_at = parse_period(context, since, until)
         if fmt not in archive.FORMATS:
             raise InvalidInput(f"unknown format {fmt!r} (one of {', '.join(archive.FORMATS)})")
-        query = archive.ArchiveQuery(since_at, until_at, channel, include_audit)
+        query = archive.ArchiveQuery(since_at, until_at, channel, include_audit, include_inbox)
         # A bar on the terminal the records are streaming to would be torn by them.
         with progress_bar(
             "exporting", enabled=output is not None or not sys.stdout.isatty()

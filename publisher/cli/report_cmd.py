@@ -46,6 +46,12 @@ def print_text(report: Report, out: Console = console) -> None:
             for value, colour in bar.segments:
                 line.append("█" * round(width * value / (chart.scale or 1)), style=colour)
             out.print(line.append(f" {bar.note}"), soft_wrap=True)
+    if report.inbox:
+        out.print()
+        out.print(Text("Inbox items per stream (now)", style="bold underline"))
+        for stream, states in report.inbox.items():
+            counts = ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
+            out.print(Text(f"  {stream[:22]:<22} {counts}"))
 
 
 def write_text(report: Report, path: Path) -> None:

@@ -63,6 +63,12 @@ def show_status(report: Status) -> None:
                 f"[yellow]credentials[/] {name}: {escape(warning)}",
                 highlight=False,
             )
+    for spike in report.spikes:
+        console.print(
+            f"[yellow]spike[/] stream {escape(spike.stream)}: {spike.last_hour} items in the "
+            f"last hour (average {spike.average:g}) at {_when(spike.at)}",
+            highlight=False,
+        )
     for item in report.attention:
         console.print(
             f"[red]needs attention[/] post {item.post_id} → {item.channel}: {escape(item.reason)}",

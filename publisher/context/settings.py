@@ -73,6 +73,16 @@ class FeedSettings(BaseModel):
     allow_files: bool = False
 
 
+class InboxSettings(BaseModel):
+    #: Days an inbox item is kept after it was collected; older ones are purged.
+    keep_days: int = Field(default=90, ge=1)
+    #: A stream's last hour is a spike when it holds more than this many times
+    #: the stream's average hour of the day before...
+    spike_factor: float = Field(default=3.0, gt=1)
+    #: ...and at least this many items (a quiet stream's two replies are no spike).
+    spike_min: int = Field(default=10, ge=1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OYEZ_", env_nested_delimiter="__", extra="ignore")
 
@@ -87,6 +97,7 @@ class Settings(BaseSettings):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     archive: ArchiveSettings = Field(default_factory=ArchiveSettings)
     feeds: FeedSettings = Field(default_factory=FeedSettings)
+    inbox: InboxSettings = Field(default_factory=InboxSettings)
 
     @classmethod
     def settings_customise_sources(

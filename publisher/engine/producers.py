@@ -35,6 +35,7 @@ SOURCE_MODULES: list[str] = [
     "publisher.sources.feeds",
     "publisher.sources.tips",
     "publisher.sources.tickets",
+    "publisher.sources.inbox",
 ]
 
 

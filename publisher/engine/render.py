@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from channels.base import Media, Rendered
+from queue_db import inbox
 from queue_db.channels import ChannelRecord
 from queue_db.deliveries import read
 from queue_db.deliveries.settle import ClaimedDelivery, ClaimedPost
@@ -40,8 +41,9 @@ def render(
 
 
 def parent_remote_id(tx: Tx, post: ClaimedPost, channel: ChannelRecord) -> str | None:
+    """The remote id to thread under: the parent post's, or the inbox item's it answers."""
     if post.thread_parent_id is None:
-        return None
+        return inbox.reply_target(tx, post.id, channel.id)
     for d, c in read.of_post(tx, post.thread_parent_id):
         if c.id == channel.id:
             return d.remote_id

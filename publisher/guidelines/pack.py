@@ -18,13 +18,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from publisher.guidelines.errors import PackError
+from publisher.guidelines.routes import Route, parse_route
 from publisher.guidelines.rules import KINDS, RuleOptions
 
 #: Packs that ship with oyez, by the name ``extends`` uses.
 BUILTIN_PACKS: tuple[str, ...] = ("default", "example-council")
 
 _PACK_KEYS = {"name", "extends", "description"}
-_TOP_KEYS = {"pack", "rule"}
+_TOP_KEYS = {"pack", "rule", "route"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Pack:
     name: str
     origin: str
     rules: tuple[RuleOptions, ...]
+    #: Inbox routing (``[[route]]`` tables): a parent pack's first, then this pack's.
+    routes: tuple[Route, ...] = ()
 
     @property
     def enabled_rules(self) -> tuple[RuleOptions, ...]:
@@ -62,14 +65,16 @@ def load_pack(path: Path | None = None) -> Pack:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PackError(f"cannot read: {exc.__class__.__name__}: {exc}", origin=origin) from None
-    name, raws = _resolve(text, origin, path.parent, (str(path.resolve()),))
-    return Pack(name=name, origin=origin, rules=tuple(_validate(r) for r in raws))
+    routes: list[_Raw] = []
+    name, raws = _resolve(text, origin, path.parent, (str(path.resolve()),), routes)
+    return _pack(name, origin, raws, routes)
 
 
 def loads_pack(text: str, *, origin: str = "<string>", base: Path | None = None) -> Pack:
     """Load a pack from TOML text; ``base`` is where a relative ``extends`` path starts."""
-    name, raws = _resolve(text, origin, base, (origin,))
-    return Pack(name=name, origin=origin, rules=tuple(_validate(r) for r in raws))
+    routes: list[_Raw] = []
+    name, raws = _resolve(text, origin, base, (origin,), routes)
+    return _pack(name, origin, raws, routes)
 
 
 def builtin_pack_text(name: str) -> str:
@@ -83,14 +88,27 @@ def builtin_pack(name: str) -> Pack:
             f"no built-in pack of this name (known: {', '.join(BUILTIN_PACKS)})", origin=name
         )
     origin = f"{name}.toml (built in)"
-    pack_name, raws = _resolve(builtin_pack_text(name), origin, None, (name,))
-    return Pack(name=pack_name, origin=origin, rules=tuple(_validate(r) for r in raws))
+    routes: list[_Raw] = []
+    pack_name, raws = _resolve(builtin_pack_text(name), origin, None, (name,), routes)
+    return _pack(pack_name, origin, raws, routes)
+
+
+def _pack(name: str, origin: str, raws: list[_Raw], routes: list[_Raw]) -> Pack:
+    return Pack(
+        name=name,
+        origin=origin,
+        rules=tuple(_validate(r) for r in raws),
+        routes=tuple(parse_route(r.table, r.origin, r.index) for r in routes),
+    )
 
 
 def _resolve(
-    text: str, origin: str, base: Path | None, seen: tuple[str, ...]
+    text: str, origin: str, base: Path | None, seen: tuple[str, ...], routes: list[_Raw]
 ) -> tuple[str, list[_Raw]]:
-    """Name and merged raw rules of a pack; ``seen`` ends with this pack's own identity."""
+    """Name and merged raw rules of a pack; ``seen`` ends with this pack's own identity.
+
+    The ``[[route]]`` tables of the pack and its parents are appended to ``routes``.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -98,7 +116,7 @@ def _resolve(
     for key in data:
         if key not in _TOP_KEYS:
             raise PackError(
-                "unknown top-level key (use [pack] and [[rule]])", origin=origin, key=key
+                "unknown top-level key (use [pack], [[rule]] and [[route]])", origin=origin, key=key
             )
     header = data.get("pack", {})
     if not isinstance(header, dict):
@@ -114,9 +132,13 @@ def _resolve(
     if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
         raise PackError("must be an array of tables ([[rule]])", origin=origin, key="rule")
 
+    own_routes = data.get("route", [])
+    if not isinstance(own_routes, list) or not all(isinstance(r, dict) for r in own_routes):
+        raise PackError("must be an array of tables ([[route]])", origin=origin, key="route")
     merged: dict[str, _Raw] = {}
     if extends:
-        merged = {_rule_id(r): r for r in _parent(extends, origin, base, seen)}
+        merged = {_rule_id(r): r for r in _parent(extends, origin, base, seen, routes)}
+    routes.extend(_Raw(t, origin, i) for i, t in enumerate(own_routes, start=1))
     own: set[str] = set()
     for index, table in enumerate(rules, start=1):
         rule_id = table.get("id")
@@ -137,7 +159,9 @@ def _resolve(
     return name, list(merged.values())
 
 
-def _parent(extends: str, origin: str, base: Path | None, seen: tuple[str, ...]) -> list[_Raw]:
+def _parent(
+    extends: str, origin: str, base: Path | None, seen: tuple[str, ...], routes: list[_Raw]
+) -> list[_Raw]:
     path = Path(extends)
     if not path.is_absolute() and base is not None:
         path = base / path
@@ -146,7 +170,7 @@ def _parent(extends: str, origin: str, base: Path | None, seen: tuple[str, ...])
         raise PackError("packs extend each other in a loop", origin=origin, key="pack.extends")
     if extends in BUILTIN_PACKS:
         parent_origin = f"{extends}.toml (built in)"
-        return _resolve(builtin_pack_text(extends), parent_origin, None, (*seen, ident))[1]
+        return _resolve(builtin_pack_text(extends), parent_origin, None, (*seen, ident), routes)[1]
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -156,7 +180,7 @@ def _parent(extends: str, origin: str, base: Path | None, seen: tuple[str, ...])
             origin=origin,
             key="pack.extends",
         ) from None
-    return _resolve(text, str(path), path.parent, (*seen, ident))[1]
+    return _resolve(text, str(path), path.parent, (*seen, ident), routes)[1]
 
 
 def _rule_id(raw: _Raw) -> str:

@@ -66,6 +66,8 @@ class ArchiveQuery(JSONView):
     until: datetime | None = None
     channel: str | None = None
     include_audit: bool = False
+    #: JSON only: add every inbox item (other people's words) after the records.
+    include_inbox: bool = False
 
 
 def parse_bound(ctx: Context, text: str, *, end: bool = False) -> datetime:
@@ -220,6 +222,8 @@ def export_archive(
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")
     query = query or ArchiveQuery()
+    if query.include_inbox and fmt != "json":
+        raise InvalidInput("--include-inbox needs --format json")
     _filter(ctx, query)  # refuse a bad period or channel before a byte is written
     total = count_records(ctx, query) if progress is not None else None
     writer = {"csv": _CsvWriter, "json": _JsonWriter, "jsonl": _Writer}[fmt](out)
@@ -232,10 +236,22 @@ def export_archive(
         written += 1
         if progress is not None and written % batch == 0:
             progress(written, total)
-    writer.finish()
+    if query.include_inbox:
+        out.write('\n], "inbox": [\n')
+        out.write(",\n".join(json.dumps(i, ensure_ascii=False) for i in inbox_records(ctx)))
+        out.write("\n]}\n")
+    else:
+        writer.finish()
     if progress is not None:
         progress(written, total)
     return written
+
+
+def inbox_records(ctx: Context) -> list[dict[str, Any]]:
+    """Every inbox item as the export writes it, oldest first."""
+    from publisher.service.inbox import all_items
+
+    return [item.to_dict() for item in all_items(ctx)]
 
 
 # -- pruning -------------------------------------------------------------------------------

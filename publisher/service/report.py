@@ -15,7 +15,9 @@ from typing import Any
 
 from publisher.context import Context, cron
 from publisher.context.times import check_period, iso, zone
+from queue_db import inbox as inbox_db
 from queue_db import report as store
+from queue_db import streams as stream_db
 from queue_db import tips as tip_db
 from queue_db.store import Tx
 
@@ -79,6 +81,8 @@ class Report:
     #: ``None`` when no cadence is configured.
     cadences: tuple[Cadence, ...] | None = None
     tickets: tuple[TicketPosts, ...] = ()
+    #: Inbox items now, per stream and state: ``{"mentions": {"new": 3, "done": 9}}``.
+    inbox: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def days(self) -> list[date]:
@@ -124,6 +128,7 @@ class Report:
                 {"ticket": t.ticket, "posts": t.posts, "published": t.published}
                 for t in self.tickets
             ],
+            "inbox": self.inbox,
         }
 
 
@@ -145,6 +150,7 @@ def build_report(
         failures = _reasons(store.unpublished_counts(tx, since, until))
         tickets = _tickets(tx, since, until)
         cadences = _cadences(tx, since, until, ctx.clock())
+        inbox = _inbox(tx)
     return Report(
         since=since,
         until=until,
@@ -154,7 +160,16 @@ def build_report(
         failures=failures,
         cadences=cadences,
         tickets=tickets,
+        inbox=inbox,
     )
+
+
+def _inbox(tx: Tx) -> dict[str, dict[str, int]]:
+    names = stream_db.names_of(tx, [s.id for s in stream_db.every(tx)])
+    out: dict[str, dict[str, int]] = {}
+    for (stream_id, state), count in sorted(inbox_db.counts(tx).items()):
+        out.setdefault(names.get(stream_id, str(stream_id)), {})[state] = count
+    return out
 
 
 def _reasons(rows: list[tuple[str, str | None, str | None, int]]) -> tuple[Reason, ...]:

@@ -18,6 +18,7 @@ from publisher.context.serialise import JSONView
 from publisher.context.times import iso
 from publisher.service import credentials
 from publisher.service.channels import ChannelView
+from publisher.service.listening import Spike, recent_spikes
 from publisher.service.pause import PauseState
 from queue_db import channels as channel_db
 from queue_db import posts as post_db
@@ -88,6 +89,9 @@ class Status:
             return f"enforced by PostgreSQL; you are {self.login}"
         return "not enforced on SQLite (single-operator sandbox; use PostgreSQL for a team)"
 
+    #: Listening streams whose last hour was a spike (``oyez inbox``).
+    spikes: tuple[Spike, ...] = ()
+
     @property
     def healthy(self) -> bool:
         """Workers are running and nothing is paused or waiting for a person."""
@@ -106,6 +110,7 @@ class Status:
             "needs_attention": [a.to_dict() for a in self.attention],
             "waiting": [w.to_dict() for w in self.waiting],
             "credential_warnings": {k: list(v) for k, v in self.credentials.items()},
+            "inbox_spikes": [s.to_dict() for s in self.spikes],
             "healthy": self.healthy,
             "login": self.login,
             "signoff_enforced": self.signoff_enforced,
@@ -116,6 +121,7 @@ def status(ctx: Context) -> Status:
     """A snapshot of the queue and its workers, read in one transaction."""
     now = ctx.clock()
     warned = credentials.warnings(ctx)
+    spikes = tuple(recent_spikes(ctx))
     with ctx.tx() as tx:
         crisis_value = shared.crisis(tx)
         alive = tuple(
@@ -168,6 +174,7 @@ def status(ctx: Context) -> Status:
             credentials=warned,
             login=ctx.login,
             signoff_enforced=ctx.enforced,
+            spikes=spikes,
         )
 
 

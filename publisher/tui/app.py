@@ -29,7 +29,7 @@ from publisher.tui.commands import OyezCommands
 from publisher.tui.format import use_palette
 from publisher.tui.screens.base import OyezScreen
 from publisher.tui.screens.queue import QueueScreen
-from publisher.tui.widgets.nav_bar import SECTIONS, NavBar
+from publisher.tui.widgets.nav_bar import EXTRA_SECTIONS, SECTIONS, NavBar
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -96,10 +96,14 @@ class OyezApp(App[None]):
         "activity": _lazy("activity", "ActivityScreen"),
         "channels": _lazy("channels", "ChannelsScreen"),
         "report": _lazy("report", "ReportScreen"),
+        "inbox": _lazy("inbox", "InboxScreen"),
     }
     DEFAULT_MODE = "queue"
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(Binding(key, f"section('{mode}')", label, show=False) for mode, key, label in SECTIONS),
+        *(
+            Binding(key, f"section('{mode}')", label, show=False)
+            for mode, key, label in (*SECTIONS, *EXTRA_SECTIONS)
+        ),
         Binding("n", "new_post", "New post"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]

@@ -8,6 +8,7 @@ frozen records each noun module returns.
 from __future__ import annotations
 
 from queue_db.tables.feeds import Feed, FeedEntry
+from queue_db.tables.inbox import InboxItem, InboxLink, Stream
 from queue_db.tables.queue import Channel, Delivery, Event, Post, Setting, Worker
 from queue_db.tables.tickets import Ticket, TicketConfig, TicketEvent, TicketFeed, TicketPost
 from queue_db.tables.tips import Cadence, Tip, TipPool, TipServed
@@ -20,9 +21,12 @@ __all__ = [
     "Event",
     "Feed",
     "FeedEntry",
+    "InboxItem",
+    "InboxLink",
     "OyezUser",
     "Post",
     "Setting",
+    "Stream",
     "Ticket",
     "TicketConfig",
     "TicketEvent",

@@ -72,6 +72,9 @@ WRITERS = {
     "TicketPost": {"queue_db/tickets.py"},
     "TicketConfig": {"queue_db/tickets.py"},
     "TicketFeed": {"queue_db/tickets.py"},
+    "Stream": {"queue_db/streams.py"},
+    "InboxItem": {"queue_db/inbox.py"},
+    "InboxLink": {"queue_db/inbox.py"},
 }
 #: ``update(T)``, ``insert(T)``, ``delete(T)`` statements and ``add(T(...))`` of a new row.
 _WRITE = re.compile(r"\b(update|insert|delete|add)\((\w+)[)(]")

@@ -16,6 +16,9 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("channels", "6", "Channels"),
     ("report", "7", "Report"),
 )
+#: Sections reached by key and from the command palette, not drawn in the bar
+#: (it is full at 80 columns).
+EXTRA_SECTIONS: tuple[tuple[str, str, str], ...] = (("inbox", "8", "Inbox"),)
 
 #: Labels used when the full ones do not fit the width.
 SHORT = {
