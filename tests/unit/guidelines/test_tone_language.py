@@ -18,6 +18,14 @@ PACK = '[[rule]]\nid = "t"\nkind = "tone"\nbounds = { manual = { min = -0.2, max
             "Slovenian (sl)",
         ),
         ("Biblioteket på Torvet åbner igen på mandag. Vi glæder os til at se dig!", "Danish (da)"),
+        (
+            "De bibliotheek aan de Markt is vanaf maandag weer open. Welkom bij The Library Cafe!",
+            "Dutch (nl)",
+        ),
+        ("Die Bibliothek am Markt ist ab Montag wieder geöffnet. Wir freuen uns!", "German (de)"),
+        ("La bibliothèque de la place du marché rouvre lundi. À bientôt !", "French (fr)"),
+        ("Mae'r llyfrgell ar Stryd y Farchnad yn ailagor ddydd Llun. Croeso i bawb!", "Welsh (cy)"),
+        ("Biblioteket på torget öppnar igen på måndag. Välkommen till oss!", "Swedish (sv)"),
     ],
 )
 def test_a_post_in_another_language_gets_no_tone_finding_and_the_rule_says_it_skipped(
@@ -36,3 +44,11 @@ def test_english_posts_are_still_checked_and_short_ones_are_taken_as_english() -
     assert finding.message.startswith("Reads too upbeat")
     (short,) = only(PACK).check("Wonderful, amazing!")  # too few words to name a language
     assert short.message.startswith("Reads too upbeat")
+
+
+def test_generated_english_posts_are_never_taken_for_another_language() -> None:
+    from bench.bench_guidelines import make_posts
+    from publisher.guidelines.rules.tone import other_language
+
+    posts = make_posts(500)
+    assert [p for p in posts if other_language(p) is not None] == []
