@@ -32,7 +32,7 @@ from publisher.engine.producers import SYNC_SECONDS, Producer, load_producers, s
 from publisher.errors import OyezError, StorageProblem
 from queue_db import workers
 from queue_db.changes import Watcher
-from queue_db.deliveries import claim
+from queue_db.deliveries import lease as leases
 
 __all__ = ["Dispatcher", "Outcome", "worker_name"]
 
@@ -218,7 +218,7 @@ class Dispatcher:
                 workers.beat(tx, self.name, pid, host, now)
                 if self._deliverer is not None:
                     held = set(self._deliverer.in_flight)
-                    claim.renew_leases(tx, self.name, now + lease, held)
+                    leases.renew_leases(tx, self.name, now + lease, held)
                 workers.prune(tx, now - FORGET_AFTER)
         except OyezError as exc:
             log.warning("heartbeat failed: %s", exc)

@@ -10,7 +10,7 @@ and the next one carries on from these rows.
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from queue_db.fields import json_field, now_field, time_field
@@ -88,7 +88,10 @@ class Delivery(SQLModel, table=True):
     state: str = Field(default="pending", max_length=16)
     due_at: datetime | None = time_field()
     next_attempt_at: datetime | None = time_field()
+    #: Publish requests started (see queue_db.deliveries.lease.start).
     attempts: int = 0
+    #: Failed looks for an unknown outcome since it was last sent to the queue.
+    checks: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
     last_error: str | None = None
     error_kind: str | None = Field(default=None, max_length=32)
     #: The text as published (the archive keeps it even if the post changes).
@@ -98,7 +101,8 @@ class Delivery(SQLModel, table=True):
     sent_at: datetime | None = time_field()
     lease_owner: str | None = Field(default=None, max_length=128)
     lease_expires_at: datetime | None = time_field()
-    #: When the last publish attempt was claimed (reconciliation counts what went out since).
+    #: When the last publish request started; empty while only claimed
+    #: (reconciliation pages back to it and counts what went out since).
     attempted_at: datetime | None = time_field()
     updated_at: datetime = now_field()
 
