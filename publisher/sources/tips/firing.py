@@ -18,9 +18,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from publisher.context import Context
+from publisher.context import Context, cron
 from publisher.context.times import zone
 from publisher.engine.producers import Producer
 from publisher.errors import OyezError
@@ -158,12 +158,19 @@ def _gone(cadence_id: int, at: datetime) -> None:
     log.info("cadence %d was removed: nothing to post for %s", cadence_id, at.isoformat())
 
 
+def fires_at(cadence_cron: str, timezone: str, at: datetime) -> bool:
+    """Whether ``at`` is a fire time of the schedule ``cadence_cron`` in ``timezone``."""
+    first = next(cron.upcoming(cadence_cron, zone(timezone), (), at - timedelta(seconds=1)), None)
+    return first is not None and first.astimezone(UTC) == at
+
+
 def fire_cadence(ctx: Context, cadence_id: int, fire_time: datetime) -> int:
     """Make the post of one firing; return 1 if this call made it, 0 otherwise.
 
     Idempotent by (cadence, fire time): a paused cadence, a skip date, an empty
     pool or a firing already made all return 0, and so does a cadence removed
-    since the daemon read the cadences.
+    since the daemon read the cadences, or a fire time its schedule, edited
+    since, no longer has.
     """
     at = fire_time.astimezone(UTC)
     key = source_key(cadence_id, at)
@@ -173,6 +180,11 @@ def fire_cadence(ctx: Context, cadence_id: int, fire_time: datetime) -> int:
             _gone(cadence_id, at)
             return 0
         if cadence.paused:
+            return 0
+        if not fires_at(cadence.cron, cadence.timezone, at):
+            # Armed under a schedule edited since (a daemon re-arms within 30 s):
+            # the firing belongs to the old schedule, so it posts nothing.
+            log.info("cadence %s: %s is not on its schedule now; nothing posted", cadence.name, at)
             return 0
         if at.astimezone(zone(cadence.timezone)).date().isoformat() in cadence.skip_dates:
             tx.log(
