@@ -40,6 +40,7 @@ from queue_db import channels as channel_db
 from queue_db import tips_store
 from queue_db.errors import Conflict
 from queue_db.tables import TipServed
+from queue_db.types import as_utc
 
 log = logging.getLogger("oyez.tips")
 #: Claims retried when two firings on one pool collide.
@@ -55,6 +56,10 @@ class _Claim:
     variants: dict[str, str]
     media: list[dict[str, str]]
     approved_by: str | None
+
+
+#: How far back ``oyez run --once`` looks for a firing not made yet.
+CATCH_UP = timedelta(hours=1)
 
 
 def source_key(cadence_id: int, fire_time: datetime) -> str:
@@ -208,11 +213,38 @@ def fire_cadence(ctx: Context, cadence_id: int, fire_time: datetime) -> int:
     return 1 if made else 0
 
 
+def catch_up(ctx: Context, cadence_id: int, now: datetime) -> int:
+    """Make the latest firing due by ``now`` (within :data:`CATCH_UP`), if not made yet.
+
+    For ``oyez run --once``: only the latest, so a machine that was off posts
+    one tip, not every one it missed; never one from before the cadence existed.
+    """
+    with ctx.tx() as tx:
+        cadence = tips_store.cadence_by_id(tx, cadence_id)
+        if cadence is None or cadence.paused:
+            return 0
+        spec, tz = cadence.cron, cadence.timezone
+        since = max(now - CATCH_UP, as_utc(cadence.created_at))
+    latest = None
+    for moment in cron.upcoming(spec, zone(tz), (), since):
+        if moment > now:
+            break
+        latest = moment
+    return 0 if latest is None else fire_cadence(ctx, cadence_id, latest)
+
+
 def _firer(cadence_id: int) -> Callable[[Context, datetime], int]:
     def fire(ctx: Context, fire_time: datetime) -> int:
         return fire_cadence(ctx, cadence_id, fire_time)
 
     return fire
+
+
+def _catcher(cadence_id: int) -> Callable[[Context, datetime], int]:
+    def catch(ctx: Context, now: datetime) -> int:
+        return catch_up(ctx, cadence_id, now)
+
+    return catch
 
 
 def producers(ctx: Context) -> list[Producer]:
@@ -233,6 +265,7 @@ def producers(ctx: Context) -> list[Producer]:
                 trigger=trig,
                 fire=_firer(cadence.id),
                 version=f"{cadence.id}:{cadence.cron}:{cadence.timezone}",
+                catch_up=_catcher(cadence.id),
             )
         )
     return out
