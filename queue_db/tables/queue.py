@@ -25,8 +25,15 @@ SQLModel.metadata.naming_convention = {
 }
 
 
+#: Ids that are never handed out twice, on SQLite too (PostgreSQL's sequences never do):
+#: a post's and a channel's id are in every delivery key, the audit log names them.
+NEVER_REUSED: dict[str, Any] = {"sqlite_autoincrement": True}
+
+
 class Channel(SQLModel, table=True):
     """A configured destination. Credentials are never stored: settings name where they live."""
+
+    __table_args__ = NEVER_REUSED
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=64)
@@ -46,6 +53,8 @@ class Channel(SQLModel, table=True):
 
 
 class Post(SQLModel, table=True):
+    __table_args__ = NEVER_REUSED
+
     id: int | None = Field(default=None, primary_key=True)
     text: str
     #: Per-channel text that replaces ``text`` on that channel: ``{"x": "..."}``.
@@ -79,6 +88,7 @@ class Delivery(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("post_id", "channel_id", name="uq_delivery_post_channel"),
         Index("ix_delivery_state_due", "state", "next_attempt_at"),
+        NEVER_REUSED,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -109,6 +119,8 @@ class Delivery(SQLModel, table=True):
 
 class Event(SQLModel, table=True):
     """The append-only audit log: who did what, when."""
+
+    __table_args__ = NEVER_REUSED
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = now_field(index=True)
