@@ -19,6 +19,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+from sqlmodel import col
+
 from publisher.context import Context, open_context
 from publisher.context.settings import Settings
 from publisher.service import channels
@@ -103,6 +106,14 @@ class Queue:
         """Whether ``daemon`` has started its dispatcher (its worker row is there)."""
         with self.ctx.tx() as tx:
             return any(w.pid == daemon.pid for w in workers.every(tx))
+
+    def holds_batch(self, daemon: Daemon) -> bool:
+        """Whether ``daemon`` holds claimed deliveries right now (a batch in flight)."""
+        with self.ctx.tx() as tx:
+            owners = tx.session.execute(
+                select(col(Delivery.lease_owner)).where(col(Delivery.state) == "sending")
+            ).scalars()
+            return any(f":{daemon.pid}:" in (owner or "") for owner in owners)
 
     def post_states(self) -> dict[str, int]:
         with self.ctx.tx() as tx:

@@ -170,19 +170,25 @@ def test_a_crash_loop_with_batches_in_flight_sends_every_post_once_and_fails_non
     rng = random.Random(16)
     log = tmp_path / "daemon.log"
     in_flight = 0
+    daemon: Daemon | None = None
     try:
         for _ in range(LOOP_KILLS):
             daemon = Daemon(env, log)
-            # However slow the start, the kill comes 0.3-1.6 s into its work.
-            assert wait_until(lambda d=daemon: queue.running(d), timeout=120), log.read_text()
+            # However slow the start, the kill comes 0.3-1.6 s into its work:
+            # once it holds a batch (or nothing is left to claim).
+            assert wait_until(
+                lambda d=daemon: queue.holds_batch(d) or queue.settled(), timeout=120
+            ), log.read_text()[-3000:]
             time.sleep(rng.uniform(0.3, 1.6))
-            if queue.counts().get("sending", 0):
+            if queue.holds_batch(daemon):
                 in_flight += 1
             daemon.kill()
         settled, code = finish(queue, env, log, timeout=300)
         assert code == 0, log.read_text()[-3000:]
         counts = queue.counts()
     finally:
+        if daemon is not None and daemon.process.poll() is None:
+            daemon.kill()
         queue.close()
     assert settled, f"deliveries still open: {counts}\n{log.read_text()[-3000:]}"
     dupes, lost = duplicates_and_losses(slow_x, queue.texts)
