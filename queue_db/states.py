@@ -58,6 +58,8 @@ class ErrorKind(StrEnum):
     RETRYABLE = "retryable"
     AUTH = "auth"
     UNKNOWN = "unknown"
+    #: Refused as a duplicate on a retry: it may be there; reconciled, never failed.
+    DUPLICATE = "duplicate"
     PERMANENT = "permanent"
     GAVE_UP = "gave_up"
     ERROR = "error"

@@ -45,7 +45,12 @@ def register(app: typer.Typer) -> None:
     def run_(
         ctx: typer.Context,
         once: Annotated[
-            bool, typer.Option("--once", help="Deliver what is due now, then exit.")
+            bool,
+            typer.Option(
+                "--once",
+                help="Fire due cadences, poll due feeds, deliver what is due now, then exit "
+                "(for a cron job).",
+            ),
         ] = False,
         duration: Annotated[
             float | None,

@@ -3,14 +3,17 @@
 The promise: every (post, channel) is published exactly once, or ends in a
 state that says why not. The order of commits is what keeps it:
 
-1. claim: ``pending`` → ``sending`` with a lease (committed);
-2. the network call, outside any transaction;
-3. settle: ``sent`` with the remote id, or a retry or failure (committed).
+1. claim: ``pending`` → ``sending`` with a lease (committed), a batch at a time;
+2. start, right before its request: the attempt is counted and timed, if the
+   lease is still held (committed); a lost lease sends nothing;
+3. the network call, outside any transaction;
+4. settle: ``sent`` with the remote id, or a retry or failure (committed).
 
-A crash between 1 and 3 leaves ``sending`` with a lease; once the lease runs
-out (or at once, when the worker is known to be dead) the row becomes
-``unknown`` and is reconciled: the channel is asked whether the post exists
-before anything is sent again (:mod:`publisher.engine.settle`).
+A crash leaves ``sending`` rows with a lease; once the lease runs out (or at
+once, when the worker is known to be dead) a row never started goes back to
+``pending`` with no attempt spent, and a started one becomes ``unknown`` and
+is reconciled: the channel is asked whether the post exists before anything
+is sent again (:mod:`publisher.engine.settle`).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from channels.base import Channel, Receipt, Rendered
@@ -38,6 +41,7 @@ from queue_db import posts as post_db
 from queue_db import settings as shared
 from queue_db.channels import ChannelRecord
 from queue_db.deliveries import claim, read, settle
+from queue_db.deliveries import lease as leases
 from queue_db.deliveries.settle import ClaimedDelivery, ClaimedPost
 from queue_db.states import DeliveryState
 
@@ -161,20 +165,27 @@ class Deliverer:
         return outcome
 
     def recover(self, *, mine: bool = False) -> list[int]:
-        """Mark ``sending`` rows of dead workers and expired leases as ``unknown``.
+        """Take back ``sending`` rows of dead workers and expired leases; return the unknown ones.
 
-        ``mine``: this worker's own too (after a round failed half-way).
+        Rows never started go back to the queue as they were; started ones
+        become ``unknown``. ``mine``: this worker's own too (after a round
+        failed half-way).
         """
         now = self.ctx.clock()
         with self.ctx.tx() as tx:
-            dead = dead_owners(claim.lease_owners(tx), self.owner)
+            dead = dead_owners(leases.lease_owners(tx), self.owner)
             if mine:
                 dead.append(self.owner)
-            ids = claim.mark_unknown(tx, now, dead)
-            if ids:
-                tx.log("oyez", "stalled", count=len(ids), dead_workers=dead)
+            requeued, ids = leases.recover(tx, now, dead)
+            if ids or requeued:
+                tx.log("oyez", "stalled", count=len(ids), requeued=len(requeued), dead_workers=dead)
         if ids:
             log.info("reconciling %d deliveries left in flight by a stopped worker", len(ids))
+        if requeued:
+            log.info(
+                "%d deliveries a stopped worker claimed but never tried are queued again",
+                len(requeued),
+            )
         return ids
 
     def expire(self) -> Outcome:
@@ -270,6 +281,14 @@ class Deliverer:
             return self.settler.defer(
                 delivery, now + THREAD_WAIT, "waiting for the post it replies to"
             )
+        # Counted and committed before the request: from here on a crash leaves
+        # it to reconciliation; before, it goes back to the queue uncharged.
+        with self.ctx.tx() as tx:
+            attempts = leases.start(tx, delivery.id, self.owner, self.ctx.clock())
+        if attempts is None:
+            log.warning("delivery %s: lease lost before its request; not sending it", delivery.id)
+            return Outcome()
+        delivery = replace(delivery, attempts=attempts)
         try:
             receipt = self.pool.get(channel_row).publish(claimed.rendered)
         except ChannelError as exc:

@@ -10,6 +10,7 @@ A running daemon looks again every :data:`SYNC_SECONDS` (and at once on
 SIGHUP): a cadence or feed added, resumed, changed, paused or removed since is
 armed or dropped. A producer whose ``version`` is unchanged keeps the job it
 has, so looking again never moves a firing or restarts a feed's interval.
+``oyez run --once`` arms nothing: it calls each producer's ``catch_up`` once.
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ class Producer:
     #: Changes when the producer must be armed afresh (a new schedule, a new row).
     #: A running daemon keeps the armed job of a producer whose version is the same.
     version: str = ""
+    #: What ``oyez run --once`` calls with the time now: do what is due (the
+    #: latest firing not made yet, a feed's poll if due); returns posts made.
+    #: Idempotent, so a cron job running ``--once`` every minute misses nothing.
+    catch_up: Callable[[Context, datetime], int] | None = None
 
 
 def load_producers(ctx: Context, modules: Sequence[str] = ()) -> tuple[list[Producer], bool]:
@@ -67,6 +72,22 @@ def load_producers(ctx: Context, modules: Sequence[str] = ()) -> tuple[list[Prod
             log.exception("source module %s could not list its producers; skipping it", name)
             complete = False
     return found, complete
+
+
+def catch_up(ctx: Context, producers: Sequence[Producer], now: datetime) -> int:
+    """Call every producer's ``catch_up`` (``oyez run --once``); the posts they made.
+
+    One that fails is logged and the others go ahead.
+    """
+    made = 0
+    for producer in producers:
+        if producer.catch_up is None:
+            continue
+        try:
+            made += producer.catch_up(ctx, now)
+        except Exception:
+            log.exception("producer %s failed to catch up at %s", producer.id, now.isoformat())
+    return made
 
 
 @dataclass(frozen=True)

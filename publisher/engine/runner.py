@@ -28,11 +28,17 @@ from publisher.engine.clock import Clock
 from publisher.engine.delivery import BATCH, Deliverer, next_wakeup, worker_name
 from publisher.engine.outcome import Outcome
 from publisher.engine.pool import Builder
-from publisher.engine.producers import SYNC_SECONDS, Producer, load_producers, sync
+from publisher.engine.producers import (
+    SYNC_SECONDS,
+    Producer,
+    catch_up,
+    load_producers,
+    sync,
+)
 from publisher.errors import OyezError, StorageProblem
 from queue_db import workers
 from queue_db.changes import Watcher
-from queue_db.deliveries import claim
+from queue_db.deliveries import lease as leases
 
 __all__ = ["Dispatcher", "Outcome", "worker_name"]
 
@@ -126,11 +132,17 @@ class Dispatcher:
     # -- the loop --------------------------------------------------------------------
 
     def run(self, *, once: bool = False, duration: float | None = None) -> Outcome:
-        """Deliver until stopped or ``duration`` seconds pass; ``once``: one round, then return."""
+        """Deliver until stopped or ``duration`` seconds pass; ``once``: one round, then return.
+
+        ``once`` also does what the sources have due (cadence firings, feed
+        polls) before its round, so a cron-driven install needs no daemon.
+        """
         deadline = time.monotonic() + duration if duration is not None else None
         deliverer = Deliverer(self.ctx, self.name, batch=self.batch, build=self.build)
         self._deliverer = deliverer
         self._begin(producers=not once)
+        if once:
+            self._catch_up()
         failures = 0
         try:
             while not self._stop.is_set():
@@ -218,7 +230,7 @@ class Dispatcher:
                 workers.beat(tx, self.name, pid, host, now)
                 if self._deliverer is not None:
                     held = set(self._deliverer.in_flight)
-                    claim.renew_leases(tx, self.name, now + lease, held)
+                    leases.renew_leases(tx, self.name, now + lease, held)
                 workers.prune(tx, now - FORGET_AFTER)
         except OyezError as exc:
             log.warning("heartbeat failed: %s", exc)
@@ -233,6 +245,13 @@ class Dispatcher:
             producer, after = self._rearm.get()
             if any(p is producer for p in self._producers):
                 self._arm(producer, after)
+
+    def _catch_up(self) -> None:
+        given = self._given_producers
+        fresh = list(given) if given is not None else load_producers(self.ctx)[0]
+        made = catch_up(self.ctx, fresh, self.ctx.clock())
+        if made:
+            log.info("sources made %d post(s) due now", made)
 
     def _sync_producers(self) -> None:
         given = self._given_producers

@@ -6,9 +6,15 @@
   ``max_attempts``;
 * auth (or settings that cannot build a client): pause the channel and say why;
 * permanent: ``failed`` with the reason;
-* outcome unknown: ``unknown``, reconciled after a short wait; never retried blindly.
+* outcome unknown: ``unknown``, reconciled after a short wait; never retried blindly;
+* refused as a duplicate on a retry: it may be there from the attempt before;
+  reconciled like an unknown outcome, never ``failed``.
 
-Every write goes through :func:`queue_db.claims.settle`, which checks that this
+An attempt is counted when its request starts (``lease.start``), so only
+refusals that say nothing was done (rate limits, credentials) hand it back.
+A failed look for an unknown outcome counts a *check*, not an attempt.
+
+Every write goes through :func:`queue_db.deliveries.settle.settle`, which checks that this
 worker still holds the lease.
 """
 
@@ -25,6 +31,7 @@ from channels.errors import (
     AuthError,
     ChannelError,
     ConfigError,
+    DuplicateContent,
     OutcomeUnknown,
     PermanentError,
     RateLimited,
@@ -57,6 +64,11 @@ def backoff(attempts: int, cap_seconds: float, rng: random.Random | None = None)
     """Exponential backoff with jitter: between half and all of 5 s × 2^(attempts-1), capped."""
     ceiling = min(float(cap_seconds), 5.0 * 2 ** max(0, attempts - 1))
     return timedelta(seconds=(rng or random).uniform(ceiling / 2, ceiling))
+
+
+def _unknown_kind(delivery: ClaimedDelivery) -> ErrorKind:
+    """The kind an unknown delivery keeps while it waits: a duplicate refusal stays one."""
+    return ErrorKind.DUPLICATE if delivery.error_kind == ErrorKind.DUPLICATE else ErrorKind.UNKNOWN
 
 
 class Settler:
@@ -160,7 +172,6 @@ class Settler:
                 delivery,
                 state=DeliveryState.PENDING,
                 next_attempt_at=until,
-                attempts=max(0, delivery.attempts - 1),
                 last_error=f"{reason} (until {until.isoformat(timespec='seconds')})",
             )
         return Outcome(deferred=1)
@@ -180,7 +191,9 @@ class Settler:
         settings = self.ctx.settings.delivery
         message = str(exc)[:500]
         back = DeliveryState.UNKNOWN if reconciling else DeliveryState.PENDING
-        uncharged = max(0, delivery.attempts - 1)
+        # A refusal that did nothing hands back the attempt its request started
+        # (a reconciliation started none).
+        uncharged = {} if reconciling else {"attempts": max(0, delivery.attempts - 1)}
         with self.ctx.tx() as tx:
             if isinstance(exc, RateLimited):
                 until = exc.reset_at or now + DEFAULT_RATE_WAIT
@@ -191,9 +204,9 @@ class Settler:
                     delivery,
                     state=back,
                     next_attempt_at=until,
-                    attempts=uncharged,
+                    **uncharged,
                     last_error=f"rate-limited until {until.isoformat(timespec='seconds')}",
-                    error_kind=ErrorKind.UNKNOWN if reconciling else ErrorKind.RATE_LIMITED,
+                    error_kind=_unknown_kind(delivery) if reconciling else ErrorKind.RATE_LIMITED,
                 )
                 self._block(channel)
                 return Outcome(retried=1)
@@ -204,15 +217,26 @@ class Settler:
                     delivery,
                     state=back,
                     next_attempt_at=now,
-                    attempts=uncharged,
+                    **uncharged,
                     last_error=message,
-                    error_kind=ErrorKind.UNKNOWN if reconciling else ErrorKind.AUTH,
+                    error_kind=_unknown_kind(delivery) if reconciling else ErrorKind.AUTH,
                 )
                 return Outcome(retried=1)
             if isinstance(exc, OutcomeUnknown):
                 wait = backoff(1, settings.max_backoff_seconds, self.rng)
                 return self._check_later(
                     tx, delivery, channel, now + wait, f"{message}; checking before any retry"
+                )
+            if isinstance(exc, DuplicateContent) and not reconciling and delivery.attempts > 1:
+                # The attempt before may have made it: look before deciding anything.
+                wait = backoff(1, settings.max_backoff_seconds, self.rng)
+                return self._check_later(
+                    tx,
+                    delivery,
+                    channel,
+                    now + wait,
+                    f"{message}; an earlier attempt may have made it: checking",
+                    kind=ErrorKind.DUPLICATE,
                 )
             if isinstance(exc, Retryable) and delivery.attempts < settings.max_attempts:
                 wait = backoff(delivery.attempts, settings.max_backoff_seconds, self.rng)
@@ -260,6 +284,9 @@ class Settler:
         channel: ChannelRecord,
         until: datetime,
         reason: str,
+        *,
+        kind: ErrorKind = ErrorKind.UNKNOWN,
+        **values: Any,
     ) -> Outcome:
         """Leave the delivery ``unknown`` until ``until``; its channel holds till then."""
         self._settle(
@@ -268,7 +295,8 @@ class Settler:
             state=DeliveryState.UNKNOWN,
             next_attempt_at=until,
             last_error=reason[:500],
-            error_kind=ErrorKind.UNKNOWN,
+            error_kind=kind,
+            **values,
         )
         # Nothing new goes to this channel until the post is found or not.
         self._block(channel)
@@ -289,6 +317,15 @@ class Settler:
         """The channel says the post does not exist: it may be sent again."""
         settings = self.ctx.settings.delivery
         now = self.ctx.clock()
+        if delivery.error_kind == ErrorKind.DUPLICATE:
+            # The network says it has this text, and it is not among the posts
+            # since the attempt: someone else posted it, or the look-up cannot
+            # see it. Sending again would only be refused again.
+            return self.attention(
+                delivery,
+                "refused as a duplicate on a retry, yet not found among the posts since "
+                "the attempt: look at the account",
+            )
         with self.ctx.tx() as tx:
             if delivery.attempts >= settings.max_attempts:
                 return self._fail(
@@ -302,6 +339,7 @@ class Settler:
                 delivery,
                 state=DeliveryState.PENDING,
                 next_attempt_at=now,
+                checks=0,
                 last_error="not published after all: trying again",
                 error_kind=ErrorKind.RETRYABLE,
             )
@@ -316,13 +354,15 @@ class Settler:
             return self.error(delivery, channel, exc, reconciling=True)
         if isinstance(exc, OutcomeUnknown) or not isinstance(exc, Retryable):
             return self.attention(delivery, f"cannot tell whether it was published: {exc}")
-        if delivery.attempts >= settings.max_attempts:
+        # Failed looks are counted as checks: asking never publishes anything.
+        checks = delivery.checks + 1
+        if checks >= settings.max_attempts:
             return self.attention(
                 delivery,
-                f"cannot tell whether it was published after {delivery.attempts} tries: {exc}",
+                f"cannot tell whether it was published after {checks} tries: {exc}",
             )
         now = self.ctx.clock()
-        wait = backoff(delivery.attempts, settings.max_backoff_seconds, self.rng)
+        wait = backoff(checks, settings.max_backoff_seconds, self.rng)
         with self.ctx.tx() as tx:
             return self._check_later(
                 tx,
@@ -330,6 +370,8 @@ class Settler:
                 channel,
                 now + wait,
                 f"checking whether it was published failed: {exc}",
+                kind=_unknown_kind(delivery),
+                checks=checks,
             )
 
     def attention(self, delivery: ClaimedDelivery, reason: str) -> Outcome:

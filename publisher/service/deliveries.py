@@ -125,6 +125,7 @@ def resolve_delivery(
                 "state": DeliveryState.PENDING,
                 "next_attempt_at": now,
                 "attempts": 0,  # a person asked for it: a fresh set of tries
+                "checks": 0,
                 "error_kind": ErrorKind.RETRYABLE,
                 "last_error": f"not published, {ctx.actor} checked: sending again",
             }

@@ -3,8 +3,10 @@
 This package is the only writer of ``delivery`` rows; every change of a
 delivery's state goes through one of its modules (a test pins it):
 
-* :mod:`~queue_db.deliveries.claim` -- claiming due work with a lease, recovering
-  stalled leases, expiring late posts, the dispatcher's alarm;
+* :mod:`~queue_db.deliveries.claim` -- claiming due work with a lease, expiring
+  late posts, the dispatcher's alarm;
+* :mod:`~queue_db.deliveries.lease` -- starting an attempt under the lease,
+  renewing leases, recovering stalled ones;
 * :mod:`~queue_db.deliveries.settle` -- loading what was claimed and writing
   the outcome (sent, retry, failed, unknown), checked against the lease owner;
 * :mod:`~queue_db.deliveries.plan` -- what people do to a delivery: target,
@@ -31,6 +33,7 @@ class DeliveryRecord:
     due_at: datetime | None
     next_attempt_at: datetime | None
     attempts: int
+    checks: int
     last_error: str | None
     error_kind: str | None
     #: The text as published (the archive keeps it even if the post changes).
@@ -40,7 +43,7 @@ class DeliveryRecord:
     sent_at: datetime | None
     lease_owner: str | None
     lease_expires_at: datetime | None
-    #: When the first request of the current publish attempt began.
+    #: When the request of the current publish attempt began (None: not started).
     attempted_at: datetime | None
     updated_at: datetime
 

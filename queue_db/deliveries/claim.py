@@ -1,10 +1,12 @@
-"""Claiming deliveries and leases: the queries behind exactly-once publishing.
+"""Claiming deliveries: the queries behind exactly-once publishing.
 
 A delivery moves ``pending`` → ``sending`` (claimed, with a lease, committed
-before any network call) → ``sent`` | ``failed`` | back to ``pending`` for a
-retry. A ``sending`` row whose worker died, or whose call ended without an
-answer, becomes ``unknown``: it is reconciled (asked of the network) before it
-may be retried, and ends in ``needs_attention`` if nobody can tell.
+before any network call; the attempt itself is counted when its request starts,
+see :mod:`queue_db.deliveries.lease`) → ``sent`` | ``failed`` | back to
+``pending`` for a retry. A started ``sending`` row whose worker died, or whose
+call ended without an answer, becomes ``unknown``: it is reconciled (asked of
+the network) before it may be retried, and ends in ``needs_attention`` if
+nobody can tell.
 
 A claim is one statement. On PostgreSQL the candidates are locked with
 ``FOR UPDATE SKIP LOCKED`` so concurrent workers never wait on or take each
@@ -16,7 +18,7 @@ returned say who won). Writing outcomes lives in :mod:`queue_db.deliveries.settl
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -109,12 +111,12 @@ def _claim_statement(state: str, urgent_only: bool, postgres: bool) -> Update:
         "state": DeliveryState.SENDING,
         "lease_owner": bindparam("owner"),
         "lease_expires_at": bindparam("until"),
-        "attempts": col(Delivery.attempts) + 1,
         "updated_at": now,
     }
     if state == DeliveryState.PENDING:
-        # A publish attempt (reconciling an unknown one keeps the time of the attempt).
-        values["attempted_at"] = now
+        # Only reserved: the attempt is counted and timed when its request starts
+        # (lease.start). Reconciling an unknown one keeps the time of its attempt.
+        values["attempted_at"] = None
     return (
         update(Delivery)
         .where(col(Delivery.id).in_(candidates.scalar_subquery()), _state_is(state))
@@ -158,7 +160,7 @@ def claim_due(
     Skips paused and rate-limited channels, channels with an ``unknown``
     delivery (until it is reconciled) and posts past their expiry. With
     ``urgent_only`` (a crisis pause) only urgent posts, or posts of
-    ``urgent_sources``, are claimed. Each claim counts as an attempt.
+    ``urgent_sources``, are claimed. A claim is not an attempt: see ``lease.start``.
     """
     return _claim(
         tx,
@@ -180,7 +182,7 @@ def claim_unknown(
     limit: int = 10,
     lease: timedelta = timedelta(minutes=2),
 ) -> list[int]:
-    """Claim ``unknown`` deliveries that are due for reconciliation (counted as attempts).
+    """Claim ``unknown`` deliveries that are due for reconciliation (no attempt is counted).
 
     Reconciling only asks the network, so it goes ahead during a crisis pause:
     knowing what was published is always safe.
@@ -195,73 +197,6 @@ def claim_unknown(
         urgent_only=False,
         urgent_sources=(),
     )
-
-
-def mark_unknown(tx: Tx, now: datetime, dead_owners: Sequence[str] = ()) -> list[int]:
-    """Turn ``sending`` rows whose lease expired, or whose owner is known dead, into ``unknown``.
-
-    Their call may or may not have reached the network; they are reconciled at once.
-    """
-    stale = col(Delivery.lease_expires_at) < now
-    if dead_owners:
-        stale = or_(stale, col(Delivery.lease_owner).in_(list(dead_owners)))
-    statement = (
-        update(Delivery)
-        .where(_unlocked(tx, col(Delivery.state) == DeliveryState.SENDING, stale))
-        .values(
-            state=DeliveryState.UNKNOWN,
-            next_attempt_at=now,
-            lease_owner=None,
-            lease_expires_at=None,
-            error_kind=ErrorKind.UNKNOWN,
-            last_error="a worker stopped while delivering: checking whether it went out",
-            updated_at=now,
-        )
-        .returning(col(Delivery.id))
-    )
-    return sorted(int(row[0]) for row in tx.session.execute(statement))
-
-
-def lease_owners(tx: Tx) -> list[str]:
-    """Workers that hold a lease right now (to spot ones that died on this host)."""
-    rows = tx.session.execute(
-        select(col(Delivery.lease_owner))
-        .where(col(Delivery.state) == DeliveryState.SENDING, col(Delivery.lease_owner).is_not(None))
-        .distinct()
-    )
-    return sorted(str(r[0]) for r in rows)
-
-
-def renew_leases(tx: Tx, owner: str, until: datetime, delivery_ids: Collection[int]) -> int:
-    """Extend the leases ``owner`` holds on ``delivery_ids`` (it is alive and working on them)."""
-    if not delivery_ids:
-        return 0
-    result = tx.session.execute(
-        update(Delivery)
-        .where(
-            _unlocked(
-                tx,
-                col(Delivery.id).in_(sorted(delivery_ids)),
-                col(Delivery.state) == DeliveryState.SENDING,
-                col(Delivery.lease_owner) == owner,
-            )
-        )
-        .values(lease_expires_at=until)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-def _unlocked(tx: Tx, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
-    """Rows matching ``conditions`` that no other transaction holds (PostgreSQL).
-
-    Lease housekeeping never waits on a row being settled: that row is about to
-    leave ``sending`` anyway, and waiting could deadlock with the settling
-    transaction. SQLite has one writer at a time, so it needs no such care.
-    """
-    if tx.dialect != "postgresql":
-        return and_(*conditions)
-    free = select(col(Delivery.id)).where(*conditions).with_for_update(skip_locked=True)
-    return col(Delivery.id).in_(free.scalar_subquery())
 
 
 def next_due(

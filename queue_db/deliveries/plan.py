@@ -114,6 +114,7 @@ def retry(tx: Tx, post_id: int, channel_id: int, now: datetime) -> DeliveryState
         state=DeliveryState.PENDING,
         next_attempt_at=now,
         attempts=0,
+        checks=0,
         error_kind=None,
         updated_at=now,
     )
@@ -195,6 +196,7 @@ def row(
         "due_at": due,
         "next_attempt_at": due,
         "attempts": 0,
+        "checks": 0,
         "last_error": None,
         "error_kind": None,
         "final_text": None,

@@ -19,6 +19,7 @@ from sqlmodel import col
 
 from queue_db import events, posts
 from queue_db.channels import ChannelRecord, by_ids
+from queue_db.deliveries.lease import HELD
 from queue_db.states import DeliveryState
 from queue_db.store import Tx
 from queue_db.tables import Delivery, Post
@@ -32,8 +33,12 @@ class ClaimedDelivery:
     id: int
     post_id: int
     channel_id: int
-    #: Attempts so far, this claim included.
+    #: Publish requests started so far (once started, this one included).
     attempts: int
+    #: Failed looks for its outcome while it is unknown.
+    checks: int = 0
+    #: Why it waits or ended (e.g. ``duplicate``: refused as a duplicate on a retry).
+    error_kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,8 @@ _LOAD = (
         _D.post_id,
         _D.channel_id,
         _D.attempts,
+        _D.checks,
+        _D.error_kind,
         _P.text,
         _P.variants,
         _P.media,
@@ -71,11 +78,7 @@ _LOAD = (
 )
 _SENT = (
     update(Delivery)
-    .where(
-        col(Delivery.id) == bindparam("delivery_id"),
-        col(Delivery.state) == DeliveryState.SENDING,
-        col(Delivery.lease_owner) == bindparam("owner"),
-    )
+    .where(HELD)
     .values(
         state=DeliveryState.SENT,
         remote_id=bindparam("remote_id"),
@@ -106,7 +109,7 @@ def load_many(
     channels = by_ids(tx, sorted({int(r.channel_id) for r in rows}))
     return [
         (
-            ClaimedDelivery(r.id, r.post_id, r.channel_id, r.attempts),
+            ClaimedDelivery(r.id, r.post_id, r.channel_id, r.attempts, r.checks, r.error_kind),
             ClaimedPost(
                 r.post_id,
                 r.text,
@@ -223,7 +226,10 @@ def release(
     *,
     state: DeliveryState = DeliveryState.PENDING,
 ) -> int:
-    """Hand claimed deliveries that were never tried back to ``state`` (attempt not counted)."""
+    """Hand claimed deliveries that were never tried back to ``state``.
+
+    Nothing was counted for them: an attempt counts when its request starts.
+    """
     if not delivery_ids:
         return 0
     result = _connection(tx).execute(
@@ -237,7 +243,6 @@ def release(
             state=state,
             lease_owner=None,
             lease_expires_at=None,
-            attempts=col(Delivery.attempts) - 1,
             updated_at=now,
         )
     )

@@ -10,7 +10,7 @@ and the next one carries on from these rows.
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from queue_db.fields import json_field, now_field, time_field
@@ -25,8 +25,15 @@ SQLModel.metadata.naming_convention = {
 }
 
 
+#: Ids that are never handed out twice, on SQLite too (PostgreSQL's sequences never do):
+#: a post's and a channel's id are in every delivery key, the audit log names them.
+NEVER_REUSED: dict[str, Any] = {"sqlite_autoincrement": True}
+
+
 class Channel(SQLModel, table=True):
     """A configured destination. Credentials are never stored: settings name where they live."""
+
+    __table_args__ = NEVER_REUSED
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=64)
@@ -47,7 +54,7 @@ class Channel(SQLModel, table=True):
 
 class Post(SQLModel, table=True):
     #: Scheduled time then id: the queue's order, read along the index (no sort).
-    __table_args__ = (Index("ix_post_scheduled_id", "scheduled_at", "id"),)
+    __table_args__ = (Index("ix_post_scheduled_id", "scheduled_at", "id"), NEVER_REUSED)
 
     id: int | None = Field(default=None, primary_key=True)
     text: str
@@ -82,6 +89,7 @@ class Delivery(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("post_id", "channel_id", name="uq_delivery_post_channel"),
         Index("ix_delivery_state_due", "state", "next_attempt_at"),
+        NEVER_REUSED,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -91,7 +99,10 @@ class Delivery(SQLModel, table=True):
     state: str = Field(default="pending", max_length=16)
     due_at: datetime | None = time_field()
     next_attempt_at: datetime | None = time_field()
+    #: Publish requests started (see queue_db.deliveries.lease.start).
     attempts: int = 0
+    #: Failed looks for an unknown outcome since it was last sent to the queue.
+    checks: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
     last_error: str | None = None
     error_kind: str | None = Field(default=None, max_length=32)
     #: The text as published (the archive keeps it even if the post changes).
@@ -101,13 +112,16 @@ class Delivery(SQLModel, table=True):
     sent_at: datetime | None = time_field()
     lease_owner: str | None = Field(default=None, max_length=128)
     lease_expires_at: datetime | None = time_field()
-    #: When the last publish attempt was claimed (reconciliation counts what went out since).
+    #: When the last publish request started; empty while only claimed
+    #: (reconciliation pages back to it and counts what went out since).
     attempted_at: datetime | None = time_field()
     updated_at: datetime = now_field()
 
 
 class Event(SQLModel, table=True):
     """The append-only audit log: who did what, when."""
+
+    __table_args__ = NEVER_REUSED
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = now_field(index=True)

@@ -17,6 +17,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import col
 
 from publisher.context import Context, open_context
 from publisher.context.settings import Settings
@@ -27,7 +31,8 @@ from queue_db import workers
 from queue_db.deliveries.read import counts as delivery_counts
 from queue_db.tables import Delivery, Post
 from queue_db.types import utcnow
-from tests.fakes.server import FakeAPI
+from tests.fakes.server import FakeAPI, Reply, Request
+from tests.fakes.x import XDouble
 
 REPO = Path(__file__).resolve().parents[2]
 #: Client timeout the daemons use against the doubles (a hang costs this much).
@@ -102,6 +107,14 @@ class Queue:
         with self.ctx.tx() as tx:
             return any(w.pid == daemon.pid for w in workers.every(tx))
 
+    def holds_batch(self, daemon: Daemon) -> bool:
+        """Whether ``daemon`` holds claimed deliveries right now (a batch in flight)."""
+        with self.ctx.tx() as tx:
+            owners = tx.session.execute(
+                select(col(Delivery.lease_owner)).where(col(Delivery.state) == "sending")
+            ).scalars()
+            return any(f":{daemon.pid}:" in (owner or "") for owner in owners)
+
     def post_states(self) -> dict[str, int]:
         with self.ctx.tx() as tx:
             return post_db.count_by_state(tx)
@@ -120,6 +133,25 @@ class Queue:
 
     def close(self) -> None:
         self.ctx.close()
+
+
+class SlowX(XDouble):
+    """The X double with an answer time: ``latency`` seconds per call (``posts_only``: per tweet).
+
+    A tweet is made first and answered after the wait, as a busy network
+    does: a client killed while it waits has made the post all the same.
+    """
+
+    def __init__(self, *, latency: float, posts_only: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.latency = latency
+        self.posts_only = posts_only
+
+    def handle(self, request: Request) -> Reply:
+        reply = super().handle(request)
+        if not self.posts_only or (request.method == "POST" and request.path == "/2/tweets"):
+            time.sleep(self.latency)
+        return reply
 
 
 def _prefix(name: str) -> str:

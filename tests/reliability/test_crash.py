@@ -22,12 +22,24 @@ from queue_db.database import make_engine
 from queue_db.migrate import upgrade
 from tests.fakes.fixtures import start_double
 from tests.fakes.server import FakeAPI
-from tests.reliability.harness import Daemon, Queue, duplicates_and_losses, finish, now, wait_until
+from tests.reliability.harness import (
+    Daemon,
+    Queue,
+    SlowX,
+    duplicates_and_losses,
+    finish,
+    now,
+    wait_until,
+)
 
 POSTS = 300
 KILLS = 24
 #: Kills made while a request hangs at a double, half after it made the post.
 IN_FLIGHT_KILLS = 8
+#: The crash loop: posts due at once, kills, and how long each tweet's answer takes.
+LOOP_POSTS = 60
+LOOP_KILLS = 25
+LOOP_LATENCY = 0.4
 
 
 @pytest.fixture
@@ -139,3 +151,49 @@ def test_sigterm_lets_the_call_in_flight_finish_then_exits_cleanly(
     assert "sending" not in counts
     assert counts.get("unknown", 0) + counts.get("sent", 0) >= 1
     assert sum(counts.values()) == 20
+
+
+@pytest.fixture
+def slow_x() -> Iterator[SlowX]:
+    double = SlowX(latency=LOOP_LATENCY, posts_only=True, hang_seconds=1.0).start()
+    yield double
+    double.stop()
+
+
+@pytest.mark.slow
+def test_a_crash_loop_with_batches_in_flight_sends_every_post_once_and_fails_none(
+    tmp_path: Path, slow_x: SlowX
+) -> None:
+    queue = sqlite_queue(tmp_path, {"x": slow_x})
+    queue.add_posts(LOOP_POSTS, start=now(), spread=timedelta(0), tag="loop")
+    env = queue.environ()
+    rng = random.Random(16)
+    log = tmp_path / "daemon.log"
+    in_flight = 0
+    daemon: Daemon | None = None
+    try:
+        for _ in range(LOOP_KILLS):
+            daemon = Daemon(env, log)
+            # However slow the start, the kill comes 0.3-1.6 s into its work:
+            # once it holds a batch (or nothing is left to claim).
+            assert wait_until(
+                lambda d=daemon: queue.holds_batch(d) or queue.settled(), timeout=120
+            ), log.read_text()[-3000:]
+            time.sleep(rng.uniform(0.3, 1.6))
+            if queue.holds_batch(daemon):
+                in_flight += 1
+            daemon.kill()
+        settled, code = finish(queue, env, log, timeout=300)
+        assert code == 0, log.read_text()[-3000:]
+        counts = queue.counts()
+    finally:
+        if daemon is not None and daemon.process.poll() is None:
+            daemon.kill()
+        queue.close()
+    assert settled, f"deliveries still open: {counts}\n{log.read_text()[-3000:]}"
+    dupes, lost = duplicates_and_losses(slow_x, queue.texts)
+    assert dupes == {}, f"published more than once: {dupes}"
+    assert lost == [], f"never published: {lost}"
+    assert counts == {"sent": LOOP_POSTS}, [r for r in queue.rows() if r[1] != "sent"][:5]
+    # The kills really caught claimed batches mid-way.
+    assert in_flight >= LOOP_KILLS // 2

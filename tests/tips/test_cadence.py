@@ -20,7 +20,8 @@ from publisher.service.views import PostView
 from publisher.sources.tips import cadences, fire_cadence, pools, producers
 from queue_db import events as audit
 from queue_db import posts as post_db
-from tests.helpers import all_at_once, make_context
+from queue_db.tables import Cadence
+from tests.helpers import all_at_once, make_context, set_columns
 from tests.tips.conftest import FIVE_TIPS
 
 Write = Callable[[str, str], Path]
@@ -128,6 +129,20 @@ def test_firing_makes_one_scheduled_post_and_a_second_firing_makes_none(
     with ctx.tx() as tx:
         row = post_db.get(tx, post.id)
     assert row.source_key == f"cadence:{cadence_id(ctx)}:20260327T0800"
+
+
+def test_a_firing_armed_under_a_schedule_edited_since_posts_nothing(
+    ctx: Context, pool: str
+) -> None:
+    add(ctx)
+    old = datetime(2026, 3, 27, 8, 0, tzinfo=UTC)  # 09:00 in Ljubljana
+    # Edited before the daemon looked again: now 10:30 only.
+    set_columns(ctx, Cadence, cadence_id(ctx), cron="30 10 * * *")
+    assert fire_cadence(ctx, cadence_id(ctx), old) == 0
+    assert tip_posts(ctx) == []
+    new = datetime(2026, 3, 27, 9, 30, tzinfo=UTC)
+    assert fire_cadence(ctx, cadence_id(ctx), new) == 1
+    assert [p.scheduled_at for p in tip_posts(ctx)] == [new]
 
 
 def test_firings_follow_the_preview(ctx: Context, pool: str) -> None:

@@ -55,6 +55,7 @@ def test_no_module_above_queue_db_touches_a_session_or_a_table(path: Path) -> No
 WRITERS = {
     "Delivery": {
         "queue_db/deliveries/claim.py",
+        "queue_db/deliveries/lease.py",
         "queue_db/deliveries/settle.py",
         "queue_db/deliveries/plan.py",
     },

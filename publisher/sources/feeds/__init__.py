@@ -41,6 +41,8 @@ def producers(ctx: Context) -> list[Producer]:
             ),
             fire=_firer(row.id),
             version=f"{row.id}:{row.every_minutes}",
+            # ``oyez run --once``: poll it if it is due (the poll checks).
+            catch_up=_firer(row.id),
         )
         for row in rows
         if row.id is not None

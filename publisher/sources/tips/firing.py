@@ -18,9 +18,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from publisher.context import Context
+from publisher.context import Context, cron
 from publisher.context.times import zone
 from publisher.engine.producers import Producer
 from publisher.errors import OyezError
@@ -39,6 +39,7 @@ from publisher.sources.tips.rotation import from_ledger
 from queue_db import channels as channel_db
 from queue_db import tips as tip_db
 from queue_db.errors import Conflict
+from queue_db.types import as_utc
 
 log = logging.getLogger("oyez.tips")
 #: Claims retried when two firings on one pool collide.
@@ -54,6 +55,10 @@ class _Claim:
     variants: dict[str, str]
     media: list[dict[str, str]]
     approved_by: str | None
+
+
+#: How far back ``oyez run --once`` looks for a firing not made yet.
+CATCH_UP = timedelta(hours=1)
 
 
 def source_key(cadence_id: int, fire_time: datetime) -> str:
@@ -156,12 +161,19 @@ def _gone(cadence_id: int, at: datetime) -> None:
     log.info("cadence %d was removed: nothing to post for %s", cadence_id, at.isoformat())
 
 
+def fires_at(cadence_cron: str, timezone: str, at: datetime) -> bool:
+    """Whether ``at`` is a fire time of the schedule ``cadence_cron`` in ``timezone``."""
+    first = next(cron.upcoming(cadence_cron, zone(timezone), (), at - timedelta(seconds=1)), None)
+    return first is not None and first.astimezone(UTC) == at
+
+
 def fire_cadence(ctx: Context, cadence_id: int, fire_time: datetime) -> int:
     """Make the post of one firing; return 1 if this call made it, 0 otherwise.
 
     Idempotent by (cadence, fire time): a paused cadence, a skip date, an empty
     pool or a firing already made all return 0, and so does a cadence removed
-    since the daemon read the cadences.
+    since the daemon read the cadences, or a fire time its schedule, edited
+    since, no longer has.
     """
     at = fire_time.astimezone(UTC)
     key = source_key(cadence_id, at)
@@ -171,6 +183,11 @@ def fire_cadence(ctx: Context, cadence_id: int, fire_time: datetime) -> int:
             _gone(cadence_id, at)
             return 0
         if cadence.paused:
+            return 0
+        if not fires_at(cadence.cron, cadence.timezone, at):
+            # Armed under a schedule edited since (a daemon re-arms within 30 s):
+            # the firing belongs to the old schedule, so it posts nothing.
+            log.info("cadence %s: %s is not on its schedule now; nothing posted", cadence.name, at)
             return 0
         if at.astimezone(zone(cadence.timezone)).date().isoformat() in cadence.skip_dates:
             tx.log(
@@ -194,11 +211,38 @@ def fire_cadence(ctx: Context, cadence_id: int, fire_time: datetime) -> int:
     return 1 if made else 0
 
 
+def catch_up(ctx: Context, cadence_id: int, now: datetime) -> int:
+    """Make the latest firing due by ``now`` (within :data:`CATCH_UP`), if not made yet.
+
+    For ``oyez run --once``: only the latest, so a machine that was off posts
+    one tip, not every one it missed; never one from before the cadence existed.
+    """
+    with ctx.tx() as tx:
+        cadence = tip_db.cadence_by_id(tx, cadence_id)
+        if cadence is None or cadence.paused:
+            return 0
+        spec, tz = cadence.cron, cadence.timezone
+        since = max(now - CATCH_UP, as_utc(cadence.created_at))
+    latest = None
+    for moment in cron.upcoming(spec, zone(tz), (), since):
+        if moment > now:
+            break
+        latest = moment
+    return 0 if latest is None else fire_cadence(ctx, cadence_id, latest)
+
+
 def _firer(cadence_id: int) -> Callable[[Context, datetime], int]:
     def fire(ctx: Context, fire_time: datetime) -> int:
         return fire_cadence(ctx, cadence_id, fire_time)
 
     return fire
+
+
+def _catcher(cadence_id: int) -> Callable[[Context, datetime], int]:
+    def catch(ctx: Context, now: datetime) -> int:
+        return catch_up(ctx, cadence_id, now)
+
+    return catch
 
 
 def producers(ctx: Context) -> list[Producer]:
@@ -219,6 +263,7 @@ def producers(ctx: Context) -> list[Producer]:
                 trigger=trig,
                 fire=_firer(cadence.id),
                 version=f"{cadence.id}:{cadence.cron}:{cadence.timezone}",
+                catch_up=_catcher(cadence.id),
             )
         )
     return out

@@ -32,6 +32,8 @@ class ScriptedNetwork:
     lock: threading.Lock = field(default_factory=threading.Lock)
     #: Called inside publish, before anything happens (e.g. to block).
     on_publish: Callable[[Rendered], None] | None = None
+    #: The next this many finds miss what was published (a search not caught up yet).
+    misses: int = 0
     #: What the channel says its look-back is (None: it finds any post).
     lookback: int | None = None
 
@@ -80,6 +82,9 @@ class ScriptedChannel:
             net.calls.append("find")
             if net.find_steps:
                 raise net.find_steps.popleft()
+            if net.misses:
+                net.misses -= 1
+                return None
             for index, done in enumerate(net.published, start=1):
                 if done.delivery_key == rendered.delivery_key:
                     return Receipt(remote_id=str(index))

@@ -28,7 +28,7 @@ from publisher.engine.settle import Settler
 from publisher.service import channels, pause, posts, slots
 from publisher.service.status import status
 from queue_db import channels as channel_db
-from queue_db.deliveries import claim, read, settle
+from queue_db.deliveries import claim, lease, read, settle
 from queue_db.tables import Delivery
 from tests.integration.engine.conftest import Engine
 from tests.integration.engine.scripted import ScriptedChannel
@@ -230,6 +230,7 @@ def test_expired_lease_is_reconciled_before_retry(engine: Engine) -> None:
         claimed = claim.claim_due(
             tx, "elsewhere:1:dead", engine.clock.now, lease=timedelta(seconds=30)
         )
+        assert lease.start(tx, claimed[0], "elsewhere:1:dead", engine.clock.now) == 1
     assert len(claimed) == 1
     # The other worker published, then died before settling.
     key = f"oyez-{view.id}-{_channel_id(engine, 'net')}"
@@ -255,13 +256,10 @@ def test_dead_worker_on_this_host_is_reconciled_without_waiting_for_its_lease(
     engine.post("Orphan", ["net"])
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
+    owner = f"{socket.gethostname()}:{gone.pid}:abc123"
     with engine.ctx.tx() as tx:
-        claim.claim_due(
-            tx,
-            f"{socket.gethostname()}:{gone.pid}:abc123",
-            engine.clock.now,
-            lease=timedelta(hours=1),
-        )
+        (claimed,) = claim.claim_due(tx, owner, engine.clock.now, lease=timedelta(hours=1))
+        assert lease.start(tx, claimed, owner, engine.clock.now) == 1  # its request began
     outcome = engine.deliverer().run_once()
     assert outcome.sent == 1
     assert net.calls == ["find", "publish"]
@@ -419,10 +417,12 @@ def test_a_group_of_sent_deliveries_skips_one_whose_lease_another_worker_took(
     with engine.ctx.tx() as tx:
         ids = claim.claim_due(tx, "worker-a", engine.clock.now, lease=timedelta(seconds=30))
         loaded = settle.load_many(tx, ids)
+        for delivery_id in ids:  # their requests started
+            assert lease.start(tx, delivery_id, "worker-a", engine.clock.now) == 1
     # worker-a's lease on the second delivery ran out and worker-b took it over.
     engine.clock.advance(seconds=31)
     with engine.ctx.tx() as tx:
-        claim.mark_unknown(tx, engine.clock.now)
+        lease.recover(tx, engine.clock.now)
         # ...while worker-a had already published the other two (their leases renewed).
         tx.session.execute(
             update(Delivery)
