@@ -8,6 +8,7 @@ frozen records each noun module returns.
 from __future__ import annotations
 
 from queue_db.tables.feeds import Feed, FeedEntry
+from queue_db.tables.metrics import DeliveryReach, MetricSample
 from queue_db.tables.queue import Channel, Delivery, Event, Post, Setting, Worker
 from queue_db.tables.tickets import Ticket, TicketConfig, TicketEvent, TicketFeed, TicketPost
 from queue_db.tables.tips import Cadence, Tip, TipPool, TipServed
@@ -16,9 +17,11 @@ __all__ = [
     "Cadence",
     "Channel",
     "Delivery",
+    "DeliveryReach",
     "Event",
     "Feed",
     "FeedEntry",
+    "MetricSample",
     "Post",
     "Setting",
     "Ticket",

@@ -77,6 +77,8 @@ WRITERS = {
     "Post": {"queue_db/posts.py"},
     "Channel": {"queue_db/channels.py"},
     "Event": {"queue_db/events.py"},
+    "MetricSample": {"queue_db/metrics.py"},
+    "DeliveryReach": {"queue_db/metrics.py"},
 }
 _WRITE = re.compile(r"\b(update|insert|delete)\((\w+)\)")
 
