@@ -125,7 +125,10 @@ def targets(
     """
     query = (
         select(
-            col(Delivery.id), col(Delivery.channel_id), col(Delivery.remote_id), col(Delivery.sent_at)
+            col(Delivery.id),
+            col(Delivery.channel_id),
+            col(Delivery.remote_id),
+            col(Delivery.sent_at),
         )
         .outerjoin(DeliveryReach, col(DeliveryReach.delivery_id) == col(Delivery.id))
         .where(

@@ -15,7 +15,8 @@ def _sent_delivery(store: Store, remote_id: str = "r1", state: str = "sent") -> 
     with store.begin() as tx:
         channel = tx.add(Channel(name=f"x-{remote_id}", kind="x"))
         post = tx.add(Post(text="Bins move to Saturday.", author="alex", state="sent"))
-        assert channel.id is not None and post.id is not None
+        assert channel.id is not None
+        assert post.id is not None
         delivery = tx.add(
             Delivery(
                 post_id=post.id,
