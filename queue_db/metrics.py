@@ -213,5 +213,6 @@ def stream_reached(
         query = query.where(col(Delivery.sent_at) >= since)
     if until is not None:
         query = query.where(col(Delivery.sent_at) < until)
-    for row in stream(tx, query, batch):
-        yield Reached(*row[:6], row[6] or "", *row[7:])
+    for d, p, name, kind, source, sent, text, url, *figures, at in stream(tx, query, batch):
+        values = dict(zip(FIGURES, figures, strict=True))
+        yield Reached(d, p, name, kind, source, sent, text or "", url, **values, collected_at=at)
