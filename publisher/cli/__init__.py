@@ -46,6 +46,7 @@ COMMANDS: dict[str, str] = {
     "prune-drafts": "export_cmd",
     "import": "import_cmd",
     "report": "report_cmd",
+    "metrics": "metrics_cmd",
     "check": "check",
 }
 #: Root options that take a value (so the command word can be found after them).
