@@ -34,10 +34,18 @@ def _group_table(title: str, groups: Sequence[Group]) -> Table:
     for heading in ("", "sent", "measured", "likes", "reposts", "replies", "quotes", "impressions"):
         table.add_column(heading, justify="left" if not heading else "right")
     for g in groups:
-        names = ", ".join(f.label for f in g.figures if f.label != f.name)
-        label = Text(g.name) + (Text(f" ({names})", style="dim") if names else Text())
-        table.add_row(label, str(g.posts_sent), str(g.measured), *_figure_cells(g))
+        table.add_row(g.name, str(g.posts_sent), str(g.measured), *_figure_cells(g))
     return table
+
+
+def _own_names(groups: Sequence[Group]) -> list[str]:
+    """``mastodon counts favourites as likes, boosts as reposts`` for each renaming network."""
+    out = []
+    for g in groups:
+        renamed = [f"{f.label} as {f.name}" for f in g.figures if f.label != f.name]
+        if renamed:
+            out.append(f"  {g.name} ({g.kind}) counts {', '.join(renamed)}")
+    return out
 
 
 def print_reach(reach: Reach, out: Console) -> None:
@@ -47,6 +55,8 @@ def print_reach(reach: Reach, out: Console) -> None:
         out.print(Text("  nothing published in this period", style="dim"))
         return
     out.print(_group_table("per channel", reach.channels))
+    for line in _own_names(reach.channels):
+        out.print(Text(line, style="dim"), soft_wrap=True)
     out.print(_group_table("per source", reach.sources))
     out.print(Text("top posts", style="bold underline"))
     for post in reach.top:
