@@ -24,6 +24,8 @@ from publisher.service.reach import Reach, build_reach
 from publisher.service.report import Chart, Report, build_report, charts, period
 
 FORMATS = ("text", "html", "png")
+#: The HTML report loads nothing: no scripts, fonts, images or styles from elsewhere.
+CSP = "default-src 'none'; style-src 'unsafe-inline'"
 WIDTH, LABEL_W, NOTE_W, ROW_H, TITLE_H = 820, 170, 150, 22, 34
 
 
@@ -119,6 +121,8 @@ def to_html(report: Report, reach: Reach | None = None) -> str:
         body += "\n" + reach_html(reach)
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        # Self-contained: a browser refuses (and reports) anything the page would fetch.
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         "<title>oyez report</title><style>body{font-family:system-ui,sans-serif;margin:2em;"
         "color:#222}section{margin:1.5em 0}svg{font-family:system-ui,sans-serif}"
         f"{REACH_STYLE}</style>"

@@ -10,11 +10,14 @@ import pytest
 
 from publisher.context import Context
 from publisher.service import channels
+from publisher.service.metrics import collect_now
 from queue_db.deliveries import read
 from queue_db.types import utcnow
 from tests.archive.conftest import publish as archive_publish
 from tests.fakes.fixtures import facebook_double, mastodon_double, x_double  # noqa: F401
+from tests.fakes.mastodon import MastodonDouble
 from tests.fakes.server import FakeAPI
+from tests.fakes.x import XDouble
 from tests.helpers import add_outbox, make_context
 
 
@@ -65,3 +68,34 @@ def remote_ids(ctx: Context, post_id: int) -> dict[str, str]:
     """Channel name → the id the network gave the post."""
     with ctx.tx() as tx:
         return {c.name: d.remote_id or "" for d, c in read.of_post(tx, post_id)}
+
+
+@pytest.fixture
+def measured(
+    ctx: Context,
+    clock: Clock,
+    x_double: XDouble,
+    mastodon_double: MastodonDouble,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Context:
+    """Three weeks: two posts, a silent week (a holiday), one post; figures on X and Mastodon."""
+    connect(ctx, x_double)
+    connect(ctx, mastodon_double)
+    for key, value in ctx.environ.items():
+        monkeypatch.setenv(key, value)
+    x_double.impressions = False  # only the second tier gives them: set per tweet below
+    first = publish(ctx, "The library reopens on Monday.", ["x", "mastodon"])
+    clock.advance(hours=3)
+    second = publish(ctx, "New tip: check the sender.", ["x"], source="tip")
+    clock.advance(days=14)
+    third = publish(ctx, "Roadworks on Bridge Road.", ["x", "mastodon"], source="feed")
+    ids = {p: remote_ids(ctx, p) for p in (first, second, third)}
+    x_double.set_metrics(ids[first]["x"], like_count=10, retweet_count=2, reply_count=1)
+    x_double.set_metrics(ids[second]["x"], like_count=1)
+    x_double.set_metrics(ids[third]["x"], like_count=4, quote_count=1)
+    mastodon_double.set_counts(ids[first]["mastodon"], favourites_count=6, reblogs_count=3)
+    mastodon_double.set_counts(ids[third]["mastodon"], favourites_count=2)
+    clock.advance(hours=1)
+    ctx.settings.metrics.window_days = 30
+    collect_now(ctx)
+    return ctx

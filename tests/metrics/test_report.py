@@ -4,46 +4,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from publisher.context import Context
-from publisher.service.metrics import collect_now
 from publisher.service.reach import build_reach, suggest_slots
-from tests.fakes.mastodon import MastodonDouble
-from tests.fakes.x import XDouble
 from tests.helpers import oyez
-from tests.metrics.conftest import Clock, connect, publish, remote_ids
-
-
-@pytest.fixture
-def measured(
-    ctx: Context,
-    clock: Clock,
-    x_double: XDouble,
-    mastodon_double: MastodonDouble,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Context:
-    """Three weeks: two posts, a silent week (a holiday), one post; figures on X and Mastodon."""
-    connect(ctx, x_double)
-    connect(ctx, mastodon_double)
-    for key, value in ctx.environ.items():
-        monkeypatch.setenv(key, value)
-    x_double.impressions = False  # only the second tier gives them: set per tweet below
-    first = publish(ctx, "The library reopens on Monday.", ["x", "mastodon"])
-    clock.advance(hours=3)
-    second = publish(ctx, "New tip: check the sender.", ["x"], source="tip")
-    clock.advance(days=14)
-    third = publish(ctx, "Roadworks on Bridge Road.", ["x", "mastodon"], source="feed")
-    ids = {p: remote_ids(ctx, p) for p in (first, second, third)}
-    x_double.set_metrics(ids[first]["x"], like_count=10, retweet_count=2, reply_count=1)
-    x_double.set_metrics(ids[second]["x"], like_count=1)
-    x_double.set_metrics(ids[third]["x"], like_count=4, quote_count=1)
-    mastodon_double.set_counts(ids[first]["mastodon"], favourites_count=6, reblogs_count=3)
-    mastodon_double.set_counts(ids[third]["mastodon"], favourites_count=2)
-    clock.advance(hours=1)
-    ctx.settings.metrics.window_days = 30
-    collect_now(ctx)
-    return ctx
 
 
 def test_reach_sums_and_medians_per_channel_in_each_networks_own_names(measured: Context) -> None:
