@@ -74,8 +74,8 @@ def remote_ids(ctx: Context, post_id: int) -> dict[str, str]:
 def measured(
     ctx: Context,
     clock: Clock,
-    x_double: XDouble,
-    mastodon_double: MastodonDouble,
+    x_double: XDouble,  # noqa: F811 (the fixture imported above)
+    mastodon_double: MastodonDouble,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> Context:
     """Three weeks: two posts, a silent week (a holiday), one post; figures on X and Mastodon."""

@@ -66,7 +66,7 @@ def test_the_console_check_catches_a_page_that_errs(tmp_path: Path) -> None:
     page = tmp_path / "bad.html"
     page.write_text(
         '<!doctype html><meta http-equiv="Content-Security-Policy" content="default-src '
-        "'none'\"><p>x</p><img src=\"http://127.0.0.1:9/x.png\">",
+        '\'none\'"><p>x</p><img src="http://127.0.0.1:9/x.png">',
         encoding="utf-8",
     )
 
