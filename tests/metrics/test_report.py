@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from publisher.context import Context
 from publisher.service.reach import build_reach, suggest_slots
+from publisher.tui.app import OyezApp
 from tests.helpers import oyez
+from tests.tui.conftest import drive
 
 
 def test_reach_sums_and_medians_per_channel_in_each_networks_own_names(measured: Context) -> None:
@@ -86,3 +89,17 @@ def test_slots_suggest_cli_names_times_and_refuses_an_unknown_channel(
     code, out, err = oyez(db_url, "slots", "suggest", "nowhere")
     assert code != 0
     assert len(err.strip().splitlines()) == 1
+
+
+def test_the_tui_report_screen_shows_the_reach_section(measured: Context) -> None:
+    app = OyezApp(measured, poll_seconds=0)
+
+    async def scenario(pilot: Any) -> None:
+        await pilot.press("7")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        shown = str(app.screen.query_one("#report").render())
+        assert "Reach" in shown
+        assert "favourites 2" in shown  # the last 7 days: the third post only
+
+    drive(app, scenario, (140, 60))
