@@ -9,6 +9,7 @@ from publisher.context import Context
 from publisher.service.metrics import ReachCollector, collect_due, collect_now
 from queue_db import metrics as metric_db
 from queue_db.deliveries import read
+from tests.fakes.facebook import FacebookDouble
 from tests.fakes.mastodon import MastodonDouble
 from tests.fakes.x import XDouble
 from tests.metrics.conftest import Clock, connect, publish, remote_ids
@@ -160,3 +161,22 @@ def test_the_daemon_collects_due_figures_on_its_own(
 
     with ctx.tx() as tx:
         assert len(metric_db.samples(tx, delivery)) == 1  # due once, asked once
+
+
+def test_facebook_reactions_comments_and_shares_are_stored_as_likes_replies_reposts(
+    ctx: Context, clock: Clock, facebook_double: FacebookDouble
+) -> None:
+    connect(ctx, facebook_double)
+    post = publish(ctx, "Council tax bills go out next week.", ["facebook"])
+    facebook_double.set_figures(remote_ids(ctx, post)["facebook"], reactions=12, comments=4)
+    clock.advance(minutes=61)
+
+    done = collect_due(ctx)
+
+    assert [(c.channel, c.measured) for c in done.channels] == [("facebook", 1)]
+    delivery = _delivery(ctx, post, "facebook")
+    with ctx.tx() as tx:
+        latest = metric_db.latest(tx, [delivery])[delivery]
+    assert (latest.likes, latest.replies) == (12, 4)
+    assert latest.quotes is None  # Facebook has no quotes
+    assert latest.impressions is None
