@@ -82,3 +82,15 @@ def test_metrics_collect_with_nothing_sent_says_so(db_url: str, ctx: Context) ->
 
     assert code == 0
     assert "no sent posts" in out
+
+
+def test_post_show_prints_the_reach_of_each_measured_delivery(
+    db_url: str, measured_post: int
+) -> None:
+    assert oyez(db_url, "metrics", "collect")[0] == 0
+
+    code, out, err = oyez(db_url, "post", "show", str(measured_post))
+
+    assert code == 0, err
+    assert "reach: likes 7, reposts 0, replies 2, quotes 0 (at " in out
+    assert out.count("reach:") == 1  # the outbox delivery has none
