@@ -32,7 +32,7 @@ from queue_db.metrics import Target, Values
 
 log = logging.getLogger("oyez.metrics")
 
-#: How long a channel rests after a 429 that named no reset time.
+#: How long a channel rests after a 429 that named no reset time, or another failure.
 DEFAULT_REST = timedelta(minutes=15)
 #: How long after the last scheduled collection a never-measured post is still asked for.
 LATE_GRACE = timedelta(days=1)
@@ -183,6 +183,8 @@ def _ask(
             step(len(targets) - first)
             break
         except ChannelError as exc:
+            # A refusal or an outage: ask again on a later look, not on the next one.
+            rests[row.id] = now + DEFAULT_REST
             error = str(exc)
             log.warning("channel %s: measuring failed: %s", row.name, error)
             step(len(targets) - first)

@@ -180,3 +180,22 @@ def test_facebook_reactions_comments_and_shares_are_stored_as_likes_replies_repo
     assert (latest.likes, latest.replies) == (12, 4)
     assert latest.quotes is None  # Facebook has no quotes
     assert latest.impressions is None
+
+
+def test_a_failing_network_is_reported_and_rested_while_its_figures_wait(
+    ctx: Context, clock: Clock, x_double: XDouble
+) -> None:
+    connect(ctx, x_double)
+    publish(ctx, "Bins move to Saturday this week.", ["x"])
+    clock.advance(minutes=61)
+    x_double.faults.push("401", path="/2/tweets", method="GET")
+    rests: dict[int, datetime] = {}
+
+    failed = collect_due(ctx, rests)
+    clock.advance(minutes=20)
+    later = collect_due(ctx, rests)
+
+    (result,) = failed.channels
+    assert (result.measured, result.gone) == (0, 0)
+    assert result.error is not None
+    assert [c.measured for c in later.channels] == [1]  # still due, asked after the rest
