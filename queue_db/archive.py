@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlmodel import col
 
 from queue_db.store import Tx
-from queue_db.tables import Channel, Delivery, Event, Post
+from queue_db.tables import Channel, Delivery, DeliveryReach, Event, Post
 from queue_db.types import UTCDateTime
 
 # One archive record per delivery: (field name, column). The order is the export's.
@@ -51,6 +51,13 @@ _DELIVERY_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("approved_by", Post.approved_by),
     ("override_reason", Post.override_reason),
     ("thread_parent_id", Post.thread_parent_id),
+    # The latest reach figures (None where the network gives none, or not yet measured).
+    ("metrics_likes", DeliveryReach.likes),
+    ("metrics_reposts", DeliveryReach.reposts),
+    ("metrics_replies", DeliveryReach.replies),
+    ("metrics_quotes", DeliveryReach.quotes),
+    ("metrics_impressions", DeliveryReach.impressions),
+    ("metrics_collected_at", DeliveryReach.collected_at),
 )
 # One archive record per audit event, likewise.
 _EVENT_COLUMNS: tuple[tuple[str, Any], ...] = (
@@ -115,8 +122,10 @@ def count_deliveries(tx: Tx, where: Filter) -> int:
 def stream_deliveries(tx: Tx, where: Filter, batch: int = 2000) -> Iterator[Sequence[Any]]:
     """Every delivery matching ``where`` with its post and channel, by post id then channel name."""
     query = _filtered(_select(_DELIVERY_COLUMNS), where)
-    query = query.join(Channel, col(Channel.id) == col(Delivery.channel_id)).order_by(
-        col(Delivery.post_id), col(Channel.name)
+    query = (
+        query.join(Channel, col(Channel.id) == col(Delivery.channel_id))
+        .outerjoin(DeliveryReach, col(DeliveryReach.delivery_id) == col(Delivery.id))
+        .order_by(col(Delivery.post_id), col(Channel.name))
     )
     yield from stream(tx, query, batch)
 

@@ -48,6 +48,7 @@ COMMANDS: dict[str, str] = {
     "prune-drafts": "export_cmd",
     "import": "import_cmd",
     "report": "report_cmd",
+    "metrics": "metrics_cmd",
     "check": "check",
     "users": "users_cmd",
 }

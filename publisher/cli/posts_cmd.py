@@ -92,6 +92,14 @@ def show(view: PostView) -> None:
     for d in view.deliveries:
         extra = d.remote_url or d.last_error or ""
         console.print(shown(f"  → {d.channel}: {d.state} {extra}"), highlight=False)
+        if d.metrics.collected_at is not None:
+            figures = ", ".join(
+                f"{name} {value}"
+                for name in ("likes", "reposts", "replies", "quotes", "impressions")
+                if (value := getattr(d.metrics, name)) is not None
+            )
+            when = d.metrics.collected_at.strftime("%Y-%m-%d %H:%M UTC")
+            console.print(f"    reach: {figures or 'no figures'} (at {when})", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -18,10 +18,14 @@ from rich.text import Text
 
 from publisher.cli.common import console, emit_json, json_text, state
 from publisher.cli.export_cmd import SinceOpt, UntilOpt, parse_period, replacing
+from publisher.cli.report_reach import REACH_STYLE, print_reach, reach_html
 from publisher.errors import InvalidInput
+from publisher.service.reach import Reach, build_reach
 from publisher.service.report import Chart, Report, build_report, charts, period
 
 FORMATS = ("text", "html", "png")
+#: The HTML report loads nothing: no scripts, fonts, images or styles from elsewhere.
+CSP = "default-src 'none'; style-src 'unsafe-inline'"
 WIDTH, LABEL_W, NOTE_W, ROW_H, TITLE_H = 820, 170, 150, 22, 34
 
 
@@ -54,10 +58,13 @@ def print_text(report: Report, out: Console = console) -> None:
             out.print(Text(f"  {stream[:22]:<22} {counts}"))
 
 
-def write_text(report: Report, path: Path) -> None:
+def write_text(report: Report, path: Path, reach: Reach | None = None) -> None:
     """The terminal report as plain text (no colour codes), 100 columns wide."""
     with path.open("w", encoding="utf-8") as fh:
-        print_text(report, Console(file=fh, width=100, no_color=True, highlight=False))
+        out = Console(file=fh, width=100, no_color=True, highlight=False)
+        print_text(report, out)
+        if reach is not None:
+            print_reach(reach, out)
 
 
 # -- pixels: one layout, drawn as SVG or PNG ---------------------------------------------
@@ -114,12 +121,17 @@ def svg(chart: Chart) -> str:
     return "\n".join([*parts, "</svg>"])
 
 
-def to_html(report: Report) -> str:
+def to_html(report: Report, reach: Reach | None = None) -> str:
     body = "\n".join(f"<section>{svg(chart)}</section>" for chart in charts(report))
+    if reach is not None:
+        body += "\n" + reach_html(reach)
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        # Self-contained: a browser refuses (and reports) anything the page would fetch.
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         "<title>oyez report</title><style>body{font-family:system-ui,sans-serif;margin:2em;"
-        "color:#222}section{margin:1.5em 0}svg{font-family:system-ui,sans-serif}</style>"
+        "color:#222}section{margin:1.5em 0}svg{font-family:system-ui,sans-serif}"
+        f"{REACH_STYLE}</style>"
         f"</head><body><h1>oyez report</h1><p>{html.escape(period(report))}</p>\n{body}\n"
         "</body></html>\n"
     )
@@ -167,7 +179,8 @@ def register(app: typer.Typer) -> None:
             typer.Option("--json", help="The numbers as JSON (to --output FILE if given)."),
         ] = False,
     ) -> None:
-        """Posts per channel per day, on-time rate, failures, cadences and ticket posts."""
+        """Posts per channel per day, on-time rate, failures, cadences, ticket posts and reach
+        (figures collected from the networks, per channel, source, week and hour)."""
         if fmt not in FORMATS:
             raise InvalidInput(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
         if as_json and fmt != "text":
@@ -175,22 +188,26 @@ def register(app: typer.Typer) -> None:
         if fmt == "png" and output is None:
             raise InvalidInput("--format png needs --output FILE")
         context = state(ctx).open()
-        data = build_report(context, *parse_period(context, since, until))
+        bounds = parse_period(context, since, until)
+        data = build_report(context, *bounds)
+        reach = build_reach(context, *bounds)
+        numbers = {**data.to_dict(), "reach": reach.to_dict()}
         if output is None:
             if as_json:
-                emit_json(data.to_dict())
+                emit_json(numbers)
             elif fmt == "text":
                 print_text(data)
+                print_reach(reach, console)
             else:
-                typer.echo(to_html(data), nl=False)
+                typer.echo(to_html(data, reach), nl=False)
             return
         with replacing(output) as partial:
             if as_json:
-                partial.write_text(json_text(data.to_dict()), encoding="utf-8")
+                partial.write_text(json_text(numbers), encoding="utf-8")
             elif fmt == "text":
-                write_text(data, partial)
+                write_text(data, partial, reach)
             elif fmt == "html":
-                partial.write_text(to_html(data), encoding="utf-8")
+                partial.write_text(to_html(data, reach), encoding="utf-8")
             else:
                 to_png(data, partial)
         console.print(f"wrote the report to {output}", highlight=False)

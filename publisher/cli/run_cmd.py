@@ -15,6 +15,7 @@ from publisher.cli.common import console, state
 from publisher.engine.outcome import Outcome
 from publisher.engine.runner import Dispatcher
 from publisher.service.credentials import DailyRecheck
+from publisher.service.metrics import ReachCollector
 
 
 def install_stop_handlers(stop: threading.Event | Callable[[], None]) -> dict[int, Any]:
@@ -70,7 +71,8 @@ def register(app: typer.Typer) -> None:
         Run as many as you like against one PostgreSQL database: each post goes
         out once. Cadences and feeds added, changed or removed are picked up within 30 s;
         SIGHUP picks them up at once. Each channel's credentials are checked once a day
-        (see `oyez channels check`).
+        (see `oyez channels check`), and the reach of sent posts is collected at about
+        +1 h, +24 h and +7 days after sending (see `oyez metrics collect`).
         """
         logging.basicConfig(
             level=logging.INFO if verbose else logging.WARNING,
@@ -93,14 +95,17 @@ def register(app: typer.Typer) -> None:
                 signal.SIGHUP, lambda _s, _f: dispatcher.reload()
             )
         # Credentials are re-checked once a day per channel, never per post.
-        recheck = None if once else DailyRecheck(context)
-        if recheck is not None:
-            recheck.start()
+        # Figures of sent posts are collected at +1 h, +24 h, +7 d (metrics settings).
+        background: list[DailyRecheck | ReachCollector] = (
+            [] if once else [DailyRecheck(context), ReachCollector(context)]
+        )
+        for job in background:
+            job.start()
         try:
             total = dispatcher.run(once=once, duration=duration)
         finally:
-            if recheck is not None:
-                recheck.stop()
+            for job in background:
+                job.stop()
             restore_handlers(previous)
         if not quiet:
             console.print(

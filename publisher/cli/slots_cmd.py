@@ -11,6 +11,7 @@ from publisher.cli.common import JsonOpt, console, emit_json, state
 from publisher.context.times import parse_when, zone
 from publisher.errors import InvalidInput
 from publisher.service import slots as slotting
+from publisher.service.reach import suggest_slots
 
 ChannelArg = Annotated[str, typer.Argument(metavar="CHANNEL", help="The channel's name.")]
 
@@ -134,6 +135,37 @@ def register_slots(app: typer.Typer) -> None:
     ) -> None:
         """Add or remove blackout dates (nothing but urgent posts goes out on them)."""
         _show_table(slotting.change_blackout(state(ctx).open(), channel, add or [], remove or []))
+
+    @slots.command("suggest")
+    def suggest(
+        ctx: typer.Context,
+        channel: ChannelArg,
+        days: Annotated[
+            int, typer.Option("--days", help="Look at the posts of this many days.", min=1)
+        ] = 90,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Suggest posting slots from when the channel's posts drew most engagement
+        (likes, reposts, replies, quotes per post, collected by `oyez metrics collect`)."""
+        found = suggest_slots(state(ctx).open(), channel, days=days)
+        if as_json:
+            emit_json(found.to_dict())
+            return
+        console.print(
+            f"[bold]{found.channel}[/] · {found.timezone} · {found.measured} measured posts",
+            highlight=False,
+        )
+        if not found.times:
+            console.print("  no measured posts yet: run `oyez metrics collect`", highlight=False)
+            return
+        for time, mean, n in found.times:
+            console.print(f"  {time}  {mean:.1f} per post ({n} posts)", highlight=False)
+        days_ = ",".join(d for d, _, _ in found.weekdays[:5])
+        times = ",".join(t for t, _, _ in found.times)
+        console.print(
+            f"  try: oyez slots set {found.channel} --weekdays {days_} --times {times}",
+            highlight=False,
+        )
 
     app.add_typer(slots, name="slots")
 

@@ -83,6 +83,16 @@ class InboxSettings(BaseModel):
     spike_min: int = Field(default=10, ge=1)
 
 
+class MetricsSettings(BaseModel):
+    #: Minutes after sending at which a post's public figures are collected
+    #: (+1 h, +24 h, +7 days); after the last one it is not asked for again.
+    collect_after_minutes: list[int] = Field(default_factory=lambda: [60, 24 * 60, 7 * 24 * 60])
+    #: Days after sending in which `oyez metrics collect` still asks for a post's figures.
+    window_days: int = Field(default=7, ge=1)
+    #: Seconds between the daemon's looks for figures that are due.
+    every_seconds: float = Field(default=300.0, gt=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OYEZ_", env_nested_delimiter="__", extra="ignore")
 
@@ -98,6 +108,7 @@ class Settings(BaseSettings):
     archive: ArchiveSettings = Field(default_factory=ArchiveSettings)
     feeds: FeedSettings = Field(default_factory=FeedSettings)
     inbox: InboxSettings = Field(default_factory=InboxSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -14,7 +14,6 @@ as LinkedIn and Facebook retire versions after about a year).
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -23,7 +22,8 @@ from channels.base import CredentialReport, InspectsCredentials
 from channels.errors import ChannelError
 from publisher.context import Context
 from publisher.context.serialise import JSONView
-from publisher.errors import ChannelProblem, OyezError
+from publisher.errors import ChannelProblem
+from publisher.service.background import Periodic
 from publisher.service.channels import build_channel
 from queue_db import channels as channel_db
 from queue_db import events
@@ -198,7 +198,7 @@ def recheck_due(ctx: Context) -> list[CredentialCheck]:
     return done
 
 
-class DailyRecheck:
+class DailyRecheck(Periodic):
     """A background thread of the daemon: re-checks credentials once a day per channel.
 
     It looks every ``every`` seconds for channels due a check, the first time
@@ -206,30 +206,13 @@ class DailyRecheck:
     calls no network for this).
     """
 
+    name = "oyez-credentials"
+
     def __init__(self, ctx: Context, *, every: float = 3600.0, first_after: float = 60.0) -> None:
+        super().__init__(every=every, first_after=first_after)
         self.ctx = ctx
-        self.every = every
-        self.first_after = first_after
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="oyez-credentials", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        self._stop.wait(self.first_after)
-        while not self._stop.is_set():
-            try:
-                for result in recheck_due(self.ctx):
-                    for warning in result.warnings:
-                        log.warning("channel %s: %s", result.channel, warning)
-            except OyezError as exc:
-                log.warning("credential re-check failed: %s", exc)
-            self._stop.wait(self.every)
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+    def look(self) -> None:
+        for result in recheck_due(self.ctx):
+            for warning in result.warnings:
+                log.warning("channel %s: %s", result.channel, warning)

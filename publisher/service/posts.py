@@ -25,6 +25,7 @@ from publisher.service.compose import targets_of_rows
 from publisher.service.views import PostView
 from queue_db import channels as channel_db
 from queue_db import events
+from queue_db import metrics as metric_db
 from queue_db import posts as post_db
 from queue_db.channels import ChannelRecord
 from queue_db.deliveries import plan, read
@@ -62,7 +63,8 @@ def _has_errors(findings: Sequence[dict[str, Any]]) -> bool:
 
 
 def _view(tx: Tx, post: PostRecord) -> PostView:
-    return PostView.of(post, read.of_post(tx, post.id))
+    deliveries = read.of_post(tx, post.id)
+    return PostView.of(post, deliveries, metric_db.latest(tx, [d.id for d, _ in deliveries]))
 
 
 def _channels(tx: Tx, names: Sequence[str]) -> list[ChannelRecord]:
@@ -177,7 +179,8 @@ def list_posts(
         flt = PostFilter(states=tuple(states), source=source, channel_id=channel_id, search=search)
         found = post_db.find(tx, flt, limit=limit, offset=offset)
         deliveries = read.of_posts(tx, [p.id for p in found])
-        return [PostView.of(p, deliveries[p.id]) for p in found]
+        reach = metric_db.latest(tx, [d.id for p in found for d, _ in deliveries[p.id]])
+        return [PostView.of(p, deliveries[p.id], reach) for p in found]
 
 
 def edit_post(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -9,7 +10,33 @@ from typing import Any
 from publisher.context.serialise import NOT_JSON, JSONView, as_key
 from queue_db.channels import ChannelRecord
 from queue_db.deliveries import DeliveryRecord
+from queue_db.metrics import Latest
 from queue_db.posts import PostRecord
+
+
+@dataclass(frozen=True)
+class MetricsView(JSONView):
+    """A delivery's latest public figures; ``None`` where the network gives none (or not yet)."""
+
+    likes: int | None = None
+    reposts: int | None = None
+    replies: int | None = None
+    quotes: int | None = None
+    impressions: int | None = None
+    collected_at: datetime | None = None
+
+    @classmethod
+    def of(cls, latest: Latest | None) -> MetricsView:
+        if latest is None:
+            return cls()
+        return cls(
+            likes=latest.likes,
+            reposts=latest.reposts,
+            replies=latest.replies,
+            quotes=latest.quotes,
+            impressions=latest.impressions,
+            collected_at=latest.collected_at,
+        )
 
 
 @dataclass(frozen=True)
@@ -23,9 +50,12 @@ class DeliveryView(JSONView):
     remote_id: str | None
     remote_url: str | None
     sent_at: datetime | None
+    metrics: MetricsView = field(default_factory=MetricsView)
 
     @classmethod
-    def of(cls, delivery: DeliveryRecord, channel: ChannelRecord) -> DeliveryView:
+    def of(
+        cls, delivery: DeliveryRecord, channel: ChannelRecord, latest: Latest | None = None
+    ) -> DeliveryView:
         return cls(
             channel=channel.name,
             kind=channel.kind,
@@ -36,6 +66,7 @@ class DeliveryView(JSONView):
             remote_id=delivery.remote_id,
             remote_url=delivery.remote_url,
             sent_at=delivery.sent_at,
+            metrics=MetricsView.of(latest),
         )
 
 
@@ -60,8 +91,12 @@ class PostView(JSONView):
 
     @classmethod
     def of(
-        cls, post: PostRecord, deliveries: list[tuple[DeliveryRecord, ChannelRecord]]
+        cls,
+        post: PostRecord,
+        deliveries: list[tuple[DeliveryRecord, ChannelRecord]],
+        reach: Mapping[int, Latest] | None = None,
     ) -> PostView:
+        reach = reach or {}
         return cls(
             id=post.id,
             text=post.text,
@@ -77,7 +112,7 @@ class PostView(JSONView):
             signed_off_by=tuple(n for n in (post.approved_by or "").split(",") if n),
             urgent=post.urgent,
             media=tuple(post.media),
-            deliveries=tuple(DeliveryView.of(d, c) for d, c in deliveries),
+            deliveries=tuple(DeliveryView.of(d, c, reach.get(d.id)) for d, c in deliveries),
         )
 
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from queue_db.tables.feeds import Feed, FeedEntry
 from queue_db.tables.inbox import InboxItem, InboxLink, Stream
+from queue_db.tables.metrics import DeliveryReach, MetricSample
 from queue_db.tables.queue import Channel, Delivery, Event, Post, Setting, Worker
 from queue_db.tables.tickets import Ticket, TicketConfig, TicketEvent, TicketFeed, TicketPost
 from queue_db.tables.tips import Cadence, Tip, TipPool, TipServed
@@ -18,11 +19,13 @@ __all__ = [
     "Cadence",
     "Channel",
     "Delivery",
+    "DeliveryReach",
     "Event",
     "Feed",
     "FeedEntry",
     "InboxItem",
     "InboxLink",
+    "MetricSample",
     "OyezUser",
     "Post",
     "Setting",

@@ -30,9 +30,15 @@ def ctx(db_url: str, tmp_path: Path) -> Iterator[Context]:
     context.close()
 
 
-def publish(ctx: Context, text: str, channels: Sequence[str], at: datetime = PAST) -> int:
+def publish(
+    ctx: Context,
+    text: str,
+    channels: Sequence[str],
+    at: datetime = PAST,
+    source: str = "manual",
+) -> int:
     """Create, approve and deliver a post now; return its id."""
-    view = posts.create_post(ctx, text, channels, at=at)
+    view = posts.create_post(ctx, text, channels, at=at, source=source)
     posts.submit_post(ctx, view.id)
     posts.approve_post(ctx, view.id)
     deliverer = Deliverer(ctx, "test-worker")

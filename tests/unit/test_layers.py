@@ -76,6 +76,8 @@ WRITERS = {
     "Stream": {"queue_db/streams.py"},
     "InboxItem": {"queue_db/inbox.py"},
     "InboxLink": {"queue_db/inbox.py"},
+    "MetricSample": {"queue_db/metrics.py"},
+    "DeliveryReach": {"queue_db/metrics.py"},
 }
 #: ``update(T)``, ``insert(T)``, ``delete(T)`` statements and ``add(T(...))`` of a new row.
 _WRITE = re.compile(r"\b(update|insert|delete|add)\((\w+)[)(]")

@@ -11,7 +11,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from publisher.service import report
+from publisher.service import reach, report
+from publisher.service.reach import Reach
 from publisher.service.report import Report
 from publisher.tui.screens.base import OyezScreen
 
@@ -53,15 +54,14 @@ class ReportScreen(OyezScreen):
     def _build(self, days: int) -> None:
         # The report reads every delivery in the period: off the UI thread.
         ctx = self.oyez.ctx
+        since = ctx.clock() - timedelta(days=days)
         self.oyez.call_in_background(
-            report.build_report,
-            ctx,
-            ctx.clock() - timedelta(days=days),
-            done=lambda data: self._show(data, days),
+            lambda: (report.build_report(ctx, since), reach.build_reach(ctx, since)),
+            done=lambda both: self._show(*both, days),
             group="report",
         )
 
-    def _show(self, data: Report, days: int) -> None:
+    def _show(self, data: Report, figures: Reach, days: int) -> None:
         """Draw the service's charts (the same ones ``oyez report`` prints) as text bars."""
         width = max(10, self.size.width - 2 - LABEL - NOTE)
         text = Text.assemble(
@@ -83,4 +83,26 @@ class ReportScreen(OyezScreen):
                 for value, colour in bar.segments:
                     text.append("█" * round(width * value / (chart.scale or 1)), style=colour)
                 text.append(f" {bar.note}\n")
+        if figures.measured:  # nothing to say until figures have been collected
+            _append_reach(text, figures)
         self.query_one("#report", Static).update(text)
+
+
+def _append_reach(text: Text, figures: Reach) -> None:
+    """The reach section: per channel and source, each figure as its network names it."""
+    text.append("\nReach (sum, median in brackets)\n", style="bold underline")
+    for group in (*figures.channels, *figures.sources):
+        shown = [
+            f"{f.label} {f.total:,} ({f.median:g})"
+            for f in group.figures
+            if f.total is not None and f.median is not None
+        ]
+        text.append(
+            f"  {group.name[: LABEL - 3]:<{LABEL - 3}} ", style="bold" if group.kind else ""
+        )
+        text.append(f"{group.posts_sent} sent, {group.measured} measured")
+        text.append(("  " + ", ".join(shown)) if shown else "", style="dim")
+        text.append("\n")
+    for post in figures.top[:3]:
+        text.append(f"  top: {post.engagement} · post {post.post_id} on {post.channel}: ")
+        text.append(post.text[:50] + "\n")
