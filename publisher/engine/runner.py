@@ -25,8 +25,9 @@ from datetime import datetime, timedelta
 from publisher.context import Context
 from publisher.context.calendar import next_fire
 from publisher.engine.clock import Clock
-from publisher.engine.delivery import BATCH, Deliverer, next_wakeup, worker_name
+from publisher.engine.delivery import BATCH, Deliverer, next_wakeup
 from publisher.engine.outcome import Outcome
+from publisher.engine.owners import worker_name
 from publisher.engine.pool import Builder
 from publisher.engine.producers import (
     SYNC_SECONDS,

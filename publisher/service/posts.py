@@ -8,20 +8,26 @@ with the acting user, in the same transaction as the change.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from publisher.context import Context
 from publisher.context.controls import strip_controls
 from publisher.errors import (
-    ApprovalBlocked,
     IllegalTransition,
     InvalidInput,
-    OyezError,
-    PermissionDenied,
 )
 from publisher.service import compose, signoff
+from publisher.service.approval import (
+    approval_refused,
+    approvals_refused,
+    approve,
+    approve_post,
+    needs_no_signoff,
+    reject_post,
+)
 from publisher.service.compose import targets_of_rows
+from publisher.service.post_moves import SYSTEM, move, schedule_at, view
 from publisher.service.views import PostView
 from queue_db import channels as channel_db
 from queue_db import events
@@ -38,10 +44,25 @@ CANCELLABLE = POST_OPEN
 SOURCES = tuple(Source)
 STATES = tuple(PostState)
 MAX_TEXT = 100_000
-#: The actor of sign-offs no person gave (sources and channels that need none).
-SYSTEM = "oyez"
 #: States a post can be given a (new) time in.
 RESCHEDULABLE = (PostState.APPROVED, PostState.SCHEDULED)
+#: Sign-off lives in :mod:`publisher.service.approval`; callers reach it here too.
+__all__ = [
+    "SYSTEM",
+    "approval_refused",
+    "approvals_refused",
+    "approve_post",
+    "cancel_post",
+    "create_post",
+    "edit_post",
+    "get_post",
+    "list_posts",
+    "post_history",
+    "reject_post",
+    "schedule_hint",
+    "schedule_post",
+    "submit_post",
+]
 
 if TYPE_CHECKING:
     from publisher.guidelines import Target
@@ -62,11 +83,6 @@ def _has_errors(findings: Sequence[dict[str, Any]]) -> bool:
     return has_errors(findings)
 
 
-def _view(tx: Tx, post: PostRecord) -> PostView:
-    deliveries = read.of_post(tx, post.id)
-    return PostView.of(post, deliveries, metric_db.latest(tx, [d.id for d, _ in deliveries]))
-
-
 def _channels(tx: Tx, names: Sequence[str]) -> list[ChannelRecord]:
     seen: dict[int, ChannelRecord] = {}
     for name in names:
@@ -83,39 +99,6 @@ def _check_text(text: str) -> str:
     if len(text) > MAX_TEXT:
         raise InvalidInput(f"the post's text is longer than {MAX_TEXT} characters")
     return text
-
-
-def _move(
-    tx: Tx,
-    post: PostRecord,
-    allowed: Sequence[PostState],
-    to: PostState,
-    action: str,
-    **changes: Any,
-) -> PostRecord:
-    """``post`` moved to ``to``; IllegalTransition naming the state it is really in if not."""
-    moved = (
-        post_db.transition(tx, post.id, allowed, to, **changes) if post.state in allowed else None
-    )
-    if moved is None:
-        now = post_db.get(tx, post.id).state
-        only = ", ".join(s.words for s in allowed)
-        raise IllegalTransition(
-            f"cannot {action} post {post.id}: it is {now.words}"
-            + (f" (only {only} posts can be {_past(action)})" if allowed else "")
-        )
-    return moved
-
-
-def _past(action: str) -> str:
-    return {
-        "submit": "submitted",
-        "approve": "approved",
-        "reject": "rejected",
-        "schedule": "scheduled",
-        "cancel": "cancelled",
-        "edit": "edited",
-    }.get(action, action)
 
 
 def create_post(
@@ -153,12 +136,12 @@ def create_post(
         tx.log(
             ctx.actor, "created", post_id=post.id, source=source, channels=[c.name for c in targets]
         )
-        return _view(tx, post)
+        return view(tx, post)
 
 
 def get_post(ctx: Context, post_id: int) -> PostView:
     with ctx.tx() as tx:
-        return _view(tx, post_db.get(tx, post_id))
+        return view(tx, post_db.get(tx, post_id))
 
 
 def list_posts(
@@ -199,7 +182,7 @@ def edit_post(
             if to == PostState.IN_REVIEW
             else []
         )
-        post = _move(
+        post = move(
             tx,
             post,
             EDITABLE,
@@ -215,7 +198,7 @@ def edit_post(
         if was in (PostState.APPROVED, PostState.SCHEDULED):
             plan.hold(tx, post.id)
         tx.log(ctx.actor, "edited", post_id=post.id, previous_state=was)
-        return _view(tx, post)
+        return view(tx, post)
 
 
 def _channel_names(tx: Tx, post: PostRecord, override: Sequence[str] | None = None) -> list[Target]:
@@ -242,7 +225,7 @@ def submit_post(ctx: Context, post_id: int) -> PostView:
         if (refused := compose.media_refused(post.media, kinds)) is not None:
             raise InvalidInput(f"post {post_id}: {refused}")
         findings = _run_checks(ctx, post.text, targets, post.source)
-        post = _move(
+        post = move(
             tx,
             post,
             (PostState.DRAFT,),
@@ -253,144 +236,12 @@ def submit_post(ctx: Context, post_id: int) -> PostView:
         )
         tx.log(ctx.actor, "submitted", post_id=post.id, findings=len(findings))
         if (
-            _needs_no_signoff(ctx, post, targets)
+            needs_no_signoff(ctx, post, targets)
             and not _has_errors(findings)
             and signoff.may_auto_approve(ctx, tx, post)
         ):
-            post = _approve(ctx, tx, post, actor=SYSTEM, reason=None)
-        return _view(tx, post)
-
-
-def _needs_no_signoff(ctx: Context, post: PostRecord, targets: Sequence[Target]) -> bool:
-    approval = ctx.settings.approval
-    if post.source in approval.auto_sources:
-        return True
-    return bool(targets) and all(t.name in approval.auto_channels for t in targets)
-
-
-def approval_refused(ctx: Context, post_id: int, state: str, author: str) -> OyezError | None:
-    """Why ``ctx.actor`` may not approve this post whatever the findings, or None.
-
-    Interfaces ask this before asking for an override reason, so nobody types
-    a reason for an approval that is refused anyway.
-    """
-    refused = _state_refused(ctx, post_id, state, author)
-    if refused is not None:
-        return refused
-    with ctx.tx() as tx:
-        return _signoff_refused(ctx, tx, post_db.get(tx, post_id))
-
-
-def approvals_refused(ctx: Context, post_ids: Sequence[int]) -> dict[int, str]:
-    """Why the acting person may not approve each of these posts (only those refused)."""
-    out: dict[int, str] = {}
-    with ctx.tx() as tx:
-        for post_id in post_ids:
-            post = post_db.get(tx, post_id)
-            refused = _state_refused(ctx, post_id, post.state, post.author) or _signoff_refused(
-                ctx, tx, post
-            )
-            if refused is not None:
-                out[post_id] = str(refused)
-    return out
-
-
-def _signoff_refused(ctx: Context, tx: Tx, post: PostRecord) -> OyezError | None:
-    """The acting login's right to sign off (PostgreSQL), and a second sign-off by a second name."""
-    why = signoff.signoff_refused(ctx, tx, post)
-    if why is not None:
-        return PermissionDenied(why)
-    if ctx.actor in signoff.signers(post.approved_by):
-        return PermissionDenied(
-            f"{ctx.actor} has already signed off post {post.id}: it needs another approver"
-        )
-    return None
-
-
-def _state_refused(ctx: Context, post_id: int, state: str, author: str) -> OyezError | None:
-    if state != PostState.IN_REVIEW:
-        words = PostState(state).words
-        return IllegalTransition(f"cannot approve post {post_id}: it is {words}, not in review")
-    if author == ctx.actor and not ctx.settings.approval.allow_self:
-        return PermissionDenied(
-            f"{ctx.actor} wrote post {post_id} and may not approve it "
-            "(ask another approver, or set approval.allow_self)"
-        )
-    return None
-
-
-def approve_post(ctx: Context, post_id: int, *, override: str | None = None) -> PostView:
-    """Approve a post in review. Error findings need ``override`` (a reason, kept)."""
-    with ctx.tx() as tx:
-        post = post_db.get(tx, post_id)
-        refused = _state_refused(ctx, post_id, post.state, post.author) or _signoff_refused(
-            ctx, tx, post
-        )
-        if refused is not None:
-            raise refused
-        errors = [f for f in post.findings if f.get("severity") == "error"]
-        if errors and not (override and override.strip()):
-            rules = ", ".join(sorted({str(f.get("rule")) for f in errors}))
-            raise ApprovalBlocked(
-                f"post {post_id} has {len(errors)} error finding(s) ({rules}): fix them, or "
-                'approve with --override "REASON"'
-            )
-        post = _approve(
-            ctx, tx, post, actor=ctx.actor, reason=override.strip() if errors and override else None
-        )
-        return _view(tx, post)
-
-
-def _approve(
-    ctx: Context, tx: Tx, post: PostRecord, *, actor: str, reason: str | None
-) -> PostRecord:
-    names = [*signoff.signers(post.approved_by), actor] if actor != SYSTEM else [actor]
-    needed = signoff.approvals_needed(tx, post.id) if actor != SYSTEM else 1
-    done = len(names) >= needed
-    post = _move(
-        tx,
-        post,
-        (PostState.IN_REVIEW,),
-        PostState.APPROVED if done else PostState.IN_REVIEW,
-        "approve",
-        approved_by=",".join(names),
-        override_reason=reason,
-    )
-    if not done:
-        tx.log(actor, "signed_off", post_id=post.id, signed=len(names), needed=needed)
-        return post
-    tx.log(actor, "approved", post_id=post.id, override_reason=reason)
-    if reason:
-        tx.log(
-            actor,
-            "overrode",
-            post_id=post.id,
-            reason=reason,
-            rules=sorted(
-                {str(f.get("rule")) for f in post.findings if f.get("severity") == "error"}
-            ),
-        )
-    if post.scheduled_at is not None:
-        post = _schedule(ctx, tx, post, post.scheduled_at, actor=actor)
-    return post
-
-
-def reject_post(ctx: Context, post_id: int, comment: str) -> PostView:
-    """Send a post in review back to its author as a draft, with a comment."""
-    if not comment.strip():
-        raise InvalidInput("a rejection needs a comment for the author")
-    with ctx.tx() as tx:
-        post = _move(
-            tx,
-            post_db.get(tx, post_id),
-            (PostState.IN_REVIEW,),
-            PostState.DRAFT,
-            "reject",
-            review_comment=comment.strip(),
-            approved_by=None,
-        )
-        tx.log(ctx.actor, "rejected", post_id=post.id, comment=comment.strip())
-        return _view(tx, post)
+            post = approve(ctx, tx, post, actor=SYSTEM, reason=None)
+        return view(tx, post)
 
 
 def schedule_post(ctx: Context, post_id: int, at: datetime) -> PostView:
@@ -401,8 +252,8 @@ def schedule_post(ctx: Context, post_id: int, at: datetime) -> PostView:
             raise IllegalTransition(
                 f"cannot schedule post {post_id}: it is {post.state.words}{schedule_hint(post.state)}"
             )
-        post = _schedule(ctx, tx, post, at, actor=ctx.actor)
-        return _view(tx, post)
+        post = schedule_at(ctx, tx, post, at, actor=ctx.actor)
+        return view(tx, post)
 
 
 def schedule_hint(state: PostState) -> str:
@@ -412,28 +263,6 @@ def schedule_hint(state: PostState) -> str:
     if state in (PostState.SENT, PostState.PARTLY_SENT):
         return " (it has gone out: it cannot be moved)"
     return ""
-
-
-def _schedule(ctx: Context, tx: Tx, post: PostRecord, at: datetime, *, actor: str) -> PostRecord:
-    busy = [c.name for d, c in read.of_post(tx, post.id) if d.state not in NOT_STARTED]
-    if busy:
-        raise IllegalTransition(
-            f"cannot reschedule post {post.id}: delivery to {', '.join(busy)} has already started"
-        )
-    grace = ctx.settings.delivery.grace_minutes.get(post.source)
-    expires = at + timedelta(minutes=grace) if grace is not None else None
-    post = _move(
-        tx,
-        post,
-        (PostState.APPROVED, PostState.SCHEDULED),
-        PostState.SCHEDULED,
-        "schedule",
-        scheduled_at=at,
-        expires_at=expires,
-    )
-    plan.schedule(tx, post.id, at)
-    tx.log(actor, "scheduled", post_id=post.id, at=at.isoformat())
-    return post
 
 
 def cancel_post(ctx: Context, post_id: int) -> PostView:
@@ -449,10 +278,10 @@ def cancel_post(ctx: Context, post_id: int) -> PostView:
             raise IllegalTransition(
                 f"cannot cancel post {post_id}: delivery to {', '.join(started)} has already started"
             )
-        post = _move(tx, post, CANCELLABLE, PostState.CANCELLED, "cancel")
+        post = move(tx, post, CANCELLABLE, PostState.CANCELLED, "cancel")
         plan.hold(tx, post.id, state=DeliveryState.CANCELLED)
         tx.log(ctx.actor, "cancelled", post_id=post.id)
-        return _view(tx, post)
+        return view(tx, post)
 
 
 def post_history(ctx: Context, post_id: int) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ from publisher.context.calendar import (
     parse_weekdays,
     weekday_table,
 )
-from publisher.engine.delivery import dead_owners, worker_name
+from publisher.engine.owners import dead_owners, worker_name
 from publisher.engine.settle import backoff
 
 
