@@ -82,6 +82,17 @@ class Limits:
         return self.surely_fits(text) or self.count(text) <= self.max_length
 
 
+def checked_http_url(value: str) -> str:
+    """``value`` when it is empty or an http(s) URL with a host and no user or password."""
+    if value:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL, e.g. https://mastodon.social")
+        if parts.username or parts.password:
+            raise ValueError("must not carry a user or password: use credentials=env:PREFIX")
+    return value
+
+
 class ChannelSettings(BaseModel):
     """Base of every channel's typed settings. Unknown keys are refused."""
 
@@ -100,13 +111,7 @@ class ChannelSettings(BaseModel):
     @field_validator("api_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if value:
-            parts = urlsplit(value)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise ValueError("must be an http:// or https:// URL, e.g. https://mastodon.social")
-            if parts.username or parts.password:
-                raise ValueError("must not carry a user or password: use credentials=env:PREFIX")
-        return value
+        return checked_http_url(value)
 
     @field_validator("credentials")
     @classmethod

@@ -30,6 +30,7 @@ from channels.base import (
     Media,
     Receipt,
     Rendered,
+    checked_http_url,
 )
 from channels.credentials import resolve, resolve_optional
 from channels.errors import OutcomeUnknown, PermanentError
@@ -65,10 +66,18 @@ class LinkedInSettings(ChannelSettings):
     version: str = DEFAULT_VERSION
     #: Where public links to posts point.
     web_url: str = "https://www.linkedin.com"
+    #: Where the OAuth calls go (token introspection and refresh): LinkedIn serves
+    #: them from www.linkedin.com, not from the API host.
+    oauth_base_url: str = "https://www.linkedin.com"
     #: Posts one reconciliation page reads (LinkedIn takes up to 100).
     lookback: int = Field(default=50, ge=1, le=100)
     #: The most pages reconciliation reads back to the attempt's time before it gives up.
     reconcile_pages: int = Field(default=10, ge=1, le=100)
+
+    @field_validator("oauth_base_url")
+    @classmethod
+    def _oauth_url(cls, value: str) -> str:
+        return checked_http_url(value)
 
     @field_validator("version")
     @classmethod
@@ -108,7 +117,11 @@ class LinkedInChannel:
         )
         optional = resolve_optional(settings.credentials, OPTIONAL_NAMES, environ)
         self._keeper = TokenKeeper(
-            self._api, settings.credentials, secrets["ACCESS_TOKEN"], optional
+            self._api,
+            settings.credentials,
+            secrets["ACCESS_TOKEN"],
+            optional,
+            oauth_base_url=settings.oauth_base_url,
         )
 
     def __repr__(self) -> str:

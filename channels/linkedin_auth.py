@@ -29,8 +29,11 @@ class TokenKeeper:
         spec: str,
         token: Secret,
         optional: Mapping[str, Secret],
+        *,
+        oauth_base_url: str,
     ) -> None:
         self._api = api
+        self._oauth = oauth_base_url.rstrip("/")
         self._spec = spec
         self._token = token
         self._optional = dict(optional)
@@ -47,7 +50,7 @@ class TokenKeeper:
         if client is None:
             return None
         body = self._api.form(
-            "/oauth/v2/introspectToken", {**client, "token": self._token.reveal()}
+            f"{self._oauth}/oauth/v2/introspectToken", {**client, "token": self._token.reveal()}
         )
         if body.get("active") is not True:
             raise AuthError(
@@ -88,7 +91,7 @@ class TokenKeeper:
         client = self._client()
         assert client is not None
         body = self._api.form(
-            "/oauth/v2/accessToken",
+            f"{self._oauth}/oauth/v2/accessToken",
             {"grant_type": "refresh_token", "refresh_token": refresh.reveal(), **client},
         )
         token = str(body.get("access_token") or "")

@@ -122,3 +122,29 @@ def test_a_revoked_token_is_an_auth_error(linkedin_double: LinkedInDouble) -> No
     with pytest.raises(AuthError, match="no longer active"):
         channel.inspect_credentials()
     channel.close()
+
+
+def test_introspection_goes_to_the_oauth_host_not_the_api_host(
+    linkedin_double: LinkedInDouble,
+) -> None:
+    """LinkedIn serves OAuth from www.linkedin.com and the API from api.linkedin.com."""
+    oauth = LinkedInDouble()
+    oauth.start()
+    try:
+        settings = {**linkedin_double.channel_settings(), "oauth_base_url": oauth.url}
+        channel = registry.build("linkedin", settings, linkedin_double.environ())
+        assert isinstance(channel, InspectsCredentials)
+        channel.inspect_credentials()
+        channel.close()
+    finally:
+        oauth.stop()
+    assert any("introspect" in r.path for r in oauth.requests)
+    assert not any(r.path.startswith("/oauth/") for r in linkedin_double.requests)
+
+
+def test_the_oauth_host_defaults_to_www_linkedin_com() -> None:
+    from channels.linkedin import LinkedInSettings
+
+    assert LinkedInSettings().oauth_base_url == "https://www.linkedin.com"
+    with pytest.raises(ValueError, match="http"):
+        LinkedInSettings(oauth_base_url="ftp://example.org")

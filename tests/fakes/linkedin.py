@@ -68,6 +68,15 @@ class LinkedInDouble(FakeAPI):
             "REFRESH_TOKEN": self.refresh_token,
         }
 
+    def channel_settings(
+        self, *, prefix: str | None = None, timeout: float = 10.0
+    ) -> dict[str, Any]:
+        """The API and the OAuth host are both this double (LinkedIn's are two hosts)."""
+        return {
+            **super().channel_settings(prefix=prefix, timeout=timeout),
+            "oauth_base_url": self.url,
+        }
+
     def environ(self, prefix: str | None = None) -> dict[str, str]:
         """All of them, the optional ones included."""
         prefix = prefix or self.default_prefix

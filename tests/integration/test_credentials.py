@@ -43,6 +43,7 @@ def _add(db: str, name: str, kind: str, url: str, prefix: str) -> None:
         f"api_base_url={url}",
         "--set",
         f"credentials=env:{prefix}",
+        *(["--set", f"oauth_base_url={url}"] if kind == "linkedin" else []),
     )
     assert code == 0, err
 
