@@ -29,7 +29,7 @@ from publisher.tui.commands import OyezCommands
 from publisher.tui.format import use_palette
 from publisher.tui.screens.base import OyezScreen
 from publisher.tui.screens.queue import QueueScreen
-from publisher.tui.widgets.nav_bar import EXTRA_SECTIONS, SECTIONS, NavBar
+from publisher.tui.widgets.nav_bar import SECTIONS, NavBar
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -100,10 +100,7 @@ class OyezApp(App[None]):
     }
     DEFAULT_MODE = "queue"
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(
-            Binding(key, f"section('{mode}')", label, show=False)
-            for mode, key, label in (*SECTIONS, *EXTRA_SECTIONS)
-        ),
+        *(Binding(key, f"section('{mode}')", label, show=False) for mode, key, label in SECTIONS),
         Binding("n", "new_post", "New post"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]

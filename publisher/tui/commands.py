@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from publisher.tui.widgets.nav_bar import EXTRA_SECTIONS, SECTIONS
+from publisher.tui.widgets.nav_bar import SECTIONS
 
 if TYPE_CHECKING:
     from publisher.tui.app import OyezApp
@@ -24,7 +24,7 @@ class OyezCommands(Provider):
         assert isinstance(app, OyezApp)
         found: list[tuple[str, str, Callable[[], object]]] = [
             (f"Go to {label}", f"key {key}", partial(app.action_section, mode))
-            for mode, key, label in (*SECTIONS, *EXTRA_SECTIONS)
+            for mode, key, label in SECTIONS
         ]
         found += [
             ("New post", "write a post and check it as you type", app.action_new_post),

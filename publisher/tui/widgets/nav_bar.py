@@ -15,10 +15,8 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("activity", "5", "Activity"),
     ("channels", "6", "Channels"),
     ("report", "7", "Report"),
+    ("inbox", "8", "Inbox"),
 )
-#: Sections reached by key and from the command palette, not drawn in the bar
-#: (it is full at 80 columns).
-EXTRA_SECTIONS: tuple[tuple[str, str, str], ...] = (("inbox", "8", "Inbox"),)
 
 #: Labels used when the full ones do not fit the width.
 SHORT = {
