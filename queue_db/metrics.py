@@ -158,12 +158,22 @@ def latest(tx: Tx, delivery_ids: Sequence[int]) -> dict[int, Latest]:
 
 def samples(tx: Tx, delivery_id: int) -> list[Sample]:
     """Every collection of one delivery, oldest first: its figures over its life."""
-    query = (
-        select(MetricSample)
-        .where(col(MetricSample.delivery_id) == delivery_id)
-        .order_by(col(MetricSample.collected_at), col(MetricSample.id))
-    )
-    return [record_of(Sample, r) for r in tx.session.execute(query).scalars()]
+    return series(tx, [delivery_id]).get(delivery_id, [])
+
+
+def series(tx: Tx, delivery_ids: Sequence[int]) -> dict[int, list[Sample]]:
+    """Every collection of each of ``delivery_ids`` ever measured, oldest first."""
+    out: dict[int, list[Sample]] = {}
+    ids = list(dict.fromkeys(delivery_ids))
+    for first in range(0, len(ids), 500):
+        query = (
+            select(MetricSample)
+            .where(col(MetricSample.delivery_id).in_(ids[first : first + 500]))
+            .order_by(col(MetricSample.collected_at), col(MetricSample.id))
+        )
+        for row in tx.session.execute(query).scalars():
+            out.setdefault(row.delivery_id, []).append(record_of(Sample, row))
+    return out
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from publisher.context.times import parse_when
 from publisher.errors import InvalidInput, OyezError
 from publisher.service import posts as service
 from publisher.service.slots import schedule_next_slot
-from publisher.service.views import PostView
+from publisher.service.views import MetricsView, PostView
 
 AsOpt = Annotated[str | None, typer.Option("--as", help="Act as this user.", metavar="USER")]
 TextArg = Annotated[str, typer.Argument(metavar="TEXT", help="The post's text.")]
@@ -93,13 +93,23 @@ def show(view: PostView) -> None:
         extra = d.remote_url or d.last_error or ""
         console.print(shown(f"  → {d.channel}: {d.state} {extra}"), highlight=False)
         if d.metrics.collected_at is not None:
-            figures = ", ".join(
-                f"{name} {value}"
-                for name in ("likes", "reposts", "replies", "quotes", "impressions")
-                if (value := getattr(d.metrics, name)) is not None
-            )
             when = d.metrics.collected_at.strftime("%Y-%m-%d %H:%M UTC")
-            console.print(f"    reach: {figures or 'no figures'} (at {when})", highlight=False)
+            console.print(f"    reach: {_figures(d.metrics)} (at {when})", highlight=False)
+        if len(d.metrics_history) > 1:
+            console.print("    over time (UTC):", highlight=False)
+            for sample in d.metrics_history:
+                at = sample.collected_at.strftime("%Y-%m-%d %H:%M") if sample.collected_at else ""
+                console.print(f"      {at}  {_figures(sample)}", highlight=False)
+
+
+def _figures(metrics: MetricsView) -> str:
+    """``likes 7, replies 2``: the figures the network gave (absent ones left out)."""
+    figures = ", ".join(
+        f"{name} {value}"
+        for name in ("likes", "reposts", "replies", "quotes", "impressions")
+        if (value := getattr(metrics, name)) is not None
+    )
+    return figures or "no figures"
 
 
 def register(app: typer.Typer) -> None:

@@ -25,7 +25,8 @@ SYSTEM = "oyez"
 
 def view(tx: Tx, post: PostRecord) -> PostView:
     deliveries = read.of_post(tx, post.id)
-    return PostView.of(post, deliveries, metric_db.latest(tx, [d.id for d, _ in deliveries]))
+    ids = [d.id for d, _ in deliveries]
+    return PostView.of(post, deliveries, metric_db.latest(tx, ids), metric_db.series(tx, ids))
 
 
 def move(

@@ -162,8 +162,9 @@ def list_posts(
         flt = PostFilter(states=tuple(states), source=source, channel_id=channel_id, search=search)
         found = post_db.find(tx, flt, limit=limit, offset=offset)
         deliveries = read.of_posts(tx, [p.id for p in found])
-        reach = metric_db.latest(tx, [d.id for p in found for d, _ in deliveries[p.id]])
-        return [PostView.of(p, deliveries[p.id], reach) for p in found]
+        ids = [d.id for p in found for d, _ in deliveries[p.id]]
+        reach, history = metric_db.latest(tx, ids), metric_db.series(tx, ids)
+        return [PostView.of(p, deliveries[p.id], reach, history) for p in found]
 
 
 def edit_post(

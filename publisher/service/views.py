@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -10,7 +10,7 @@ from typing import Any
 from publisher.context.serialise import NOT_JSON, JSONView, as_key
 from queue_db.channels import ChannelRecord
 from queue_db.deliveries import DeliveryRecord
-from queue_db.metrics import Latest
+from queue_db.metrics import Latest, Sample
 from queue_db.posts import PostRecord
 
 
@@ -26,7 +26,7 @@ class MetricsView(JSONView):
     collected_at: datetime | None = None
 
     @classmethod
-    def of(cls, latest: Latest | None) -> MetricsView:
+    def of(cls, latest: Latest | Sample | None) -> MetricsView:
         if latest is None:
             return cls()
         return cls(
@@ -51,10 +51,16 @@ class DeliveryView(JSONView):
     remote_url: str | None
     sent_at: datetime | None
     metrics: MetricsView = field(default_factory=MetricsView)
+    #: Every collection of its figures, oldest first: to chart them over the post's life.
+    metrics_history: tuple[MetricsView, ...] = ()
 
     @classmethod
     def of(
-        cls, delivery: DeliveryRecord, channel: ChannelRecord, latest: Latest | None = None
+        cls,
+        delivery: DeliveryRecord,
+        channel: ChannelRecord,
+        latest: Latest | None = None,
+        history: Sequence[Sample] = (),
     ) -> DeliveryView:
         return cls(
             channel=channel.name,
@@ -67,6 +73,7 @@ class DeliveryView(JSONView):
             remote_url=delivery.remote_url,
             sent_at=delivery.sent_at,
             metrics=MetricsView.of(latest),
+            metrics_history=tuple(map(MetricsView.of, history)),
         )
 
 
@@ -95,8 +102,9 @@ class PostView(JSONView):
         post: PostRecord,
         deliveries: list[tuple[DeliveryRecord, ChannelRecord]],
         reach: Mapping[int, Latest] | None = None,
+        history: Mapping[int, Sequence[Sample]] | None = None,
     ) -> PostView:
-        reach = reach or {}
+        reach, history = reach or {}, history or {}
         return cls(
             id=post.id,
             text=post.text,
@@ -112,7 +120,9 @@ class PostView(JSONView):
             signed_off_by=tuple(n for n in (post.approved_by or "").split(",") if n),
             urgent=post.urgent,
             media=tuple(post.media),
-            deliveries=tuple(DeliveryView.of(d, c, reach.get(d.id)) for d, c in deliveries),
+            deliveries=tuple(
+                DeliveryView.of(d, c, reach.get(d.id), history.get(d.id, ())) for d, c in deliveries
+            ),
         )
 
     @property

@@ -9,9 +9,10 @@ import json
 import pytest
 
 from publisher.context import Context
+from publisher.service.metrics import collect_now
 from tests.fakes.x import XDouble
 from tests.helpers import oyez
-from tests.metrics.conftest import connect, publish, remote_ids
+from tests.metrics.conftest import Clock, connect, publish, remote_ids
 
 
 @pytest.fixture
@@ -94,3 +95,41 @@ def test_post_show_prints_the_reach_of_each_measured_delivery(
     assert code == 0, err
     assert "reach: likes 7, reposts 0, replies 2, quotes 0 (at " in out
     assert out.count("reach:") == 1  # the outbox delivery has none
+
+
+def test_post_show_gives_each_deliverys_figures_over_its_life_oldest_first(
+    db_url: str, ctx: Context, clock: Clock, x_double: XDouble
+) -> None:
+    connect(ctx, x_double)
+    x_double.impressions = False
+    post = publish(ctx, "The library reopens on Monday.", ["x", "news"])
+    tweet = remote_ids(ctx, post)["x"]
+    x_double.set_metrics(tweet, like_count=3)
+    clock.advance(hours=1)
+    collect_now(ctx)
+    x_double.set_metrics(tweet, like_count=40, reply_count=5)
+    clock.advance(hours=23)
+    collect_now(ctx)
+
+    code, out, err = oyez(db_url, "post", "show", str(post), "--json")
+
+    assert code == 0, err
+    deliveries = {d["channel"]: d for d in json.loads(out)["deliveries"]}
+    history = deliveries["x"]["metrics_history"]
+    assert [(h["likes"], h["replies"], h["impressions"]) for h in history] == [
+        (3, 0, None),
+        (40, 5, None),
+    ]
+    assert [h["collected_at"] for h in history] == sorted(h["collected_at"] for h in history)
+    assert history[-1] == deliveries["x"]["metrics"]
+    assert deliveries["news"]["metrics_history"] == []  # an outbox cannot measure
+
+    code, out, err = oyez(db_url, "post", "show", str(post))
+
+    assert code == 0, err
+    lines = out.splitlines()
+    start = lines.index("    over time (UTC):")
+    assert [line.split("  ")[-1] for line in lines[start + 1 : start + 3]] == [
+        "likes 3, reposts 0, replies 0, quotes 0",
+        "likes 40, reposts 0, replies 5, quotes 0",
+    ]
