@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from publisher.service.reach import WEEKDAYS, Group, Reach, Timing
+from publisher.service.reach import WEEKDAYS, Group, Reach, Timing, TopPost
 
 ENGAGEMENT_COLOUR, POSTS_COLOUR = "#d62728", "#1f77b4"
 
@@ -149,6 +149,37 @@ def weekly_svg(reach: Reach) -> str:
     return "".join(parts)
 
 
+def sparkline_svg(post: TopPost, width: int = 120, height: int = 24) -> str:
+    """A small line of one post's engagement at each collection; each point's tooltip
+    gives when it was read and the figure. Empty if it was never read with a figure."""
+    points = [p for p in post.engagement_history if p.engagement is not None]
+    if not points:
+        return ""
+    start, end = points[0].collected_at, points[-1].collected_at
+    span = (end - start).total_seconds() or 1.0
+    top = max(p.engagement or 0 for p in points) or 1
+    xy = [
+        (
+            3 + (width - 6) * (p.collected_at - start).total_seconds() / span,
+            height - 3 - (height - 6) * (p.engagement or 0) / top,
+        )
+        for p in points
+    ]
+    dots = "".join(
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2" fill="{ENGAGEMENT_COLOUR}">'
+        f"<title>{p.collected_at:%Y-%m-%d %H:%M} UTC: engagement {p.engagement}</title></circle>"
+        for p, (x, y) in zip(points, xy, strict=True)
+    )
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+    return (
+        f'<svg class="spark" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="engagement of post {post.post_id} on {_e(post.channel)} over time">'
+        f'<polyline points="{line}" fill="none" stroke="{ENGAGEMENT_COLOUR}" stroke-width="1.5"/>'
+        f"{dots}</svg>"
+    )
+
+
 def _heat_row(label: str, cells: Sequence[tuple[int, float | None]], names: Sequence[str]) -> str:
     top = max((m for _, m in cells if m is not None), default=0.0) or 1.0
     out = [f"<tr><th>{_e(label)}</th>"]
@@ -182,7 +213,7 @@ def reach_html(reach: Reach) -> str:
     top = "".join(
         f"<li>{p.engagement} · post {p.post_id} on {_e(p.channel)}: "
         + (f'<a href="{_e(p.url)}">{_e(p.text[:80])}</a>' if p.url else _e(p.text[:80]))
-        + "</li>"
+        + f" {sparkline_svg(p)}</li>"
         for p in reach.top
     )
     return (

@@ -21,7 +21,7 @@ from publisher.context.serialise import JSONView
 from publisher.context.times import check_period, zone
 from queue_db import channels as channel_db
 from queue_db import metrics as metric_db
-from queue_db.metrics import FIGURES, Reached
+from queue_db.metrics import FIGURES, Reached, Sample
 
 #: Each network's own name for each figure; a figure it has no name for it does not report.
 LABELS: dict[str, dict[str, str]] = {
@@ -69,6 +69,14 @@ class Group(JSONView):
 
 
 @dataclass(frozen=True)
+class Point(JSONView):
+    """One collection's engagement of a delivery (None where its network gave no figure)."""
+
+    collected_at: datetime
+    engagement: int | None
+
+
+@dataclass(frozen=True)
 class TopPost(JSONView):
     post_id: int
     channel: str
@@ -79,6 +87,8 @@ class TopPost(JSONView):
     engagement: int
     figures: dict[str, int | None]
     labels: dict[str, str]
+    #: Its engagement at each collection, oldest first (the sparkline of the HTML report).
+    engagement_history: tuple[Point, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,7 +124,7 @@ class Reach(JSONView):
         return sum(g.measured for g in self.channels)
 
 
-def engagement(row: Reached) -> int | None:
+def engagement(row: Reached | Sample) -> int | None:
     values = [getattr(row, f) for f in ENGAGEMENT if getattr(row, f) is not None]
     return sum(values) if row.collected_at is not None and values else None
 
@@ -195,6 +205,8 @@ def build_reach(
         (r for r in rows if engagement(r) is not None),
         key=lambda r: (-(engagement(r) or 0), r.sent_at),
     )
+    with ctx.tx() as tx:
+        history = metric_db.series(tx, [r.delivery_id for r in ranked[:TOP_POSTS]])
     top = tuple(
         TopPost(
             r.post_id,
@@ -206,6 +218,7 @@ def build_reach(
             engagement(r) or 0,
             {f: getattr(r, f) for f in FIGURES},
             LABELS.get(r.kind, GENERIC),
+            tuple(Point(p.collected_at, engagement(p)) for p in history.get(r.delivery_id, ())),
         )
         for r in ranked[:TOP_POSTS]
     )

@@ -6,9 +6,12 @@ import json
 from typing import Any
 
 from publisher.context import Context
+from publisher.service.metrics import collect_now
 from publisher.service.reach import build_reach, suggest_slots
 from publisher.tui.app import OyezApp
+from tests.fakes.x import XDouble
 from tests.helpers import oyez
+from tests.metrics.conftest import Clock, remote_ids
 from tests.tui.conftest import drive
 
 
@@ -103,3 +106,25 @@ def test_the_tui_report_screen_shows_the_reach_section(measured: Context) -> Non
         assert "favourites 2" in shown  # the last 7 days: the third post only
 
     drive(app, scenario, (140, 60))
+
+
+def test_each_top_post_has_a_sparkline_of_its_engagement_over_its_collections(
+    db_url: str, measured: Context, clock: Clock, x_double: XDouble
+) -> None:
+    best = build_reach(measured).top[0]  # the first post on X: 13
+    tweet = remote_ids(measured, best.post_id)["x"]
+    x_double.set_metrics(tweet, like_count=30, retweet_count=5, reply_count=1)
+    clock.advance(hours=23)
+    collect_now(measured)
+
+    top = build_reach(measured).top[0]
+    code, page, err = oyez(db_url, "report", "--format", "html")
+
+    assert [p.engagement for p in top.engagement_history] == [13, 36]
+    assert code == 0, err
+    assert page.count('class="spark"') == len(build_reach(measured).top)
+    assert page.count("engagement 36</title></circle>") == 1
+    code, out, err = oyez(db_url, "report", "--json")
+    assert code == 0, err
+    history = json.loads(out)["reach"]["top"][0]["engagement_history"]
+    assert [p["engagement"] for p in history] == [13, 36]
