@@ -133,3 +133,15 @@ def test_post_show_gives_each_deliverys_figures_over_its_life_oldest_first(
         "likes 3, reposts 0, replies 0, quotes 0",
         "likes 40, reposts 0, replies 5, quotes 0",
     ]
+
+
+def test_post_list_json_carries_the_same_metrics_history(db_url: str, measured_post: int) -> None:
+    assert oyez(db_url, "metrics", "collect")[0] == 0
+
+    code, out, err = oyez(db_url, "post", "list", "--json")
+
+    assert code == 0, err
+    (post,) = json.loads(out)
+    history = {d["channel"]: d["metrics_history"] for d in post["deliveries"]}
+    assert [h["likes"] for h in history["x"]] == [7]
+    assert history["news"] == []
