@@ -29,11 +29,13 @@ import tweepy
 from bench.bench_engine import bare_x_client
 from bench.bench_tui import BIN, _kill, _start, _tmux, _wait
 from bench.report import Row, Section
+from channels.base import Listens
 from channels.x_listen import LISTEN_FIELDS
 from publisher.context import Context, open_context
 from publisher.context.settings import Settings
 from publisher.service import channels, inbox, listening, streams
 from queue_db.states import StreamKind
+from tests.fakes.fixtures import build_channel
 from tests.fakes.x import XDouble
 from tests.inbox.bulk import seed_items
 
@@ -95,17 +97,33 @@ def bare_loop(double: XDouble) -> float:
     return took
 
 
-def ingest(folder: Path) -> tuple[list[float], list[float]]:
-    """(oyez rounds, bare loops) in seconds, interleaved so noise hits both alike."""
+def channel_read(double: XDouble) -> float:
+    """Seconds for the X channel alone to read the search (no database)."""
+    channel = build_channel(double, timeout=30.0, prefix=PREFIX, listen_pages=100)
+    assert isinstance(channel, Listens)
+    try:
+        t0 = time.perf_counter()
+        page = channel.search(QUERY, None, datetime.now(UTC) - timedelta(hours=1))
+        took = time.perf_counter() - t0
+    finally:
+        channel.close()
+    if len(page.items) != TWEETS:
+        raise RuntimeError(f"the channel read {len(page.items)} tweets, not {TWEETS}")
+    return took
+
+
+def ingest(folder: Path) -> tuple[list[float], list[float], list[float]]:
+    """(oyez rounds, channel reads, bare loops) in seconds, interleaved so noise hits all alike."""
     with XDouble() as double:
         os.environ.update(double.environ(PREFIX))
         for n in range(TWEETS):
             double.tweet_as(f"resident{n % 500}", f"When do the {QUERY} go out? ({n})")
-        ours, bare = [], []
+        ours, reads, bare = [], [], []
         for n in range(RUNS):
             bare.append(bare_loop(double))
+            reads.append(channel_read(double))
             ours.append(oyez_round(double, folder, n))
-    return ours, bare
+    return ours, reads, bare
 
 
 # -- first paint --------------------------------------------------------------------------
@@ -164,7 +182,7 @@ def _ratio(ours: list[float], base: list[float]) -> str:
 def run() -> Section:
     folder = Path(tempfile.mkdtemp(prefix="oyez-bench-inbox-"))
     try:
-        ours, bare = ingest(folder)
+        ours, reads, bare = ingest(folder)
         rows = [
             Row(
                 f"ingest {TWEETS:,} tweets: one poll round (tweepy + inbox store, SQLite)",
@@ -172,6 +190,13 @@ def run() -> Section:
                 f"{_ms(bare)} (bare tweepy Paginator)",
                 _ratio(ours, bare),
                 "≤ 1.5×",
+            ),
+            Row(
+                "of which: the X channel's read alone (no database)",
+                _ms(reads),
+                f"{_ms(bare)} (bare tweepy Paginator)",
+                _ratio(reads, bare),
+                "",
             ),
             Row(
                 "ingest rate through oyez",
