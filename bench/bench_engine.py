@@ -41,6 +41,7 @@ from datetime import datetime, timedelta
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event
 from pathlib import Path
+from typing import Any
 
 import tweepy
 
@@ -147,7 +148,8 @@ def lateness_and_idle(folder: Path) -> list[Row]:
     ]
 
 
-def _bare_loop(url: str, keys: dict[str, str], texts: list[str]) -> float:
+def bare_x_client(url: str, keys: dict[str, str], timeout: float = 5.0) -> Any:
+    """tweepy's Client on the X double at ``url``, nothing of oyez but the URL rewrite."""
     client = tweepy.Client(
         consumer_key=keys["CONSUMER_KEY"],
         consumer_secret=keys["CONSUMER_SECRET"],
@@ -155,7 +157,12 @@ def _bare_loop(url: str, keys: dict[str, str], texts: list[str]) -> float:
         access_token_secret=keys["ACCESS_TOKEN_SECRET"],
         return_type=dict,
     )
-    client.session = RebasedSession(url, 5.0)
+    client.session = RebasedSession(url, timeout)
+    return client
+
+
+def _bare_loop(url: str, keys: dict[str, str], texts: list[str]) -> float:
+    client = bare_x_client(url, keys)
     started = time.perf_counter()
     for text in texts:
         client.create_tweet(text=text, user_auth=True)

@@ -22,8 +22,10 @@ from queue_db.states import InboxState
 from queue_db.store import Tx
 from queue_db.tables import Delivery, InboxItem, InboxLink
 
-#: Rows per INSERT statement (17 columns each: well within every parameter limit).
+#: Rows per batch (SQLAlchemy splits each executemany INSERT within the parameter limits).
 CHUNK = 200
+#: The tables themselves, for executemany INSERTs (compiled once, not once per batch).
+_ITEMS, _LINKS = InboxItem.__table__, InboxLink.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -95,13 +97,14 @@ def store(
             }
             for row in batch
         ]
+        # One statement executed for many rows: compiled once and cached, where a
+        # VALUES list of 200 rows is compiled again every time.
         statement = (
-            _insert(tx, InboxItem)
-            .values(values)
+            _insert(tx, _ITEMS)
             .on_conflict_do_nothing(index_elements=["channel_id", "remote_id"])
-            .returning(col(InboxItem.id))
+            .returning(_ITEMS.c.id)
         )
-        fresh.extend(int(i) for i in tx.session.execute(statement).scalars())
+        fresh.extend(int(i) for i in tx.session.execute(statement, values).scalars())
         remote_ids = [r["remote_id"] for r in batch]
         ids = tx.session.execute(
             select(col(InboxItem.id)).where(
@@ -111,9 +114,8 @@ def store(
         links = [{"item_id": int(i), "stream_id": stream_id, "linked_at": now} for i in ids]
         if links:
             tx.session.execute(
-                _insert(tx, InboxLink)
-                .values(links)
-                .on_conflict_do_nothing(index_elements=["item_id", "stream_id"])
+                _insert(tx, _LINKS).on_conflict_do_nothing(index_elements=["item_id", "stream_id"]),
+                links,
             )
     return by_ids(tx, fresh)
 
