@@ -23,7 +23,7 @@ from publisher.context import Context, open_context
 from publisher.context.settings import Settings
 from publisher.service import channels
 from publisher.service.metrics import collect_due, collect_now
-from queue_db import posts as post_db
+from queue_db import post_batches
 from queue_db.deliveries import plan as delivery_plan
 from queue_db.tables import Post
 from queue_db.types import utcnow
@@ -52,7 +52,7 @@ def _seed(folder: Path, x: XDouble) -> Context:
     template = row.model_dump()
     template.pop("id")
     with ctx.tx() as tx:
-        ids = post_db.insert_many(tx, [dict(template) for _ in tweets])
+        ids = post_batches.insert_many(tx, [dict(template) for _ in tweets])
         delivery_plan.insert_many(
             tx,
             [
