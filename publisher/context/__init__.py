@@ -11,7 +11,6 @@ from datetime import datetime
 
 from publisher.context.settings import Settings, load_settings
 from publisher.errors import NotFoundError, OyezError, PermissionDenied, StorageProblem
-from queue_db import users
 from queue_db.database import default_url
 from queue_db.errors import Conflict, NotFound, Refused, StoreError
 from queue_db.store import Store, Tx
@@ -40,6 +39,8 @@ class Context:
         if not self.enforced:
             self.login = os_login()
             return
+        from queue_db import users  # deferred: its table classes cost ~90 ms at start-up
+
         with self.store.begin() as tx:
             self.login = users.connected_login(tx)
             user = users.get(tx, self.login)
@@ -100,6 +101,8 @@ def _database_identity(
 
     ``--as``/``OYEZ_USER`` naming someone else is refused unless the login is an admin.
     """
+    from queue_db import users  # deferred: its table classes cost ~90 ms at start-up
+
     with store.begin() as tx:
         login = users.connected_login(tx)
         user = users.get(tx, login)
