@@ -105,8 +105,6 @@ def _claim_statement(state: str, urgent_only: bool, postgres: bool) -> Update:
                 col(Post.source).in_(bindparam("sources", expanding=True)),
             )
         )
-    if postgres:
-        candidates = candidates.with_for_update(skip_locked=True, of=Delivery)
     values: dict[str, Any] = {
         "state": DeliveryState.SENDING,
         "lease_owner": bindparam("owner"),
@@ -117,6 +115,23 @@ def _claim_statement(state: str, urgent_only: bool, postgres: bool) -> Update:
         # Only reserved: the attempt is counted and timed when its request starts
         # (lease.start). Reconciling an unknown one keeps the time of its attempt.
         values["attempted_at"] = None
+    if postgres:
+        # Locked and picked once, in a materialised CTE. As ``id IN (subquery)``
+        # the planner may run the ``LIMIT … SKIP LOCKED`` subquery again (a
+        # re-check after a concurrent update does), taking fresh rows each time:
+        # one worker then claimed 166 rows with a limit of 5 and left the
+        # others idle (tests/integration/engine/test_concurrent_claims.py).
+        picked = (
+            candidates.with_for_update(skip_locked=True, of=Delivery)
+            .cte("picked")
+            .prefix_with("MATERIALIZED")
+        )
+        return (
+            update(Delivery)
+            .where(col(Delivery.id) == picked.c.id, _state_is(state))
+            .values(**values)
+            .returning(col(Delivery.id))
+        )
     return (
         update(Delivery)
         .where(col(Delivery.id).in_(candidates.scalar_subquery()), _state_is(state))
