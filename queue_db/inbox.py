@@ -8,7 +8,7 @@ twice; it returns only the items it really added.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -212,6 +212,18 @@ def reply_target(tx: Tx, post_id: int, channel_id: int) -> str | None:
             col(InboxItem.reply_post_id) == post_id, col(InboxItem.channel_id) == channel_id
         )
     ).scalar_one_or_none()
+
+
+def reply_targets(tx: Tx, post_ids: Collection[int]) -> dict[tuple[int, int], str]:
+    """(post id, channel id) → the remote id each of ``post_ids`` answers, for inbox replies."""
+    if not post_ids:
+        return {}
+    rows = tx.session.execute(
+        select(
+            col(InboxItem.reply_post_id), col(InboxItem.channel_id), col(InboxItem.remote_id)
+        ).where(col(InboxItem.reply_post_id).in_(list(post_ids)))
+    )
+    return {(int(post), int(channel)): str(remote) for post, channel, remote in rows}
 
 
 def volume(tx: Tx, stream_id: int, start: datetime, end: datetime) -> int:

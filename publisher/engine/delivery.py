@@ -34,7 +34,7 @@ from publisher.context.calendar import Calendar, CalendarError
 from publisher.engine.outcome import Outcome
 from publisher.engine.owners import dead_owners
 from publisher.engine.pool import Builder, ChannelPool
-from publisher.engine.render import parent_in_flight, render
+from publisher.engine.render import answers_of, parent_in_flight, render
 from publisher.engine.settle import Settler
 from queue_db import posts as post_db
 from queue_db import settings as shared
@@ -183,9 +183,11 @@ class Deliverer:
                     urgent_only=shared.crisis(tx) is not None,
                     urgent_sources=settings.urgent_sources,
                 )
+            loaded = settle.load_many(tx, ids)
+            answers = answers_of(tx, [p for _, p, _ in loaded])
             batch = [
-                Claimed(d, p, c, render(tx, d, p, c), parent_in_flight(tx, p, c))
-                for d, p, c in settle.load_many(tx, ids)
+                Claimed(d, p, c, render(tx, d, p, c, answers), parent_in_flight(tx, p, c))
+                for d, p, c in loaded
             ]
         if not ids:
             return 0
