@@ -74,6 +74,8 @@ class Source(StrEnum):
     TIP = "tip"
     TICKET = "ticket"
     IMPORT = "import"
+    #: oyez's own alert (an inbox spike) to the webhook channel ``inbox.spike_channel``.
+    ALERT = "alert"
 
 
 #: Post states a post may still be edited or cancelled in.

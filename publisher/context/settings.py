@@ -30,6 +30,9 @@ class ApprovalSettings(BaseModel):
     auto_sources: list[str] = Field(default_factory=lambda: ["ticket"])
     #: Channels that never need sign-off (e.g. an internal webhook).
     auto_channels: list[str] = Field(default_factory=list)
+    #: People whose replies to inbox items skip sign-off (still checked: a reply
+    #: with an error finding waits for an approver). Default: every reply is reviewed.
+    replies_without_review: list[str] = Field(default_factory=list)
 
 
 class GuidelineSettings(BaseModel):
@@ -81,6 +84,9 @@ class InboxSettings(BaseModel):
     spike_factor: float = Field(default=3.0, gt=1)
     #: ...and at least this many items (a quiet stream's two replies are no spike).
     spike_min: int = Field(default=10, ge=1)
+    #: A webhook channel that is sent a post when a stream spikes (empty: none).
+    #: The alert needs no sign-off and is urgent: a crisis pause does not hold it.
+    spike_channel: str = ""
 
 
 class MetricsSettings(BaseModel):

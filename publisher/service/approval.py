@@ -18,20 +18,39 @@ from publisher.errors import (
 from publisher.service import signoff
 from publisher.service.post_moves import SYSTEM, move, schedule_at, view
 from publisher.service.views import PostView
+from queue_db import inbox as inbox_db
 from queue_db import posts as post_db
 from queue_db.posts import PostRecord
-from queue_db.states import PostState
+from queue_db.states import PostState, Source
 from queue_db.store import Tx
 
 if TYPE_CHECKING:
     from publisher.guidelines import Target
 
 
-def needs_no_signoff(ctx: Context, post: PostRecord, targets: Sequence[Target]) -> bool:
+def needs_no_signoff(ctx: Context, tx: Tx, post: PostRecord, targets: Sequence[Target]) -> bool:
     approval = ctx.settings.approval
     if post.source in approval.auto_sources:
         return True
-    return bool(targets) and all(t.name in approval.auto_channels for t in targets)
+    if bool(targets) and all(t.name in approval.auto_channels for t in targets):
+        return True
+    if post.source == Source.ALERT and is_alert_channel(ctx, targets):
+        return True
+    return waived_reply(ctx, tx, post)
+
+
+def is_alert_channel(ctx: Context, targets: Sequence[Target]) -> bool:
+    """Whether ``targets`` is just the webhook channel ``inbox.spike_channel`` names."""
+    name = ctx.settings.inbox.spike_channel
+    return bool(name) and [(t.name, t.kind) for t in targets] == [(name, "webhook")]
+
+
+def waived_reply(ctx: Context, tx: Tx, post: PostRecord) -> bool:
+    """An inbox reply by someone ``approval.replies_without_review`` names."""
+    assert post.id is not None
+    if post.author not in ctx.settings.approval.replies_without_review:
+        return False
+    return bool(inbox_db.reply_targets(tx, [post.id]))
 
 
 def approval_refused(ctx: Context, post_id: int, state: str, author: str) -> OyezError | None:

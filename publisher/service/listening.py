@@ -28,7 +28,7 @@ from queue_db import channels as channel_db
 from queue_db import events
 from queue_db import inbox as inbox_db
 from queue_db import streams as stream_db
-from queue_db.states import InboxState, StreamKind
+from queue_db.states import InboxState, Source, StreamKind
 from queue_db.store import Tx
 from queue_db.streams import StreamRecord
 
@@ -181,22 +181,27 @@ def _store(ctx: Context, stream: StreamRecord, page: InboundPage, now: datetime)
                     assignee=item.assignee,
                     urgent=item.urgent,
                 )
-        spike = bool(new) and _spike(ctx, tx, stream, now)
-    return StreamRound(stream.name, len(new), len(rows), page.complete, spike=spike)
+        spike = _spike(ctx, tx, stream, now) if new else None
+    if spike is not None and ctx.settings.inbox.spike_channel:
+        _alert(ctx, stream, *spike)
+    return StreamRound(stream.name, len(new), len(rows), page.complete, spike=spike is not None)
 
 
-def _spike(ctx: Context, tx: Tx, stream: StreamRecord, now: datetime) -> bool:
-    """Raise a spike alert when the last hour holds N× the stream's average hour (once an hour)."""
+def _spike(ctx: Context, tx: Tx, stream: StreamRecord, now: datetime) -> tuple[int, float] | None:
+    """Raise a spike alert when the last hour holds N× the stream's average hour (once an hour).
+
+    Returns the last hour's items and the average hour, when it raised one.
+    """
     if stream.spike_at is not None and stream.spike_at > now - timedelta(hours=1):
-        return False
+        return None
     settings = ctx.settings.inbox
     hour = timedelta(hours=1)
     last = inbox_db.volume(tx, stream.id, now - hour, now + timedelta(minutes=5))
     if last < settings.spike_min:
-        return False
+        return None
     average = inbox_db.volume(tx, stream.id, now - 25 * hour, now - hour) / 24
     if last <= settings.spike_factor * average:
-        return False
+        return None
     stream_db.change(tx, stream.id, spike_at=now)
     tx.log(
         "oyez",
@@ -206,7 +211,31 @@ def _spike(ctx: Context, tx: Tx, stream: StreamRecord, now: datetime) -> bool:
         last_hour=last,
         average=round(average, 2),
     )
-    return True
+    return last, average
+
+
+def _alert(ctx: Context, stream: StreamRecord, last: int, average: float) -> None:
+    """Post the spike to the webhook channel ``inbox.spike_channel`` (urgent, no sign-off).
+
+    A setting that names no webhook channel is logged and skipped: the spike
+    itself is already recorded (the event and ``oyez status``).
+    """
+    from publisher.service import posts
+
+    name = ctx.settings.inbox.spike_channel
+    with ctx.tx() as tx:
+        kind = next((c.kind for c in channel_db.every(tx) if c.name == name), None)
+    if kind != "webhook":
+        log.warning(
+            "inbox.spike_channel %r is not a webhook channel; no spike alert was posted", name
+        )
+        return
+    text = (
+        f"Inbox spike on stream {stream.name}: {last} items in the last hour "
+        f"(an hour averaged {average:g} over the day before)."
+    )
+    draft = posts.create_post(ctx, text, [name], at=ctx.clock(), source=Source.ALERT, urgent=True)
+    posts.submit_post(ctx, draft.id)
 
 
 @dataclass(frozen=True)

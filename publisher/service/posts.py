@@ -25,6 +25,7 @@ from publisher.service.approval import (
     approve_post,
     needs_no_signoff,
     reject_post,
+    waived_reply,
 )
 from publisher.service.compose import targets_of_rows
 from publisher.service.post_moves import SYSTEM, move, schedule_at, view
@@ -237,10 +238,17 @@ def submit_post(ctx: Context, post_id: int) -> PostView:
         )
         tx.log(ctx.actor, "submitted", post_id=post.id, findings=len(findings))
         if (
-            needs_no_signoff(ctx, post, targets)
+            needs_no_signoff(ctx, tx, post, targets)
             and not _has_errors(findings)
             and signoff.may_auto_approve(ctx, tx, post)
         ):
+            if waived_reply(ctx, tx, post):
+                tx.log(
+                    ctx.actor,
+                    "review_waived",
+                    post_id=post.id,
+                    reason="an inbox reply by a person approval.replies_without_review names",
+                )
             post = approve(ctx, tx, post, actor=SYSTEM, reason=None)
         return view(tx, post)
 

@@ -3,5 +3,6 @@
 from tests.fakes.fixtures import (  # noqa: F401
     facebook_double,
     mastodon_double,
+    webhook_double,
     x_double,
 )

@@ -219,3 +219,59 @@ def test_a_mastodon_hashtag_search_collects_public_posts(
     (item,) = inbox.list_items(ctx)
     assert item.text == "Collection is late again #bins"
     assert item.kind == "search"
+
+
+def test_a_named_person_replies_without_review_and_others_still_wait(
+    db_url: str, x_double: XDouble, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from publisher.context.settings import ApprovalSettings
+    from publisher.engine.runner import Dispatcher
+    from queue_db import events
+
+    approval = ApprovalSettings(replies_without_review=["alex"])
+    alex = make_context(db_url, "alex", approval=approval)
+    robin = make_context(db_url, "robin", approval=approval)
+    add_network(alex, x_double, monkeypatch)
+    streams.add_stream(alex, "mentions", "net", StreamKind.MENTIONS)
+    first = x_double.tweet_as("alice", "@oyez_test is the pool open?").id
+    x_double.tweet_as("bob", "@oyez_test and the gym?")
+    listening.poll(alex)
+    items = {i.remote_id: i for i in inbox.list_items(alex)}
+    asked = items.pop(first)
+    (other,) = items.values()
+
+    waived = inbox.reply_to_item(alex, asked.id, "Yes, until 8pm.")
+    reviewed = inbox.reply_to_item(robin, other.id, "The gym opens at 7am.")
+    plain = posts.submit_post(alex, posts.create_post(alex, "Pool news soon.", ["net"]).id)
+
+    assert waived.post.state == "scheduled"
+    assert reviewed.post.state == "in_review"  # robin is not named
+    assert plain.state == "in_review"  # only replies skip review
+    Dispatcher(alex).run(once=True)
+    sent = [p for p in x_double.posts if p.text == "Yes, until 8pm."]
+    assert [p.reply_to for p in sent] == [first]
+    assert "The gym opens at 7am." not in x_double.texts()
+    with alex.tx() as tx:
+        (logged,) = events.of_actions(tx, ["review_waived"])
+    assert (logged.actor, logged.post_id) == ("alex", waived.post.id)
+    alex.close()
+    robin.close()
+
+
+def test_a_waived_reply_with_an_error_finding_still_waits_for_an_approver(
+    db_url: str, x_double: XDouble, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from publisher.context.settings import ApprovalSettings
+
+    ctx = make_context(db_url, approval=ApprovalSettings(replies_without_review=["alex"]))
+    add_network(ctx, x_double, monkeypatch)
+    streams.add_stream(ctx, "mentions", "net", StreamKind.MENTIONS)
+    x_double.tweet_as("alice", "@oyez_test can you call me?")
+    listening.poll(ctx)
+    (item,) = inbox.list_items(ctx)
+
+    reply = inbox.reply_to_item(ctx, item.id, "Call me on 07700 900123 " + "x" * 300)
+
+    assert reply.post.state == "in_review"
+    assert any(f["severity"] == "error" for f in reply.post.findings)
+    ctx.close()

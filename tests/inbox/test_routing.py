@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from publisher.context import Context
 from publisher.context.settings import GuidelineSettings, InboxSettings
 from publisher.guidelines import PackError, loads_pack
-from publisher.service import inbox, listening, streams
+from publisher.service import inbox, listening, posts, streams
 from queue_db import events
 from queue_db.states import StreamKind
+from tests.fakes.webhook import WebhookDouble
 from tests.fakes.x import XDouble
 from tests.helpers import make_context
 from tests.inbox.helpers import add_network
@@ -104,4 +106,59 @@ def test_an_hour_far_above_the_average_raises_one_spike_alert(
     x_double.tweet_as("late", "@oyez_test still flooded")
     ctx.clock = lambda: datetime.now(UTC) + timedelta(minutes=4)
     assert not listening.poll(ctx).streams[0].spike  # one alert an hour
+    ctx.close()
+
+
+def _burst(ctx: Context, x_double: XDouble) -> listening.StreamRound:
+    now = time.time()
+    for hour in range(2, 20):
+        x_double.tweet_as("steady", f"@oyez_test hour {hour}", created_at=now - hour * 3600)
+    listening.poll(ctx)
+    for n in range(12):
+        x_double.tweet_as(f"user{n}", f"@oyez_test the road is flooded {n}")
+    ctx.clock = lambda: datetime.now(UTC) + timedelta(minutes=2)
+    (round_,) = listening.poll(ctx).streams
+    return round_
+
+
+def test_a_spike_is_posted_once_to_the_webhook_channel_the_setting_names(
+    db_url: str, x_double: XDouble, webhook_double: WebhookDouble, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from publisher.engine.runner import Dispatcher
+    from publisher.service import pause
+
+    settings = InboxSettings(spike_factor=3, spike_min=10, spike_channel="alerts")
+    ctx = make_context(db_url, inbox=settings)
+    add_network(ctx, x_double, monkeypatch)
+    add_network(ctx, webhook_double, monkeypatch, name="alerts")
+    streams.add_stream(ctx, "mentions", "net", StreamKind.MENTIONS, every_minutes=1)
+    pause.pause_all(ctx, "storm response")  # a crisis pause holds no alert
+
+    assert _burst(ctx, x_double).spike
+    (alert,) = posts.list_posts(ctx, source="alert")
+    assert (alert.state, alert.urgent) == ("scheduled", True)
+    Dispatcher(ctx).run(once=True)
+    Dispatcher(ctx).run(once=True)
+
+    (sent,) = webhook_double.posts
+    assert sent.text.startswith("Inbox spike on stream mentions: 12 items in the last hour")
+    x_double.tweet_as("late", "@oyez_test still flooded")
+    ctx.clock = lambda: datetime.now(UTC) + timedelta(minutes=4)
+    listening.poll(ctx)
+    assert len(posts.list_posts(ctx, source="alert")) == 1  # one alert an hour
+    ctx.close()
+
+
+def test_a_spike_channel_that_is_not_a_webhook_posts_nothing_but_the_spike_is_kept(
+    db_url: str, x_double: XDouble, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = make_context(
+        db_url, inbox=InboxSettings(spike_factor=3, spike_min=10, spike_channel="net")
+    )
+    add_network(ctx, x_double, monkeypatch)
+    streams.add_stream(ctx, "mentions", "net", StreamKind.MENTIONS, every_minutes=1)
+
+    assert _burst(ctx, x_double).spike
+    assert posts.list_posts(ctx, source="alert") == []
+    assert [s.stream for s in listening.recent_spikes(ctx)] == ["mentions"]
     ctx.close()

@@ -13,7 +13,7 @@ from textual.widgets import Input, Select
 
 from publisher.service.queue import STATE_PRESETS, QueueQuery
 
-SOURCES = ("manual", "feed", "tip", "ticket", "import")
+SOURCES = ("manual", "feed", "tip", "ticket", "import", "alert")
 
 
 class FilterBar(Horizontal):
