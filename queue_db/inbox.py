@@ -21,6 +21,7 @@ from queue_db.records import record_of
 from queue_db.states import InboxState
 from queue_db.store import Tx
 from queue_db.tables import Delivery, InboxItem, InboxLink
+from queue_db.types import as_utc
 
 #: Rows per batch (SQLAlchemy splits each executemany INSERT within the parameter limits).
 CHUNK = 200
@@ -82,7 +83,7 @@ def store(
     An item already stored (by this stream or another) is only linked.
     """
     answers = _our_posts(tx, channel_id, {r["in_reply_to"] for r in rows if r.get("in_reply_to")})
-    fresh: list[int] = []
+    fresh: list[ItemRecord] = []
     for batch in _chunks(rows):
         values = [
             {
@@ -102,9 +103,12 @@ def store(
         statement = (
             _insert(tx, _ITEMS)
             .on_conflict_do_nothing(index_elements=["channel_id", "remote_id"])
-            .returning(_ITEMS.c.id)
+            .returning(_ITEMS.c.id, _ITEMS.c.remote_id)
         )
-        fresh.extend(int(i) for i in tx.session.execute(statement, values).scalars())
+        added = {str(r): int(i) for i, r in tx.session.execute(statement, values)}
+        # The new items as written, rather than read back through the ORM (which
+        # cost a third of an ingest round): the rows hold every column but the id.
+        fresh.extend(_written(added[v["remote_id"]], v) for v in values if v["remote_id"] in added)
         remote_ids = [r["remote_id"] for r in batch]
         ids = tx.session.execute(
             select(col(InboxItem.id)).where(
@@ -117,7 +121,29 @@ def store(
                 _insert(tx, _LINKS).on_conflict_do_nothing(index_elements=["item_id", "stream_id"]),
                 links,
             )
-    return by_ids(tx, fresh)
+    return sorted(fresh, key=lambda item: item.id)
+
+
+def _written(item_id: int, values: dict[str, Any]) -> ItemRecord:
+    return ItemRecord(
+        id=item_id,
+        channel_id=values["channel_id"],
+        remote_id=values["remote_id"],
+        kind=values["kind"],
+        author_handle=values.get("author_handle", ""),
+        author_name=values.get("author_name", ""),
+        text=values.get("text", ""),
+        url=values.get("url"),
+        created_at=as_utc(values["created_at"]),
+        collected_at=as_utc(values["collected_at"]),
+        in_reply_to=values.get("in_reply_to"),
+        answers_post_id=values["answers_post_id"],
+        state=InboxState(values["state"]),
+        assignee=values["assignee"],
+        tags=list(values["tags"]),
+        urgent=bool(values["urgent"]),
+        reply_post_id=None,
+    )
 
 
 def _our_posts(tx: Tx, channel_id: int, remote_ids: set[str]) -> dict[str, int]:
