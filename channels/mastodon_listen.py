@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from channels.base import Inbound, InboundPage
+from channels.gap_cursor import GapCursor
 from channels.matching import html_to_text
 
 #: The most items Mastodon gives in one page of statuses.
@@ -28,28 +29,6 @@ Fetch = Callable[[int | None, int | None], Sequence[Mapping[str, Any]]]
 def utc(when: datetime) -> datetime:
     """``when`` in UTC; a naive time is taken to be UTC already."""
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
-@dataclass(frozen=True)
-class _Cursor:
-    newest: int
-    floor: int | None = None
-    below: int | None = None
-
-    @classmethod
-    def parse(cls, cursor: str | None) -> _Cursor:
-        parts = (cursor or "").split(":")
-        if not all(p.isdigit() for p in parts):
-            return cls(0)
-        if len(parts) == 3:
-            floor = int(parts[1]) or None
-            return cls(int(parts[0]), floor, int(parts[2]))
-        return cls(int(parts[0]), int(parts[0]))
-
-    def __str__(self) -> str:
-        if self.below is None:
-            return str(self.newest)
-        return f"{self.newest}:{self.floor or 0}:{self.below}"
 
 
 def read_stream(
@@ -68,7 +47,7 @@ def read_stream(
     account's own statuses). Without a floor id, items made before ``since``
     end the round.
     """
-    start = _Cursor.parse(cursor)
+    start = GapCursor.parse(cursor)
     floor, below, newest = start.floor, start.below, start.newest
     time_floor = utc(since) if floor is None else None
     items: dict[str, Inbound] = {}
@@ -84,7 +63,7 @@ def read_stream(
             moved = newest and str(newest) != (cursor or "")
             return InboundPage(tuple(items.values()), cursor=str(newest) if moved else None)
         below = page.oldest
-    left = _Cursor(newest, floor, below)
+    left = GapCursor(newest, floor, below)
     return InboundPage(tuple(items.values()), cursor=str(left), complete=False)
 
 

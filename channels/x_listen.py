@@ -3,6 +3,12 @@
 X hands tweets back newest first with their authors and the tweets they
 reference under ``includes``; this module turns such pages into
 :class:`~channels.base.Inbound` items and picks the window to ask for.
+
+A round reads back from the newest tweet to the cursor (or, on the first
+round, to ``since``). When its page budget runs out first, it says so
+(``complete=False``) and its cursor remembers the gap still to read
+(:class:`~channels.gap_cursor.GapCursor`, asked for with ``since_id`` and
+``until_id``), so a busy stream loses nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from channels.base import Inbound, InboundPage
+from channels.gap_cursor import GapCursor
 from channels.x_api import Body, Pages, tweets_of
 
 #: What every listening call asks for: authors and the tweets answered or quoted.
@@ -49,17 +56,28 @@ def window(
 ) -> dict[str, Any]:
     """The parameters that ask for items newer than ``cursor``, or else from ``since``.
 
-    With a ``reach`` (recent search), neither may lie beyond it: a cursor older
-    than that gives way to the oldest time X still searches.
+    A cursor with a gap also bounds the call above (``until_id``). With a
+    ``reach`` (recent search), nothing may lie beyond it: a cursor older than
+    that gives way to the oldest time X still searches, and a gap wholly
+    beyond it is given up.
     """
+    start = GapCursor.parse(cursor)
     oldest = datetime.now(UTC) - reach + _EDGE if reach is not None else None
-    if cursor is not None:
-        made = snowflake_time(cursor)
+    params: dict[str, Any] = {}
+    if start.floor is not None:
+        made = snowflake_time(str(start.floor))
         if oldest is None or (made is not None and made > oldest):
-            return {"since_id": cursor}
-        return {"start_time": oldest}
-    start = utc(since)
-    return {"start_time": start if oldest is None or start > oldest else oldest}
+            params["since_id"] = str(start.floor)
+        else:
+            params["start_time"] = oldest
+    else:
+        begin = utc(since)
+        params["start_time"] = begin if oldest is None or begin > oldest else oldest
+    if start.below is not None:
+        top = snowflake_time(str(start.below))
+        if oldest is None or (top is not None and top > oldest):
+            params["until_id"] = str(start.below)
+    return params
 
 
 def read_stream(
@@ -78,22 +96,31 @@ def read_stream(
     Without a cursor, only items made at or after ``since`` are kept: X's
     ``start_time`` has whole seconds.
     """
+    start = GapCursor.parse(cursor)
     floor = utc(since)
     floor = floor.replace(microsecond=floor.microsecond // 1000 * 1000)
+    by_time = start.floor is None
     items: list[Inbound] = []
-    newest = int(cursor) if cursor is not None and cursor.isdigit() else 0
-    for body in Pages(fetch, budget):
+    newest, reached = start.newest, None
+    pages = Pages(fetch, budget)
+    for body in pages:
         includes = body.get("includes") or {}
         users = {str(u.get("id")): u for u in includes.get("users") or []}
         referenced = {str(t.get("id")): t for t in includes.get("tweets") or []}
         for tweet in tweets_of(body):
-            newest = max(newest, int(str(tweet["id"])))
+            tweet_id = int(str(tweet["id"]))
+            newest = max(newest, tweet_id)
+            reached = tweet_id if reached is None else min(reached, tweet_id)
             if str(tweet.get("author_id")) == me:
                 continue
             item = inbound(tweet, users, referenced, me=me, kind=kind, web_url=web_url)
-            if cursor is None and item.created_at < floor:
+            if by_time and item.created_at < floor:
                 continue
             items.append(item)
+    if pages.more and reached is not None:
+        # The budget ran out with older tweets left: read that gap first next round.
+        left = GapCursor(newest, start.floor, reached)
+        return InboundPage(tuple(items), cursor=str(left), complete=False)
     moved = newest and (cursor is None or str(newest) != cursor)
     return InboundPage(tuple(items), cursor=str(newest) if moved else None)
 

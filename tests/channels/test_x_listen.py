@@ -126,6 +126,49 @@ def test_a_round_reads_no_more_than_its_page_budget(x_double: XDouble) -> None:
 
     assert len(_calls(x_double, MENTIONS)) == 2
     assert {item.remote_id for item in page.items} == {t.id for t in made[-200:]}
+    assert not page.complete  # 50 older ones are left for the next round
+
+
+def test_a_busy_stream_is_read_across_pages_within_the_budget_and_resumed_without_a_gap(
+    x_double: XDouble,
+) -> None:
+    channel = build_channel(x_double, listen_pages=2)
+    listener = _listener(channel)
+    since = datetime.now(UTC) - timedelta(minutes=5)
+    try:
+        x_double.tweet_as("alice", "@oyez_test before")
+        cursor = listener.mentions(None, since).cursor
+        made = [x_double.tweet_as(f"user{n % 7}", f"@oyez_test number {n}") for n in range(450)]
+
+        cut = listener.mentions(cursor, since)
+        more = listener.mentions(cut.cursor, since)
+        rest = listener.mentions(more.cursor, since)
+        later = x_double.tweet_as("carol", "@oyez_test after the gap")
+        after = listener.mentions(rest.cursor, since)
+    finally:
+        channel.close()
+
+    assert (cut.complete, more.complete, rest.complete) == (False, False, True)
+    assert [len(cut.items), len(more.items), len(rest.items)] == [200, 200, 50]
+    seen = [i.remote_id for page in (cut, more, rest) for i in page.items]
+    assert sorted(seen) == sorted(t.id for t in made)  # each once, none lost
+    assert rest.cursor == made[-1].id  # the gap is closed: newer ones next
+    assert [i.remote_id for i in after.items] == [later.id]
+    calls = _calls(x_double, MENTIONS)
+    assert calls[3]["since_id"] == [cursor]
+    assert calls[3]["until_id"] == [cut.items[-1].remote_id]
+
+
+def test_a_gap_on_the_first_round_is_read_back_to_since() -> None:
+    from channels.gap_cursor import GapCursor
+    from channels.x_listen import window
+
+    since = datetime.now(UTC) - timedelta(hours=1)
+    gap = str(GapCursor(900, None, 500))
+    assert gap == "900:0:500"
+    assert window(gap, since) == {"start_time": since, "until_id": "500"}
+    assert window("900:300:500", since) == {"since_id": "300", "until_id": "500"}
+    assert window("900", since) == {"since_id": "900"}
 
 
 def test_a_429_while_listening_is_rate_limited_with_the_reset(
