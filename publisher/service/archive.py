@@ -28,6 +28,7 @@ from queue_db import archive as store
 from queue_db import channels as channel_db
 from queue_db import post_batches
 from queue_db.archive import DELIVERY_FIELDS, EVENT_FIELDS, TIME_FIELDS
+from queue_db.types import as_utc
 
 FORMATS = ("csv", "json", "jsonl")
 #: Written first in a JSON export; :func:`import_archive` checks it.
@@ -121,6 +122,18 @@ def iter_records(
             yield from _records("event", EVENT_FIELDS, store.stream_events(tx, where, batch))
 
 
+def _csv_rows(
+    ctx: Context, query: ArchiveQuery, batch: int
+) -> Iterator[list[Any] | dict[str, Any]]:
+    """Deliveries as CSV cells (decoded in bulk, not as records), then audit records."""
+    where = _filter(ctx, query)
+    with ctx.tx() as tx:
+        for row in store.stream_raw_deliveries(tx, where, batch):
+            yield _delivery_cells(row)
+        if query.include_audit:
+            yield from _records("event", EVENT_FIELDS, store.stream_events(tx, where, batch))
+
+
 def count_records(ctx: Context, query: ArchiveQuery) -> int:
     """How many records :func:`iter_records` will yield (for a progress bar)."""
     where = _filter(ctx, query)
@@ -167,7 +180,7 @@ class _Writer:
     def start(self, query: ArchiveQuery) -> None:
         return None
 
-    def write(self, record: dict[str, Any]) -> None:
+    def write(self, record: Any) -> None:
         self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     def finish(self) -> None:
@@ -182,8 +195,61 @@ class _CsvWriter(_Writer):
     def start(self, query: ArchiveQuery) -> None:
         self.csv.writerow(CSV_COLUMNS)
 
-    def write(self, record: dict[str, Any]) -> None:
-        self.csv.writerow([_cell(value) for value in map(record.get, CSV_COLUMNS)])
+    def write(self, record: dict[str, Any] | list[Any]) -> None:
+        """A record, or a delivery's cells already made (:func:`_delivery_cells`)."""
+        if isinstance(record, list):
+            self.csv.writerow(record)
+        else:
+            self.csv.writerow([_cell(value) for value in map(record.get, CSV_COLUMNS)])
+
+
+def _iso(value: Any) -> str:
+    """A raw time as the JSON export writes it (``datetime.isoformat`` of aware UTC)."""
+    if type(value) is str:
+        if len(value) == 26 and value[10] == " ":  # SQLite's own text, UTC: cut, not parsed
+            fraction = value[19:]
+            return f"{value[:10]}T{value[11:19]}{'' if fraction == '.000000' else fraction}+00:00"
+        value = datetime.fromisoformat(value)
+    return as_utc(value).isoformat()
+
+
+def _json_text(value: Any) -> str:
+    """A raw JSON value as a cell: as stored, unless it holds escapes to spell out."""
+    if type(value) is str:
+        text = value if "\\u" not in value else json.dumps(json.loads(value), ensure_ascii=False)
+    else:
+        text = json.dumps(value, ensure_ascii=False)
+    return neutralise(text)
+
+
+_TIMES = [i for i, kind in enumerate(store.RAW_KINDS) if kind == "time"]
+_JSONS = [i for i, kind in enumerate(store.RAW_KINDS) if kind == "json"]
+_PLAIN = [i for i, kind in enumerate(store.RAW_KINDS) if kind == "plain"]
+#: The CSV columns a delivery leaves empty (the audit event's own).
+_EVENT_ONLY = [""] * (len(CSV_COLUMNS) - 1 - len(DELIVERY_FIELDS))
+
+
+def _delivery_cells(row: Sequence[Any]) -> list[Any]:
+    """A raw delivery row as CSV cells, the same as :func:`_cell` of its record gives.
+
+    ``None`` and ints are left to the CSV writer, which writes them the same way.
+    """
+    cells = list(row)
+    for i in _TIMES:
+        if cells[i] is not None:
+            cells[i] = _iso(cells[i])
+    for i in _JSONS:
+        if cells[i] is not None:
+            cells[i] = _json_text(cells[i])
+    for i in _PLAIN:
+        value = cells[i]
+        kind = type(value)
+        if kind is str:
+            if value[:1] in _SUSPECT:
+                cells[i] = neutralise(value)
+        elif value is not None and kind is not int:
+            cells[i] = _cell(value)
+    return ["delivery", *cells, *_EVENT_ONLY]
 
 
 class _JsonWriter(_Writer):
@@ -231,7 +297,8 @@ def export_archive(
         out.write("\ufeff")
     writer.start(query)
     written = 0
-    for record in iter_records(ctx, query, batch=batch):
+    rows = _csv_rows(ctx, query, batch) if fmt == "csv" else iter_records(ctx, query, batch=batch)
+    for record in rows:
         writer.write(record)
         written += 1
         if progress is not None and written % batch == 0:

@@ -249,3 +249,27 @@ def test_memory_stays_flat_while_streaming_a_large_archive(ctx: Context) -> None
     assert written == rows
     assert sink.size > 40_000_000  # what went out: far more than was ever held
     assert peak < 10_000_000, peak
+
+
+def test_csv_cells_are_exactly_what_the_records_give_on_tricky_rows(ctx: Context) -> None:
+    """The CSV path reads times and JSON raw; each cell must equal the record's own."""
+    publish(ctx, "Café on Main — ünïcode", ["news", "tips"])
+    publish(ctx, "=SUM(A1) \\u00e9 is not an escape", ["news"], at=datetime(2026, 1, 2, tzinfo=UTC))
+    view = posts.create_post(
+        ctx,
+        "Draft with variants",
+        ["news"],
+        at=datetime(2026, 3, 4, 5, 6, 7, 89, tzinfo=UTC),
+        variants={"news": "Für die Nachrichten: +49", "tips": "=1+1"},
+    )
+    posts.submit_post(ctx, view.id)
+    records = list(archive.iter_records(ctx, ArchiveQuery(include_audit=True)))
+    expected = [archive.CSV_COLUMNS] + [
+        [archive._cell(value) for value in map(record.get, archive.CSV_COLUMNS)]
+        for record in records
+    ]
+
+    got = list(csv.reader(io.StringIO(export(ctx, include_audit=True))))
+
+    assert got == [list(row) for row in expected]
+    assert any("Für die" in cell for row in got for cell in row)  # spelled out, not \u escaped
