@@ -109,12 +109,19 @@ def store(
         # The new items as written, rather than read back through the ORM (which
         # cost a third of an ingest round): the rows hold every column but the id.
         fresh.extend(_written(added[v["remote_id"]], v) for v in values if v["remote_id"] in added)
-        remote_ids = [r["remote_id"] for r in batch]
-        ids = tx.session.execute(
-            select(col(InboxItem.id)).where(
-                col(InboxItem.channel_id) == channel_id, col(InboxItem.remote_id).in_(remote_ids)
+        # New items are linked by the ids just returned; only items stored before
+        # (by another stream or an earlier round) are looked up.
+        ids = list(added.values())
+        known = [r["remote_id"] for r in batch if r["remote_id"] not in added]
+        if known:
+            ids.extend(
+                tx.session.execute(
+                    select(col(InboxItem.id)).where(
+                        col(InboxItem.channel_id) == channel_id,
+                        col(InboxItem.remote_id).in_(known),
+                    )
+                ).scalars()
             )
-        ).scalars()
         links = [{"item_id": int(i), "stream_id": stream_id, "linked_at": now} for i in ids]
         if links:
             tx.session.execute(
