@@ -123,11 +123,13 @@ class InboxScreen(OyezScreen):
 
     def _status(self) -> None:
         f = self.filter
+        # The keys that change each filter are in the key bar (f, s, c, g); left out
+        # here, the line fits 80 columns.
         parts = [
-            f"state {f.state or 'any'} (f)",
-            f"stream {f.stream or 'any'} (s)",
-            f"channel {f.channel or 'any'} (c)",
-            f"tag {f.tag or 'any'} (g)",
+            f"state {f.state or 'any'}",
+            f"stream {f.stream or 'any'}",
+            f"channel {f.channel or 'any'}",
+            f"tag {f.tag or 'any'}",
             f"{len(self.items)} shown, newest first",
         ]
         self.query_one("#inbox-status", Static).update(Text(" · ".join(parts)))
