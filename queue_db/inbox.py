@@ -165,16 +165,6 @@ def _our_posts(tx: Tx, channel_id: int, remote_ids: set[str]) -> dict[str, int]:
     return {str(r): int(p) for r, p in rows}
 
 
-def by_ids(tx: Tx, item_ids: Sequence[int]) -> list[ItemRecord]:
-    out: list[ItemRecord] = []
-    for batch in _chunks(list(item_ids), 500):
-        rows = tx.session.execute(
-            select(InboxItem).where(col(InboxItem.id).in_(batch)).order_by(col(InboxItem.id))
-        ).scalars()
-        out.extend(_record(r) for r in rows)
-    return out
-
-
 def get(tx: Tx, item_id: int) -> ItemRecord:
     return _record(tx.by_id(InboxItem, item_id, "inbox item"))
 
@@ -236,15 +226,6 @@ def move(
     if int(result.rowcount) != 1:  # type: ignore[attr-defined]
         return None
     return get(tx, item_id)
-
-
-def reply_target(tx: Tx, post_id: int, channel_id: int) -> str | None:
-    """The remote id a reply post answers on ``channel_id``, if it is an inbox reply."""
-    return tx.session.execute(
-        select(col(InboxItem.remote_id)).where(
-            col(InboxItem.reply_post_id) == post_id, col(InboxItem.channel_id) == channel_id
-        )
-    ).scalar_one_or_none()
 
 
 def reply_targets(tx: Tx, post_ids: Collection[int]) -> dict[tuple[int, int], str]:

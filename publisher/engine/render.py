@@ -36,12 +36,12 @@ def render(
     delivery: ClaimedDelivery,
     post: ClaimedPost,
     channel: ChannelRecord,
-    answers: Answers | None = None,
+    answers: Answers,
 ) -> Rendered:
     """The delivery as the channel will publish it (text variant, media, thread parent).
 
     ``answers``: the inbox items a batch's posts reply to, read once for the
-    batch (:func:`answers_of`); without it each render asks the database.
+    batch (:func:`answers_of`).
     """
     text = post.variants.get(channel.name) or post.variants.get(channel.kind) or post.text
     media = tuple(Media(path=Path(m["path"]), alt=m.get("alt", "")) for m in post.media)
@@ -59,14 +59,12 @@ def answers_of(tx: Tx, posts: list[ClaimedPost]) -> Answers:
 
 
 def parent_remote_id(
-    tx: Tx, post: ClaimedPost, channel: ChannelRecord, answers: Answers | None = None
+    tx: Tx, post: ClaimedPost, channel: ChannelRecord, answers: Answers
 ) -> str | None:
     """The remote id to thread under: the parent post's, or the inbox item's it answers."""
     if post.thread_parent_id is None:
         assert channel.id is not None
-        if answers is not None:
-            return answers.get((post.id, channel.id))
-        return inbox.reply_target(tx, post.id, channel.id)
+        return answers.get((post.id, channel.id))
     for d, c in read.of_post(tx, post.thread_parent_id):
         if c.id == channel.id:
             return d.remote_id

@@ -28,6 +28,7 @@ from queue_db import channels as channel_db
 from queue_db import events
 from queue_db import inbox as inbox_db
 from queue_db import streams as stream_db
+from queue_db.errors import NotFound
 from queue_db.states import InboxState, Source, StreamKind
 from queue_db.store import Tx
 from queue_db.streams import StreamRecord
@@ -223,8 +224,11 @@ def _alert(ctx: Context, stream: StreamRecord, last: int, average: float) -> Non
     from publisher.service import posts
 
     name = ctx.settings.inbox.spike_channel
-    with ctx.tx() as tx:
-        kind = next((c.kind for c in channel_db.every(tx) if c.name == name), None)
+    try:
+        with ctx.tx() as tx:
+            kind: str | None = channel_db.by_name(tx, name).kind
+    except NotFound:
+        kind = None
     if kind != "webhook":
         log.warning(
             "inbox.spike_channel %r is not a webhook channel; no spike alert was posted", name

@@ -237,12 +237,13 @@ def submit_post(ctx: Context, post_id: int) -> PostView:
             review_comment=None,
         )
         tx.log(ctx.actor, "submitted", post_id=post.id, findings=len(findings))
+        waived = waived_reply(ctx, tx, post)
         if (
-            needs_no_signoff(ctx, tx, post, targets)
+            (waived or needs_no_signoff(ctx, post, targets))
             and not _has_errors(findings)
             and signoff.may_auto_approve(ctx, tx, post)
         ):
-            if waived_reply(ctx, tx, post):
+            if waived:
                 tx.log(
                     ctx.actor,
                     "review_waived",
