@@ -48,18 +48,24 @@ def append(
     at: datetime | None = None,
 ) -> int:
     """Append one event; returns its id."""
-    row = tx.add(
-        Event(
-            at=at or utcnow(),
-            actor=actor,
-            action=action,
-            post_id=post_id,
-            channel_id=channel_id,
-            detail=dict(detail or {}),
+    tx.session.flush()  # rows the event may name go first (nothing, when none are pending)
+    found = (
+        tx.session.connection()
+        .execute(
+            _APPEND.returning(col(Event.id)),
+            {
+                "at": at or utcnow(),
+                "actor": actor,
+                "action": action,
+                "post_id": post_id,
+                "channel_id": channel_id,
+                "detail": dict(detail or {}),
+            },
         )
+        .scalar_one()
     )
-    assert row.id is not None
-    return row.id
+    assert found is not None
+    return int(found)
 
 
 def append_many(tx: Tx, rows: Sequence[Mapping[str, Any]]) -> None:

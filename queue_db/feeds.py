@@ -305,7 +305,9 @@ def settle_entry(
     result = tx.session.execute(
         update(FeedEntry)
         .where(col(FeedEntry.id) == entry_id, col(FeedEntry.status).in_(WAITING))
-        .values(status=status, reason=reason, post_id=post_id, posted_at=posted_at, payload={})
+        .values(status=status, reason=reason, post_id=post_id, posted_at=posted_at, payload={}),
+        # No entry row is kept in a session (records are returned), so none needs updating.
+        execution_options={"synchronize_session": False},
     )
     return int(result.rowcount) == 1  # type: ignore[attr-defined]
 

@@ -129,15 +129,16 @@ def transition(
     it is now, or None (and changes nothing) if someone else moved it first.
     """
     values = {"state": to_state, "updated_at": utcnow(), **changes}
-    result = tx.session.execute(
+    # RETURNING gives the row as it is now, and refreshes a copy this session
+    # already holds, in the one statement.
+    row = tx.session.execute(
         update(Post)
         .where(col(Post.id) == post_id, col(Post.state).in_(list(from_states)))
         .values(**values)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    tx.session.expire_all()
-    return get(tx, post_id)
+        .returning(Post),
+        execution_options={"synchronize_session": False, "populate_existing": True},
+    ).scalar_one_or_none()
+    return record(row) if row is not None else None
 
 
 def states_of(tx: Tx, post_ids: Sequence[int]) -> dict[int, PostState]:

@@ -53,6 +53,18 @@ def set_targets(tx: Tx, post_id: int, channel_ids: Sequence[int]) -> None:
     tx.session.flush()
 
 
+def target_new(tx: Tx, post_id: int, channel_ids: Sequence[int]) -> None:
+    """The deliveries of a post made in this transaction, which has none yet: one insert."""
+    now = utcnow()
+    rows = [
+        {"post_id": post_id, "channel_id": c, "state": DeliveryState.PENDING, "updated_at": now}
+        for c in dict.fromkeys(channel_ids)
+    ]
+    if rows:
+        tx.session.flush()  # the post itself goes first
+        tx.session.connection().execute(insert(Delivery), rows)
+
+
 def schedule(tx: Tx, post_id: int, due_at: datetime) -> int:
     """Make every waiting delivery of a post due at ``due_at``; returns how many."""
     result = tx.session.execute(
