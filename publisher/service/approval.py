@@ -106,23 +106,28 @@ def _state_refused(ctx: Context, post_id: int, state: str, author: str) -> OyezE
 def approve_post(ctx: Context, post_id: int, *, override: str | None = None) -> PostView:
     """Approve a post in review. Error findings need ``override`` (a reason, kept)."""
     with ctx.tx() as tx:
-        post = post_db.get(tx, post_id)
-        refused = _state_refused(ctx, post_id, post.state, post.author) or _signoff_refused(
-            ctx, tx, post
+        return view(tx, approve_checked(ctx, tx, post_db.get(tx, post_id), override=override))
+
+
+def approve_checked(
+    ctx: Context, tx: Tx, post: PostRecord, *, override: str | None = None
+) -> PostRecord:
+    """:func:`approve_post` inside the caller's transaction: every refusal still applies."""
+    refused = _state_refused(ctx, post.id, post.state, post.author) or _signoff_refused(
+        ctx, tx, post
+    )
+    if refused is not None:
+        raise refused
+    errors = [f for f in post.findings if f.get("severity") == "error"]
+    if errors and not (override and override.strip()):
+        rules = ", ".join(sorted({str(f.get("rule")) for f in errors}))
+        raise ApprovalBlocked(
+            f"post {post.id} has {len(errors)} error finding(s) ({rules}): fix them, or "
+            'approve with --override "REASON"'
         )
-        if refused is not None:
-            raise refused
-        errors = [f for f in post.findings if f.get("severity") == "error"]
-        if errors and not (override and override.strip()):
-            rules = ", ".join(sorted({str(f.get("rule")) for f in errors}))
-            raise ApprovalBlocked(
-                f"post {post_id} has {len(errors)} error finding(s) ({rules}): fix them, or "
-                'approve with --override "REASON"'
-            )
-        post = approve(
-            ctx, tx, post, actor=ctx.actor, reason=override.strip() if errors and override else None
-        )
-        return view(tx, post)
+    return approve(
+        ctx, tx, post, actor=ctx.actor, reason=override.strip() if errors and override else None
+    )
 
 
 def approve(

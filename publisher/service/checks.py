@@ -14,7 +14,7 @@ from typing import Any
 
 from publisher.context import Context
 from publisher.errors import InvalidInput
-from publisher.guidelines import SOURCES, Checker, PackError, Target, load_pack
+from publisher.guidelines import SOURCES, Checker, PackError, RecentIndex, Target, load_pack
 from queue_db.deliveries import read
 
 
@@ -40,14 +40,31 @@ def recent_texts(ctx: Context, checker: Checker) -> list[str]:
         return read.recent_sent_texts(tx, since)
 
 
-def run(ctx: Context, text: str, targets: Sequence[Target], source: str) -> list[dict[str, Any]]:
-    """Check ``text`` for ``targets`` (with each channel's own limits); return findings as dicts."""
+def recent_index(ctx: Context) -> RecentIndex:
+    """The sent texts of the near-duplicate window, indexed once for many checks."""
+    checker = checker_for(ctx)
+    return checker.index_recent(recent_texts(ctx, checker))
+
+
+def run(
+    ctx: Context,
+    text: str,
+    targets: Sequence[Target],
+    source: str,
+    *,
+    recent: RecentIndex | None = None,
+) -> list[dict[str, Any]]:
+    """Check ``text`` for ``targets`` (with each channel's own limits); return findings as dicts.
+
+    ``recent`` is :func:`recent_index`, when a caller checking many posts
+    read the sent texts once; else they are read here.
+    """
     checker = checker_for(ctx)
     findings = checker.check(
         text,
         targets=list(targets),
         source=source if source in SOURCES else "manual",
-        recent=recent_texts(ctx, checker),
+        recent=recent_texts(ctx, checker) if recent is None else recent,
     )
     return [f.to_dict() for f in findings]
 

@@ -8,6 +8,7 @@ with the acting user, in the same transaction as the change.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -50,32 +51,41 @@ RESCHEDULABLE = (PostState.APPROVED, PostState.SCHEDULED)
 #: Sign-off lives in :mod:`publisher.service.approval`; callers reach it here too.
 __all__ = [
     "SYSTEM",
+    "Channels",
     "approval_refused",
     "approvals_refused",
     "approve_post",
+    "cancel",
     "cancel_post",
     "create_post",
+    "draft",
     "edit_post",
     "get_post",
     "list_posts",
     "post_history",
     "reject_post",
+    "resolve_channels",
     "schedule_hint",
     "schedule_post",
+    "submit",
     "submit_post",
 ]
 
 if TYPE_CHECKING:
-    from publisher.guidelines import Target
+    from publisher.guidelines import RecentIndex, Target
 
 
 def _run_checks(
-    ctx: Context, text: str, targets: Sequence[Target], source: str
+    ctx: Context,
+    text: str,
+    targets: Sequence[Target],
+    source: str,
+    recent: RecentIndex | None = None,
 ) -> list[dict[str, Any]]:
     # Imported on first use: the rule engine is slow to import, and most commands never check.
     from publisher.service.checks import run
 
-    return run(ctx, text, targets, source)
+    return run(ctx, text, targets, source, recent=recent)
 
 
 def _has_errors(findings: Sequence[dict[str, Any]]) -> bool:
@@ -90,6 +100,21 @@ def _channels(tx: Tx, names: Sequence[str]) -> list[ChannelRecord]:
         channel = channel_db.by_name(tx, name.strip())
         seen.setdefault(channel.id, channel)
     return list(seen.values())
+
+
+@dataclass(frozen=True)
+class Channels:
+    """Channels resolved once by name, for a source making many posts to the same ones."""
+
+    rows: list[ChannelRecord]
+    #: The same channels as guideline targets, with the limits delivery will enforce.
+    targets: list[Target]
+
+
+def resolve_channels(tx: Tx, names: Sequence[str]) -> Channels:
+    """The channels ``names`` give, in order, each once (unknown names raise NotFound)."""
+    rows = _channels(tx, names)
+    return Channels(rows, targets_of_rows(tx, rows))
 
 
 def _check_text(text: str) -> str:
@@ -116,28 +141,60 @@ def create_post(
     thread_parent_id: int | None = None,
 ) -> PostView:
     """Create a draft. ``at`` is the wished-for time, used when it is approved."""
+    with ctx.tx() as tx:
+        post = draft(
+            ctx,
+            tx,
+            text,
+            channels,
+            at=at,
+            media=media,
+            source=source,
+            source_key=source_key,
+            urgent=urgent,
+            variants=variants,
+            thread_parent_id=thread_parent_id,
+        )
+        return view(tx, post)
+
+
+def draft(
+    ctx: Context,
+    tx: Tx,
+    text: str,
+    channels: Sequence[str] | Channels = (),
+    *,
+    at: datetime | None = None,
+    media: Sequence[dict[str, str]] = (),
+    source: str = Source.MANUAL,
+    source_key: str | None = None,
+    urgent: bool = False,
+    variants: dict[str, str] | None = None,
+    thread_parent_id: int | None = None,
+) -> PostRecord:
+    """:func:`create_post` inside the caller's transaction (a source making many posts in one).
+
+    ``channels`` are names, or :func:`resolve_channels` of them, read once for many posts.
+    """
     text = _check_text(text)
     if source not in SOURCES:
         raise InvalidInput(f"unknown source {source!r} (one of {', '.join(SOURCES)})")
-    with ctx.tx() as tx:
-        targets = _channels(tx, channels)
-        post = post_db.add(
-            tx,
-            text=text,
-            author=ctx.actor,
-            source=source,
-            source_key=source_key,
-            scheduled_at=at,
-            media=list(media),
-            urgent=urgent,
-            variants=dict(variants or {}),
-            thread_parent_id=thread_parent_id,
-        )
-        plan.set_targets(tx, post.id, [c.id for c in targets])
-        tx.log(
-            ctx.actor, "created", post_id=post.id, source=source, channels=[c.name for c in targets]
-        )
-        return view(tx, post)
+    targets = channels.rows if isinstance(channels, Channels) else _channels(tx, channels)
+    post = post_db.add(
+        tx,
+        text=text,
+        author=ctx.actor,
+        source=source,
+        source_key=source_key,
+        scheduled_at=at,
+        media=list(media),
+        urgent=urgent,
+        variants=dict(variants or {}),
+        thread_parent_id=thread_parent_id,
+    )
+    plan.target_new(tx, post.id, [c.id for c in targets])
+    tx.log(ctx.actor, "created", post_id=post.id, source=source, channels=[c.name for c in targets])
+    return post
 
 
 def get_post(ctx: Context, post_id: int) -> PostView:
@@ -219,39 +276,55 @@ def submit_post(ctx: Context, post_id: int) -> PostView:
     Posts whose source or channels need no sign-off are approved at once.
     """
     with ctx.tx() as tx:
-        post = post_db.get(tx, post_id)
-        targets = _channel_names(tx, post)
-        if not targets:
-            raise InvalidInput(f"post {post_id} has no channels: add some with --to")
-        kinds = [(t.name, t.kind) for t in targets]
-        if (refused := compose.media_refused(post.media, kinds)) is not None:
-            raise InvalidInput(f"post {post_id}: {refused}")
-        findings = _run_checks(ctx, post.text, targets, post.source)
-        post = move(
-            tx,
-            post,
-            (PostState.DRAFT,),
-            PostState.IN_REVIEW,
-            "submit",
-            findings=findings,
-            review_comment=None,
-        )
-        tx.log(ctx.actor, "submitted", post_id=post.id, findings=len(findings))
-        waived = waived_reply(ctx, tx, post)
-        if (
-            (waived or needs_no_signoff(ctx, post, targets))
-            and not _has_errors(findings)
-            and signoff.may_auto_approve(ctx, tx, post)
-        ):
-            if waived:
-                tx.log(
-                    ctx.actor,
-                    "review_waived",
-                    post_id=post.id,
-                    reason="an inbox reply by a person approval.replies_without_review names",
-                )
-            post = approve(ctx, tx, post, actor=SYSTEM, reason=None)
-        return view(tx, post)
+        return view(tx, submit(ctx, tx, post_db.get(tx, post_id)))
+
+
+def submit(
+    ctx: Context,
+    tx: Tx,
+    post: PostRecord,
+    *,
+    recent: RecentIndex | None = None,
+    channels: Channels | None = None,
+) -> PostRecord:
+    """:func:`submit_post` inside the caller's transaction.
+
+    A caller making many posts reads once what each check needs: ``recent``
+    (:func:`publisher.service.checks.recent_index`) and ``channels``, the
+    post's own (:func:`resolve_channels`). Else they are read here.
+    """
+    targets = channels.targets if channels is not None else _channel_names(tx, post)
+    if not targets:
+        raise InvalidInput(f"post {post.id} has no channels: add some with --to")
+    kinds = [(t.name, t.kind) for t in targets]
+    if (refused := compose.media_refused(post.media, kinds)) is not None:
+        raise InvalidInput(f"post {post.id}: {refused}")
+    findings = _run_checks(ctx, post.text, targets, post.source, recent)
+    post = move(
+        tx,
+        post,
+        (PostState.DRAFT,),
+        PostState.IN_REVIEW,
+        "submit",
+        findings=findings,
+        review_comment=None,
+    )
+    tx.log(ctx.actor, "submitted", post_id=post.id, findings=len(findings))
+    waived = waived_reply(ctx, tx, post)
+    if (
+        (waived or needs_no_signoff(ctx, post, targets))
+        and not _has_errors(findings)
+        and signoff.may_auto_approve(ctx, tx, post)
+    ):
+        if waived:
+            tx.log(
+                ctx.actor,
+                "review_waived",
+                post_id=post.id,
+                reason="an inbox reply by a person approval.replies_without_review names",
+            )
+        post = approve(ctx, tx, post, actor=SYSTEM, reason=None)
+    return post
 
 
 def schedule_post(ctx: Context, post_id: int, at: datetime) -> PostView:
@@ -277,21 +350,25 @@ def schedule_hint(state: PostState) -> str:
 
 def cancel_post(ctx: Context, post_id: int) -> PostView:
     with ctx.tx() as tx:
-        post = post_db.get(tx, post_id)
-        if post.state in (PostState.SENT, PostState.PARTLY_SENT):
-            raise IllegalTransition(
-                f"post {post_id} is already {post.state.words}: use `oyez post retract` to "
-                "delete it from the networks"
-            )
-        started = [c.name for d, c in read.of_post(tx, post.id) if d.state not in NOT_STARTED]
-        if started:
-            raise IllegalTransition(
-                f"cannot cancel post {post_id}: delivery to {', '.join(started)} has already started"
-            )
-        post = move(tx, post, CANCELLABLE, PostState.CANCELLED, "cancel")
-        plan.hold(tx, post.id, state=DeliveryState.CANCELLED)
-        tx.log(ctx.actor, "cancelled", post_id=post.id)
-        return view(tx, post)
+        return view(tx, cancel(ctx, tx, post_db.get(tx, post_id)))
+
+
+def cancel(ctx: Context, tx: Tx, post: PostRecord) -> PostRecord:
+    """:func:`cancel_post` inside the caller's transaction."""
+    if post.state in (PostState.SENT, PostState.PARTLY_SENT):
+        raise IllegalTransition(
+            f"post {post.id} is already {post.state.words}: use `oyez post retract` to "
+            "delete it from the networks"
+        )
+    started = [c.name for d, c in read.of_post(tx, post.id) if d.state not in NOT_STARTED]
+    if started:
+        raise IllegalTransition(
+            f"cannot cancel post {post.id}: delivery to {', '.join(started)} has already started"
+        )
+    post = move(tx, post, CANCELLABLE, PostState.CANCELLED, "cancel")
+    plan.hold(tx, post.id, state=DeliveryState.CANCELLED)
+    tx.log(ctx.actor, "cancelled", post_id=post.id)
+    return post
 
 
 def post_history(ctx: Context, post_id: int) -> list[dict[str, Any]]:

@@ -14,15 +14,18 @@ error findings instead hold it in review or cancel it, as
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from channels.length import default_limits
 from publisher.context import Context
 from publisher.errors import IllegalTransition, OyezError
 from publisher.service import checks, compose, slots
 from publisher.service import posts as lifecycle
+from publisher.service.approval import approve_checked
+from publisher.service.post_moves import schedule_at
 from publisher.service.views import PostView
 from publisher.sources.base import existing_post_id
 from publisher.sources.feeds.template import EntryText, Template
@@ -30,6 +33,9 @@ from publisher.sources.feeds.text import hashtags
 from queue_db import channels as channel_db
 from queue_db import feeds as feed_db
 from queue_db.feeds import FeedEntryRecord, FeedRecord
+from queue_db.posts import PostRecord
+from queue_db.states import PostState
+from queue_db.store import Tx
 
 log = logging.getLogger("oyez.feeds")
 
@@ -75,7 +81,14 @@ def fitter(ctx: Context, channel_names: list[str]) -> Callable[[str], bool]:
 
 
 def drain(ctx: Context, feed: FeedRecord) -> Drained:
-    """Make posts for the feed's queued entries, oldest first, within the daily cap."""
+    """Make posts for the feed's queued entries, oldest first, within the daily cap.
+
+    All of a poll's posts are made in one transaction (:func:`_post_all`):
+    they appear together or not at all. If that fails (another worker made
+    one of them, a step is refused, the database is busy), nothing of it is
+    kept and the entries are taken one by one, each step its own
+    transaction, which takes on what others made and says which entry failed.
+    """
     assert feed.id is not None
     out = Drained()
     now = ctx.clock()
@@ -92,9 +105,16 @@ def drain(ctx: Context, feed: FeedRecord) -> Drained:
     template = Template.parse(feed.template)
     try:
         fits = fitter(ctx, feed.channels)
+        slotted = _has_slots(ctx, feed.channels)
     except OyezError as exc:
         out.error = f"cannot post: {exc}"
         return out
+    if not (slotted and feed.mode == "auto"):
+        # Slots are chosen against what is booked, which one transaction could not see.
+        try:
+            return _post_all(ctx, feed, waiting, template, fits, out)
+        except OyezError as exc:
+            log.info("feed %s: posting at once failed (%s); one entry at a time", feed.name, exc)
     for entry in waiting:
         try:
             outcome = _post_entry(ctx, feed, entry, template, fits)
@@ -108,17 +128,15 @@ def drain(ctx: Context, feed: FeedRecord) -> Drained:
     return out
 
 
-def _post_entry(
-    ctx: Context,
-    feed: FeedRecord,
-    entry: FeedEntryRecord,
-    template: Template,
-    fits: Callable[[str], bool],
-) -> str:
-    """Make (or finish making) the post for one entry; returns the Drained counter to bump."""
-    assert entry.id is not None
+def _has_slots(ctx: Context, channels: list[str]) -> bool:
+    with ctx.tx() as tx:
+        rows = [channel_db.by_name(tx, name) for name in channels]
+    return any(slots.calendar_of(row).has_slots for row in rows)
+
+
+def _text(entry: FeedEntryRecord, template: Template, fits: Callable[[str], bool]) -> str:
     payload = entry.payload or {}
-    text = template.fit(
+    return template.fit(
         EntryText(
             title=entry.title,
             link=entry.link or "",
@@ -128,6 +146,92 @@ def _post_entry(
         ),
         fits,
     )
+
+
+def _post_all(
+    ctx: Context,
+    feed: FeedRecord,
+    waiting: list[FeedEntryRecord],
+    template: Template,
+    fits: Callable[[str], bool],
+    before: Drained,
+) -> Drained:
+    """Every waiting entry's post made, taken as far as the mode allows, and settled: one transaction.
+
+    The same steps as :func:`_post_entry`, through the lifecycle's
+    in-transaction forms, with the near-duplicate window read once.
+    """
+    out = replace(before)
+    author = replace(ctx, actor=f"feed:{feed.name}")
+    system = replace(ctx, actor=SYSTEM_ACTOR)
+    recent = checks.recent_index(ctx)
+    with ctx.tx() as tx:
+        channels = lifecycle.resolve_channels(tx, feed.channels)
+        for entry in waiting:
+            assert entry.id is not None
+            text = _text(entry, template, fits)
+            if not text.strip():
+                reason = "nothing to post: no title, link or summary"
+                feed_db.settle_entry(tx, entry.id, "failed", reason=reason)
+                outcome = "failed"
+            else:
+                key = source_key(feed, entry)
+                post = lifecycle.draft(author, tx, text, channels, source="feed", source_key=key)
+                post = lifecycle.submit(author, tx, post, recent=recent, channels=channels)
+                post = _advance_in(system, tx, feed, post)
+                outcome = _settle_post(tx, feed, entry, post, system.clock())
+            setattr(out, outcome, getattr(out, outcome) + 1)
+            out.waiting -= 1
+    return out
+
+
+def _advance_in(system: Context, tx: Tx, feed: FeedRecord, post: PostRecord) -> PostRecord:
+    """:func:`_advance` in one transaction, for channels without slots (an auto post goes at once)."""
+    if post.state == PostState.IN_REVIEW and checks.has_errors(post.findings):
+        if system.settings.guidelines.automated_errors == "drop":
+            return lifecycle.cancel(system, tx, post)
+        _log_hold_in(tx, post.id, post.findings)
+        return post
+    if feed.mode != "auto":
+        return post
+    if post.state == PostState.IN_REVIEW:
+        post = approve_checked(system, tx, post)
+    if post.state == PostState.APPROVED:
+        post = schedule_at(system, tx, post, system.clock(), actor=SYSTEM_ACTOR)
+    return post
+
+
+def _settle_post(
+    tx: Tx, feed: FeedRecord, entry: FeedEntryRecord, post: PostRecord, now: datetime
+) -> str:
+    """Record the entry as done with ``post``; returns the Drained counter to bump."""
+    assert entry.id is not None
+    if post.state == PostState.CANCELLED:
+        reason = "guideline errors: dropped"
+        feed_db.settle_entry(tx, entry.id, "dropped", reason=reason, post_id=post.id)
+        return "dropped"
+    held = post.state == PostState.IN_REVIEW and checks.has_errors(post.findings)
+    feed_db.settle_entry(
+        tx,
+        entry.id,
+        "posted",
+        reason="held in review: guideline errors" if held else None,
+        post_id=post.id,
+        posted_at=now,
+    )
+    return "held" if held and feed.mode == "auto" else "posts"
+
+
+def _post_entry(
+    ctx: Context,
+    feed: FeedRecord,
+    entry: FeedEntryRecord,
+    template: Template,
+    fits: Callable[[str], bool],
+) -> str:
+    """Make (or finish making) the post for one entry; returns the Drained counter to bump."""
+    assert entry.id is not None
+    text = _text(entry, template, fits)
     if not text.strip():
         _settle(ctx, entry, "failed", reason="nothing to post: no title, link or summary")
         return "failed"
@@ -207,5 +311,9 @@ def _advance(ctx: Context, feed: FeedRecord, view: PostView) -> PostView:
 
 def _log_hold(ctx: Context, view: PostView) -> None:
     with ctx.tx() as tx:
-        rules = sorted({str(f.get("rule")) for f in view.findings if f.get("severity") == "error"})
-        tx.log(SYSTEM_ACTOR, "held", post_id=view.id, reason="guideline errors", rules=rules)
+        _log_hold_in(tx, view.id, view.findings)
+
+
+def _log_hold_in(tx: Tx, post_id: int, findings: Sequence[dict[str, Any]]) -> None:
+    rules = sorted({str(f.get("rule")) for f in findings if f.get("severity") == "error"})
+    tx.log(SYSTEM_ACTOR, "held", post_id=post_id, reason="guideline errors", rules=rules)
