@@ -220,6 +220,33 @@ def test_script_event_handlers_and_javascript_urls_never_reach_a_post(
     assert post.text.startswith("Roadworks update — Read this now.")
 
 
+HIDDEN_SUMMARY = (
+    '<noscript><img src=x onerror="alert(8)"></noscript>'
+    '<svg onload="alert(9)"><text>svg text</text></svg>'
+    '<iframe srcdoc="&lt;script&gt;alert(10)&lt;/script&gt;">frame text</iframe>'
+    "<template><p>template text</p></template><object data=x>object text</object>Visible part."
+)
+
+
+@pytest.mark.parametrize("make", [rss, atom], ids=["rss", "atom"])
+def test_content_of_elements_a_reader_never_sees_stays_out_of_the_post(
+    ctx: Context, server: FeedServer, make: object
+) -> None:
+    render = make  # rss() or atom()
+    server.serve("/x.xml", Route(body=render(items(1))))  # type: ignore[operator]
+    add_feed(
+        ctx, server.url("/x.xml"), ["blog-out"], FeedOptions(name="x", template="{summary}"),
+        limits=LIMITS,
+    )  # fmt: skip
+    hidden = Item("urn:hidden", "Hidden", "https://blog.example/h", summary=HIDDEN_SUMMARY)
+    server.serve("/x.xml", Route(body=render([*items(1), hidden])))  # type: ignore[operator]
+
+    poll_feeds(ctx, "x", limits=LIMITS)
+
+    (post,) = feed_posts(ctx)
+    assert post.text == "Visible part."
+
+
 def _feed_id(ctx: Context, name: str) -> int:
     from queue_db import feeds as feed_db
 
