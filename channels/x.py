@@ -93,14 +93,15 @@ class XChannel:
         hide_in_logs(_SIGNING_LOGGERS, (s.reveal() for s in secrets.values()))
         self._media = MediaUploader(self._client.session, auth, settings.api_base_url)
         self._me: tuple[str, str] | None = None
+        # Made once: publish asks for them before every post.
+        self._limits = replace(x_limits(settings.max_length), max_media_bytes=MAX_SIMPLE_UPLOAD)
 
     def __repr__(self) -> str:
         return f"XChannel(api_base_url={self.settings.api_base_url!r})"
 
     @property
     def limits(self) -> Limits:
-        limits = x_limits(self.settings.max_length)
-        return replace(limits, max_media_bytes=MAX_SIMPLE_UPLOAD)
+        return self._limits
 
     @contextmanager
     def _errors(self, *, mutating: bool) -> Iterator[None]:

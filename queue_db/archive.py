@@ -111,7 +111,7 @@ def stream(tx: Tx, query: Any, batch: int) -> Iterator[Any]:
     """Rows of ``query``, ``batch`` at a time: memory stays flat however many there are."""
     # Core, not the ORM: plain rows need no ORM loading, which would double the cost per row.
     # yield_per streams: a server-side cursor on PostgreSQL, lazy fetching on SQLite.
-    connection = tx.session.connection()
+    connection = tx.connection
     return iter(connection.execute(query, execution_options={"yield_per": batch}))
 
 

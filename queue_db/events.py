@@ -49,21 +49,17 @@ def append(
 ) -> int:
     """Append one event; returns its id."""
     tx.session.flush()  # rows the event may name go first (nothing, when none are pending)
-    found = (
-        tx.session.connection()
-        .execute(
-            _APPEND.returning(col(Event.id)),
-            {
-                "at": at or utcnow(),
-                "actor": actor,
-                "action": action,
-                "post_id": post_id,
-                "channel_id": channel_id,
-                "detail": dict(detail or {}),
-            },
-        )
-        .scalar_one()
-    )
+    found = tx.connection.execute(
+        _APPEND.returning(col(Event.id)),
+        {
+            "at": at or utcnow(),
+            "actor": actor,
+            "action": action,
+            "post_id": post_id,
+            "channel_id": channel_id,
+            "detail": dict(detail or {}),
+        },
+    ).scalar_one()
     assert found is not None
     return int(found)
 
@@ -71,7 +67,7 @@ def append(
 def append_many(tx: Tx, rows: Sequence[Mapping[str, Any]]) -> None:
     """Append several events in one statement; each mapping has every column but the id."""
     if rows:
-        tx.session.connection().execute(_APPEND, [dict(r) for r in rows])
+        tx.connection.execute(_APPEND, [dict(r) for r in rows])
 
 
 def for_post(tx: Tx, post_id: int | None = None, limit: int = 100) -> list[EventRecord]:

@@ -323,7 +323,7 @@ def roll_up_many(
     """Roll several posts up at once; returns the new state of each post that is settled."""
     if not post_ids:
         return {}
-    connection = tx.session.connection()
+    connection = tx.connection
     ids = sorted(post_ids)
     if connection.dialect.name == "postgresql":
         # Two workers settling the two channels of one post at once would each

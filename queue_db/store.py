@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlmodel import Session, SQLModel, select
 
@@ -37,18 +37,42 @@ class Tx:
     """One open transaction. Not thread-safe; never keep it beyond its ``with`` block.
 
     The noun modules (:mod:`queue_db.posts`, :mod:`queue_db.deliveries`…) take
-    a ``Tx`` and are the only code that touches its session.
+    a ``Tx`` and are the only code that touches its session. Core statements
+    go straight to :attr:`connection`; the ORM session is made on first use
+    (about half the cost of a short transaction), in the same transaction.
     """
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._session: Session | None = None
         #: The database login behind the audit log's actor, recorded with each event
         #: when it differs (an admin acting for someone, the service login).
         self.login: str | None = None
 
     @property
+    def session(self) -> Session:
+        """The ORM session of this transaction (its rows are flushed before it commits)."""
+        if self._session is None:
+            # The session joins the connection's transaction; the Store commits that.
+            self._session = Session(
+                bind=self.connection,
+                expire_on_commit=False,
+                join_transaction_mode="rollback_only",
+            )
+        return self._session
+
+    def _finish(self) -> None:
+        """Write what the session holds, before the transaction commits."""
+        if self._session is not None:
+            self._session.flush()
+
+    def _close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+    @property
     def dialect(self) -> str:
-        return self.session.get_bind().dialect.name
+        return self.connection.dialect.name
 
     def add(self, row: M) -> M:
         """Insert ``row`` now (its id is set); a taken unique key is a :class:`Conflict`."""
@@ -135,8 +159,13 @@ class Store:
     def begin(self) -> Iterator[Tx]:
         """A transaction: commits when the block ends, rolls back if it raises."""
         try:
-            with Session(self.engine, expire_on_commit=False) as session, session.begin():
-                yield Tx(session)
+            with self.engine.connect() as connection, connection.begin():
+                tx = Tx(connection)
+                try:
+                    yield tx
+                    tx._finish()
+                finally:
+                    tx._close()
         except IntegrityError as exc:
             raise Conflict(_integrity_message(exc)) from None
         except OperationalError as exc:

@@ -156,7 +156,7 @@ def _claim(
     if urgent_only:
         params["sources"] = list(urgent_sources) or [""]
     statement = _claim_statement(state, urgent_only, postgres)
-    rows = tx.session.connection().execute(statement, params)
+    rows = tx.connection.execute(statement, params)
     return sorted(int(row[0]) for row in rows)
 
 

@@ -49,11 +49,9 @@ def start(tx: Tx, delivery_id: int, owner: str, now: datetime) -> int | None:
     ``None`` when ``owner`` no longer holds the lease (it ran out and the row was
     recovered or taken over): then nothing may be sent. Commit before the request.
     """
-    row = (
-        tx.session.connection()
-        .execute(_START, {"delivery_id": delivery_id, "owner": owner, "now": now})
-        .first()
-    )
+    row = tx.connection.execute(
+        _START, {"delivery_id": delivery_id, "owner": owner, "now": now}
+    ).first()
     return None if row is None else int(row[0])
 
 

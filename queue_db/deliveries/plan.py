@@ -62,7 +62,7 @@ def target_new(tx: Tx, post_id: int, channel_ids: Sequence[int]) -> None:
     ]
     if rows:
         tx.session.flush()  # the post itself goes first
-        tx.session.connection().execute(insert(Delivery), rows)
+        tx.connection.execute(insert(Delivery), rows)
 
 
 def schedule(tx: Tx, post_id: int, due_at: datetime) -> int:
@@ -172,7 +172,7 @@ def resolve_attention(tx: Tx, delivery_id: int, now: datetime, **values: Any) ->
     Put back to ``pending``, a ``failed`` or ``partly_sent`` post is
     ``scheduled`` again until it rolls up (the caller checks it was signed off).
     """
-    result = tx.session.connection().execute(
+    result = tx.connection.execute(
         update(Delivery)
         .where(
             col(Delivery.id) == delivery_id,
@@ -182,11 +182,9 @@ def resolve_attention(tx: Tx, delivery_id: int, now: datetime, **values: Any) ->
     )
     if result.rowcount != 1:
         return False
-    (post_id,) = (
-        tx.session.connection()
-        .execute(select(col(Delivery.post_id)).where(col(Delivery.id) == delivery_id))
-        .one()
-    )
+    (post_id,) = tx.connection.execute(
+        select(col(Delivery.post_id)).where(col(Delivery.id) == delivery_id)
+    ).one()
     if values.get("state") == DeliveryState.PENDING:
         posts.reopen(tx, int(post_id), (PostState.FAILED, PostState.PARTLY_SENT), now)
     else:

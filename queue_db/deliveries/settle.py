@@ -96,7 +96,7 @@ _SENT = (
 
 
 def _connection(tx: Tx) -> Connection:
-    return tx.session.connection()
+    return tx.connection
 
 
 def load_many(
