@@ -48,7 +48,7 @@ def append(
     at: datetime | None = None,
 ) -> int:
     """Append one event; returns its id."""
-    tx.session.flush()  # rows the event may name go first (nothing, when none are pending)
+    tx.flush()  # rows the event may name go first
     found = tx.connection.execute(
         _APPEND.returning(col(Event.id)),
         {

@@ -61,8 +61,8 @@ class Tx:
             )
         return self._session
 
-    def _finish(self) -> None:
-        """Write what the session holds, before the transaction commits."""
+    def flush(self) -> None:
+        """Write what the session holds so far (Core statements after it may name those rows)."""
         if self._session is not None:
             self._session.flush()
 
@@ -163,7 +163,7 @@ class Store:
                 tx = Tx(connection)
                 try:
                     yield tx
-                    tx._finish()
+                    tx.flush()  # what the session holds, before the commit
                 finally:
                     tx._close()
         except IntegrityError as exc:

@@ -61,7 +61,7 @@ def target_new(tx: Tx, post_id: int, channel_ids: Sequence[int]) -> None:
         for c in dict.fromkeys(channel_ids)
     ]
     if rows:
-        tx.session.flush()  # the post itself goes first
+        tx.flush()  # the post itself goes first
         tx.connection.execute(insert(Delivery), rows)
 
 

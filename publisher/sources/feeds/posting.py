@@ -65,9 +65,7 @@ def slot_time(ctx: Context, channels: list[str], after: datetime) -> datetime:
     is free, :func:`~publisher.service.slots.next_free_slot` raises and the
     entry stays queued, with the reason on the feed.
     """
-    with ctx.tx() as tx:
-        rows = [channel_db.by_name(tx, name) for name in channels]
-    if not any(slots.calendar_of(row).has_slots for row in rows):
+    if not _has_slots(ctx, channels):
         return after
     return slots.next_free_slot(ctx, channels, after)
 
@@ -168,18 +166,16 @@ def _post_all(
     with ctx.tx() as tx:
         channels = lifecycle.resolve_channels(tx, feed.channels)
         for entry in waiting:
-            assert entry.id is not None
             text = _text(entry, template, fits)
             if not text.strip():
-                reason = "nothing to post: no title, link or summary"
-                feed_db.settle_entry(tx, entry.id, "failed", reason=reason)
-                outcome = "failed"
+                outcome = _record(tx, entry, _NOTHING, None, system.clock())
             else:
                 key = source_key(feed, entry)
                 post = lifecycle.draft(author, tx, text, channels, source="feed", source_key=key)
                 post = lifecycle.submit(author, tx, post, recent=recent, channels=channels)
                 post = _advance_in(system, tx, feed, post)
-                outcome = _settle_post(tx, feed, entry, post, system.clock())
+                done = _settled(feed, post.state, post.findings)
+                outcome = _record(tx, entry, done, post.id, system.clock())
             setattr(out, outcome, getattr(out, outcome) + 1)
             out.waiting -= 1
     return out
@@ -201,25 +197,37 @@ def _advance_in(system: Context, tx: Tx, feed: FeedRecord, post: PostRecord) -> 
     return post
 
 
-def _settle_post(
-    tx: Tx, feed: FeedRecord, entry: FeedEntryRecord, post: PostRecord, now: datetime
+@dataclass(frozen=True)
+class _Settled:
+    """How an entry ends: its ledger status and reason, and the Drained counter to bump."""
+
+    status: str
+    reason: str | None
+    counter: str
+
+
+_NOTHING = _Settled("failed", "nothing to post: no title, link or summary", "failed")
+
+
+def _settled(feed: FeedRecord, state: str, findings: Sequence[dict[str, Any]]) -> _Settled:
+    """How an entry ends, from the state its post reached."""
+    if state == PostState.CANCELLED:
+        return _Settled("dropped", "guideline errors: dropped", "dropped")
+    held = state == PostState.IN_REVIEW and checks.has_errors(findings)
+    reason = "held in review: guideline errors" if held else None
+    return _Settled("posted", reason, "held" if held and feed.mode == "auto" else "posts")
+
+
+def _record(
+    tx: Tx, entry: FeedEntryRecord, done: _Settled, post_id: int | None, now: datetime
 ) -> str:
-    """Record the entry as done with ``post``; returns the Drained counter to bump."""
+    """Settle the entry in the ledger as ``done`` says; returns the Drained counter to bump."""
     assert entry.id is not None
-    if post.state == PostState.CANCELLED:
-        reason = "guideline errors: dropped"
-        feed_db.settle_entry(tx, entry.id, "dropped", reason=reason, post_id=post.id)
-        return "dropped"
-    held = post.state == PostState.IN_REVIEW and checks.has_errors(post.findings)
+    posted_at = now if done.status == "posted" else None
     feed_db.settle_entry(
-        tx,
-        entry.id,
-        "posted",
-        reason="held in review: guideline errors" if held else None,
-        post_id=post.id,
-        posted_at=now,
+        tx, entry.id, done.status, reason=done.reason, post_id=post_id, posted_at=posted_at
     )
-    return "held" if held and feed.mode == "auto" else "posts"
+    return done.counter
 
 
 def _post_entry(
@@ -230,42 +238,20 @@ def _post_entry(
     fits: Callable[[str], bool],
 ) -> str:
     """Make (or finish making) the post for one entry; returns the Drained counter to bump."""
-    assert entry.id is not None
     text = _text(entry, template, fits)
     if not text.strip():
-        _settle(ctx, entry, "failed", reason="nothing to post: no title, link or summary")
-        return "failed"
+        with ctx.tx() as tx:
+            return _record(tx, entry, _NOTHING, None, ctx.clock())
     view = _create(ctx, feed, entry, text)
     view = _advance(ctx, feed, view)
-    if view.state == "cancelled":
-        _settle(ctx, entry, "dropped", post_id=view.id, reason="guideline errors: dropped")
-        return "dropped"
-    held = view.state == "in_review" and checks.has_errors(view.findings)
-    reason = "held in review: guideline errors" if held else None
-    _settle(ctx, entry, "posted", post_id=view.id, reason=reason, posted_at=ctx.clock())
-    return "held" if held and feed.mode == "auto" else "posts"
+    with ctx.tx() as tx:
+        return _record(tx, entry, _settled(feed, view.state, view.findings), view.id, ctx.clock())
 
 
 def _tags(value: object) -> tuple[str, ...]:
     if not isinstance(value, list):
         return ()
     return tuple(hashtags([str(v) for v in value]))
-
-
-def _settle(
-    ctx: Context,
-    entry: FeedEntryRecord,
-    status: str,
-    *,
-    reason: str | None = None,
-    post_id: int | None = None,
-    posted_at: datetime | None = None,
-) -> None:
-    assert entry.id is not None
-    with ctx.tx() as tx:
-        feed_db.settle_entry(
-            tx, entry.id, status, reason=reason, post_id=post_id, posted_at=posted_at
-        )
 
 
 def _create(ctx: Context, feed: FeedRecord, entry: FeedEntryRecord, text: str) -> PostView:
