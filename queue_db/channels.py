@@ -66,12 +66,18 @@ def every(tx: Tx) -> list[ChannelRecord]:
     return [_record(r) for r in rows]
 
 
+#: Every column of a channel, read as plain rows (no ORM session: the engine
+#: reads its batch's channels this way on every claim).
+_ROWS = select(Channel.__table__)  # type: ignore[attr-defined]
+
+
 def by_ids(tx: Tx, channel_ids: list[int] | None = None) -> dict[int, ChannelRecord]:
     """Channels by id (all of them, or those of ``channel_ids``)."""
-    query = select(Channel)
+    query = _ROWS
     if channel_ids is not None:
         query = query.where(col(Channel.id).in_(channel_ids))
-    return {r.id: _record(r) for r in tx.session.execute(query).scalars() if r.id is not None}
+    records = (record_of(ChannelRecord, r) for r in tx.connection.execute(query))
+    return {r.id: r for r in records}
 
 
 def names(tx: Tx) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select
 from sqlmodel import col
 
+from queue_db.prepared import Prepared
 from queue_db.records import record_of
 from queue_db.store import Tx
 from queue_db.tables import Event
@@ -35,6 +36,8 @@ _APPEND = insert(Event).values(
     channel_id=bindparam("channel_id"),
     detail=bindparam("detail"),
 )
+#: The engine logs a group of sent posts at once, on the driver's cursor.
+_APPEND_MANY = Prepared(_APPEND)
 
 
 def append(
@@ -67,7 +70,7 @@ def append(
 def append_many(tx: Tx, rows: Sequence[Mapping[str, Any]]) -> None:
     """Append several events in one statement; each mapping has every column but the id."""
     if rows:
-        tx.connection.execute(_APPEND, [dict(r) for r in rows])
+        _APPEND_MANY.many(tx, rows)
 
 
 def for_post(tx: Tx, post_id: int | None = None, limit: int = 100) -> list[EventRecord]:

@@ -19,8 +19,9 @@ _VALUE = select(col(Setting.value)).where(col(Setting.key) == bindparam("key"))
 
 def get(tx: Tx, key: str) -> dict[str, Any]:
     """The value of ``key``, ``{}`` if unset."""
-    # A column read, not an ORM load: the dispatcher reads the crisis pause every batch.
-    value = tx.session.execute(_VALUE, {"key": key}).scalar()
+    # A column read on the connection, no ORM session: the dispatcher reads the
+    # crisis pause every batch (``put`` flushes, so its writes are seen here).
+    value = tx.connection.execute(_VALUE, {"key": key}).scalar()
     return dict(value) if value else {}
 
 

@@ -34,7 +34,7 @@ from publisher.context.calendar import Calendar, CalendarError
 from publisher.engine.outcome import Outcome
 from publisher.engine.owners import dead_owners
 from publisher.engine.pool import Builder, ChannelPool
-from publisher.engine.render import answers_of, parent_in_flight, render
+from publisher.engine.render import parent_in_flight, render
 from publisher.engine.settle import Settler
 from queue_db import posts as post_db
 from queue_db import settings as shared
@@ -167,6 +167,18 @@ class Deliverer:
         stop: threading.Event,
         outcome: Outcome,
     ) -> int:
+        # A batch is a run of short transactions (a claim, one start per post,
+        # the group writes): one connection serves them all.
+        with self.ctx.store.pinned():
+            return self._claim_and_handle(state, handle, stop, outcome)
+
+    def _claim_and_handle(
+        self,
+        state: DeliveryState,
+        handle: Callable[[Claimed], Outcome],
+        stop: threading.Event,
+        outcome: Outcome,
+    ) -> int:
         settings = self.ctx.settings.delivery
         now = self.ctx.clock()
         # Claim and load in one transaction: one query each for the whole batch.
@@ -183,11 +195,9 @@ class Deliverer:
                     urgent_only=shared.crisis(tx) is not None,
                     urgent_sources=settings.urgent_sources,
                 )
-            loaded = settle.load_many(tx, ids)
-            answers = answers_of(tx, [p for _, p, _ in loaded])
             batch = [
-                Claimed(d, p, c, render(tx, d, p, c, answers), parent_in_flight(tx, p, c))
-                for d, p, c in loaded
+                Claimed(d, p, c, render(tx, d, p, c), parent_in_flight(tx, p, c))
+                for d, p, c in settle.load_many(tx, ids)
             ]
         if not ids:
             return 0

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 from channels.base import Media, Rendered
-from queue_db import inbox
 from queue_db.channels import ChannelRecord
 from queue_db.deliveries import read
 from queue_db.deliveries.settle import ClaimedDelivery, ClaimedPost
@@ -27,44 +25,26 @@ def delivery_key(delivery: ClaimedDelivery) -> str:
     return f"oyez-{delivery.post_id}-{delivery.channel_id}"
 
 
-#: What each inbox reply post answers: (post id, channel id) → remote id of the item.
-Answers = Mapping[tuple[int, int], str]
-
-
 def render(
-    tx: Tx,
-    delivery: ClaimedDelivery,
-    post: ClaimedPost,
-    channel: ChannelRecord,
-    answers: Answers,
+    tx: Tx, delivery: ClaimedDelivery, post: ClaimedPost, channel: ChannelRecord
 ) -> Rendered:
-    """The delivery as the channel will publish it (text variant, media, thread parent).
-
-    ``answers``: the inbox items a batch's posts reply to, read once for the
-    batch (:func:`answers_of`).
-    """
+    """The delivery as the channel will publish it (text variant, media, thread parent)."""
     text = post.variants.get(channel.name) or post.variants.get(channel.kind) or post.text
     media = tuple(Media(path=Path(m["path"]), alt=m.get("alt", "")) for m in post.media)
     return Rendered(
         delivery_key=delivery_key(delivery),
         text=text,
         media=media,
-        reply_to=parent_remote_id(tx, post, channel, answers),
+        reply_to=parent_remote_id(tx, delivery, post, channel),
     )
 
 
-def answers_of(tx: Tx, posts: list[ClaimedPost]) -> Answers:
-    """The inbox items the posts answer, in one query (posts in a thread answer none)."""
-    return inbox.reply_targets(tx, [p.id for p in posts if p.thread_parent_id is None])
-
-
 def parent_remote_id(
-    tx: Tx, post: ClaimedPost, channel: ChannelRecord, answers: Answers
+    tx: Tx, delivery: ClaimedDelivery, post: ClaimedPost, channel: ChannelRecord
 ) -> str | None:
     """The remote id to thread under: the parent post's, or the inbox item's it answers."""
     if post.thread_parent_id is None:
-        assert channel.id is not None
-        return answers.get((post.id, channel.id))
+        return delivery.answers
     for d, c in read.of_post(tx, post.thread_parent_id):
         if c.id == channel.id:
             return d.remote_id

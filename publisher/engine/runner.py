@@ -13,6 +13,7 @@ database: claims are atomic, so each (post, channel) goes out once.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import queue
@@ -51,6 +52,23 @@ SAFETY_SLEEP = 300.0
 MAX_DB_BACKOFF = 30.0
 #: Workers drop the rows of workers silent for this long.
 FORGET_AFTER = timedelta(days=1)
+
+
+def _freeze_start_up() -> None:
+    """Leave what start-up made (modules, classes, settings) out of the collector's full passes.
+
+    Those ~160,000 objects live as long as the process; a full collection walked
+    them all (about 75 ms on the 2-core benchmark machine, every few thousand
+    posts). ``gc.freeze`` is the standard library's way to say so; objects made
+    later are collected as usual. Once per process.
+    """
+    global _FROZEN
+    if not _FROZEN:
+        _FROZEN = True
+        gc.freeze()
+
+
+_FROZEN = False
 
 
 class Dispatcher:
@@ -139,6 +157,7 @@ class Dispatcher:
         polls) before its round, so a cron-driven install needs no daemon.
         """
         deadline = time.monotonic() + duration if duration is not None else None
+        _freeze_start_up()
         deliverer = Deliverer(self.ctx, self.name, batch=self.batch, build=self.build)
         self._deliverer = deliverer
         self._begin(producers=not once)

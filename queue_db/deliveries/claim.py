@@ -28,6 +28,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import col
 
+from queue_db.prepared import Prepared
 from queue_db.states import DeliveryState, ErrorKind
 from queue_db.store import Tx
 from queue_db.tables import Channel, Delivery, Post
@@ -155,9 +156,16 @@ def _claim(
     params: dict[str, Any] = {"now": now, "owner": owner, "until": now + lease, "limit": limit}
     if urgent_only:
         params["sources"] = list(urgent_sources) or [""]
-    statement = _claim_statement(state, urgent_only, postgres)
-    rows = tx.connection.execute(statement, params)
-    return sorted(int(row[0]) for row in rows)
+    if urgent_only:  # its list of sources is expanded by Core
+        found = tx.connection.execute(_claim_statement(state, True, postgres), params).scalars()
+        return sorted(int(i) for i in found)
+    return sorted(int(row[0]) for row in _prepared_claim(state, postgres).rows(tx, params))
+
+
+@functools.cache
+def _prepared_claim(state: str, postgres: bool) -> Prepared:
+    """The claim of every batch, run on the driver's cursor (:mod:`queue_db.prepared`)."""
+    return Prepared(_claim_statement(state, False, postgres))
 
 
 def claim_due(

@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, bindparam, or_, select, update
 from sqlmodel import col
 
+from queue_db.prepared import Prepared
 from queue_db.states import DeliveryState, ErrorKind
 from queue_db.store import Tx
 from queue_db.tables import Delivery
@@ -31,7 +32,9 @@ HELD = and_(
     col(Delivery.state) == DeliveryState.SENDING,
     col(Delivery.lease_owner) == bindparam("owner"),
 )
-_START = (
+#: Run on the driver's cursor: it is the one statement every post commits
+#: before its request (:mod:`queue_db.prepared`).
+_START = Prepared(
     update(Delivery)
     .where(HELD)
     .values(
@@ -49,10 +52,8 @@ def start(tx: Tx, delivery_id: int, owner: str, now: datetime) -> int | None:
     ``None`` when ``owner`` no longer holds the lease (it ran out and the row was
     recovered or taken over): then nothing may be sent. Commit before the request.
     """
-    row = tx.connection.execute(
-        _START, {"delivery_id": delivery_id, "owner": owner, "now": now}
-    ).first()
-    return None if row is None else int(row[0])
+    rows = _START.rows(tx, {"delivery_id": delivery_id, "owner": owner, "now": now})
+    return int(rows[0][0]) if rows else None
 
 
 def _stalled(now: datetime, dead_owners: Sequence[str]) -> ColumnElement[bool]:

@@ -10,7 +10,7 @@ was taken over cannot overwrite what another worker decided.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -18,11 +18,12 @@ from sqlalchemy import Connection, bindparam, select, update
 from sqlmodel import col
 
 from queue_db import events, posts
-from queue_db.channels import ChannelRecord, by_ids
+from queue_db.channels import ChannelRecord
 from queue_db.deliveries.lease import HELD
+from queue_db.prepared import Prepared
 from queue_db.states import DeliveryState
 from queue_db.store import Tx
-from queue_db.tables import Delivery, Post
+from queue_db.tables import Channel, Delivery, InboxItem, Post
 from queue_db.types import utcnow
 
 
@@ -39,6 +40,8 @@ class ClaimedDelivery:
     checks: int = 0
     #: Why it waits or ended (e.g. ``duplicate``: refused as a duplicate on a retry).
     error_kind: str | None = None
+    #: The remote id of the inbox item its post answers on this channel, if any.
+    answers: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,12 @@ class ClaimedPost:
 
 
 _D, _P = Delivery.__table__.c, Post.__table__.c  # type: ignore[attr-defined]
-# Plain rows, not ORM objects: a batch is loaded every few posts, and building
-# mapped instances cost three times the query.
+_C, _I = Channel.__table__.c, InboxItem.__table__.c  # type: ignore[attr-defined]
+#: The channel's columns in a loaded row, each as ``ch_<field>``.
+_CHANNEL_FIELDS = tuple(f.name for f in fields(ChannelRecord))
+# Plain rows, not ORM objects, and one query for a batch: its deliveries with
+# their posts, their channels and the inbox item each post answers (a query
+# each cost about as much as the whole load on the benchmark machine).
 _LOAD = (
     select(
         _D.id,
@@ -71,12 +78,21 @@ _LOAD = (
         _P.source,
         _P.urgent,
         _P.thread_parent_id,
+        *(_C[name].label(f"ch_{name}") for name in _CHANNEL_FIELDS),
+        select(_I.remote_id)
+        .where(_I.reply_post_id == _P.id, _I.channel_id == _D.channel_id)
+        .limit(1)  # reply_post_id is unique: one item at most
+        .scalar_subquery()
+        .label("answers"),
     )
     .join(Post, _P.id == _D.post_id)
+    .join(Channel, _C.id == _D.channel_id)
     .where(_D.id.in_(bindparam("ids", expanding=True)))
     .order_by(_D.id)
 )
-_SENT = (
+#: Run on the driver's cursor (:mod:`queue_db.prepared`): a group of posts is
+#: recorded every twenty sends.
+_SENT = Prepared(
     update(Delivery)
     .where(HELD)
     .values(
@@ -102,27 +118,39 @@ def _connection(tx: Tx) -> Connection:
 def load_many(
     tx: Tx, delivery_ids: Sequence[int]
 ) -> list[tuple[ClaimedDelivery, ClaimedPost, ChannelRecord]]:
-    """Deliveries with their posts and channels, in id order: one query, and one for the channels."""
+    """Deliveries with their posts and channels, in id order: one query."""
     if not delivery_ids:
         return []
     rows = _connection(tx).execute(_LOAD, {"ids": list(delivery_ids)}).all()
-    channels = by_ids(tx, sorted({int(r.channel_id) for r in rows}))
-    return [
-        (
-            ClaimedDelivery(r.id, r.post_id, r.channel_id, r.attempts, r.checks, r.error_kind),
-            ClaimedPost(
-                r.post_id,
-                r.text,
-                r.variants,
-                r.media,
-                r.source,
-                r.urgent,
-                r.thread_parent_id,
-            ),
-            channels[r.channel_id],
+    channels: dict[int, ChannelRecord] = {}
+    loaded = []
+    for r in rows:
+        channel = channels.get(r.channel_id)
+        if channel is None:
+            values = r._mapping
+            channel = channels[r.channel_id] = ChannelRecord(
+                **{name: values[f"ch_{name}"] for name in _CHANNEL_FIELDS}
+            )
+        # Posts in a thread reply under their parent, never to an inbox item.
+        answers = None if r.thread_parent_id is not None else r.answers
+        loaded.append(
+            (
+                ClaimedDelivery(
+                    r.id, r.post_id, r.channel_id, r.attempts, r.checks, r.error_kind, answers
+                ),
+                ClaimedPost(
+                    r.post_id,
+                    r.text,
+                    r.variants,
+                    r.media,
+                    r.source,
+                    r.urgent,
+                    r.thread_parent_id,
+                ),
+                channel,
+            )
         )
-        for r in rows
-    ]
+    return loaded
 
 
 def settle(tx: Tx, delivery_id: int, owner: str, **values: Any) -> bool:
@@ -171,18 +199,15 @@ def settle_sent(tx: Tx, owner: str, items: Sequence[Sent], now: datetime) -> Non
     if not items:
         return
     # One executemany: its row count says whether every row was still ours.
-    result = _connection(tx).execute(_SENT, [_sent_params(item, owner, now) for item in items])
-    if result.rowcount != len(items):
-        raise LeaseLost(f"{len(items) - result.rowcount} of {len(items)} leases lost")
+    changed = _SENT.many(tx, [_sent_params(item, owner, now) for item in items])
+    if changed != len(items):
+        raise LeaseLost(f"{len(items) - changed} of {len(items)} leases lost")
     _log_and_roll_up(tx, items, now)
 
 
 def settle_sent_each(tx: Tx, owner: str, items: Sequence[Sent], now: datetime) -> list[bool]:
     """:func:`settle_sent` row by row: returns, per item, whether this worker still held it."""
-    connection = _connection(tx)
-    held = [
-        connection.execute(_SENT, _sent_params(item, owner, now)).rowcount == 1 for item in items
-    ]
+    held = [_SENT.many(tx, [_sent_params(item, owner, now)]) == 1 for item in items]
     _log_and_roll_up(tx, [item for item, ok in zip(items, held, strict=True) if ok], now)
     return held
 

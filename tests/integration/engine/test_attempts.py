@@ -16,7 +16,7 @@ from datetime import timedelta
 from channels.base import Rendered
 from channels.errors import DuplicateContent, OutcomeUnknown, Retryable
 from publisher.engine.delivery import Claimed, Deliverer
-from publisher.engine.render import answers_of, render
+from publisher.engine.render import render
 from queue_db.deliveries import DeliveryRecord, claim, lease, read, settle
 from tests.integration.engine.conftest import Engine
 
@@ -48,7 +48,7 @@ def test_a_claim_whose_lease_was_lost_before_its_request_sends_nothing(engine: E
     with engine.ctx.tx() as tx:
         ids = claim.claim_due(tx, "worker-a", engine.clock.now, lease=timedelta(seconds=30))
         ((d, p, c),) = settle.load_many(tx, ids)
-        claimed = Claimed(d, p, c, render(tx, d, p, c, answers_of(tx, [p])), False)
+        claimed = Claimed(d, p, c, render(tx, d, p, c), False)
     # worker-a stalls past its lease; worker-b takes the row back and sends it.
     engine.clock.advance(seconds=31)
     assert engine.deliverer("worker-b").run_once().sent == 1

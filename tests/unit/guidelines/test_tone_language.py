@@ -52,3 +52,23 @@ def test_generated_english_posts_are_never_taken_for_another_language() -> None:
 
     posts = make_posts(500)
     assert [p for p in posts if other_language(p) is not None] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "THE LIBRARY ON MARKET STREET IS OPEN AGAIN FROM MONDAY. WE LOOK FORWARD TO SEEING YOU!",
+        "URGENT: THE WATER SUPPLY IN THE EAST DISTRICT IS OFF UNTIL 6PM TODAY, sorry",
+    ],
+)
+def test_an_english_post_in_capitals_is_still_read_as_english(text: str) -> None:
+    from publisher.guidelines.rules.tone import other_language
+
+    assert other_language(text) is None
+
+
+def test_a_post_in_another_language_in_capitals_is_still_named() -> None:
+    from publisher.guidelines.rules.tone import other_language
+
+    shouted = "DIE BIBLIOTHEK AM MARKT IST AB MONTAG WIEDER GEÖFFNET. WIR FREUEN UNS AUF SIE!"
+    assert other_language(shouted) == "German (de)"
