@@ -13,6 +13,7 @@ database: claims are atomic, so each (post, channel) goes out once.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import logging
 import os
@@ -54,6 +55,7 @@ MAX_DB_BACKOFF = 30.0
 FORGET_AFTER = timedelta(days=1)
 
 
+@functools.cache
 def _freeze_start_up() -> None:
     """Leave what start-up made (modules, classes, settings) out of the collector's full passes.
 
@@ -62,13 +64,7 @@ def _freeze_start_up() -> None:
     posts). ``gc.freeze`` is the standard library's way to say so; objects made
     later are collected as usual. Once per process.
     """
-    global _FROZEN
-    if not _FROZEN:
-        _FROZEN = True
-        gc.freeze()
-
-
-_FROZEN = False
+    gc.freeze()
 
 
 class Dispatcher:

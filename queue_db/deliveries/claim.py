@@ -154,9 +154,8 @@ def _claim(
 ) -> list[int]:
     postgres = tx.dialect == "postgresql"
     params: dict[str, Any] = {"now": now, "owner": owner, "until": now + lease, "limit": limit}
-    if urgent_only:
-        params["sources"] = list(urgent_sources) or [""]
     if urgent_only:  # its list of sources is expanded by Core
+        params["sources"] = list(urgent_sources) or [""]
         found = tx.connection.execute(_claim_statement(state, True, postgres), params).scalars()
         return sorted(int(i) for i in found)
     return sorted(int(row[0]) for row in _prepared_claim(state, postgres).rows(tx, params))

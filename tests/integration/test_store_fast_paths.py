@@ -16,7 +16,7 @@ from sqlmodel import col
 from queue_db import channels as channel_db
 from queue_db import events
 from queue_db.deliveries.settle import _LOAD
-from queue_db.errors import Conflict
+from queue_db.errors import Conflict, DatabaseUnavailable
 from queue_db.prepared import Prepared
 from queue_db.store import Store
 from queue_db.tables import Channel, Event
@@ -171,3 +171,27 @@ def test_a_failed_pinned_transaction_rolls_back_and_the_next_one_works(store: St
             tx.connection.execute(insert(Event).values(at=AT, actor="a", action="kept", detail={}))
     with store.begin() as tx:
         assert len(events.of_actions(tx, ["kept"])) == 1
+
+
+def test_a_pinned_connection_that_the_server_dropped_fails_once_and_the_next_batch_reconnects(
+    store: Store,
+) -> None:
+    if store.dialect != "postgresql":
+        pytest.skip("only a server can drop a connection")
+    channel_id = _channel(store)
+
+    def rename(name: str) -> None:
+        with store.begin() as tx:
+            _RENAME.rows(tx, {"channel_id": channel_id, "name": name, "until": AT})
+
+    with store.pinned():
+        with store.begin() as tx:
+            pid = tx.connection.execute(text("SELECT pg_backend_pid()")).scalar()
+        with store.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            other.commit()
+        with pytest.raises(DatabaseUnavailable):
+            rename("lost")  # the prepared statement meets the dropped connection
+        rename("found")  # the next transaction takes a fresh connection
+    with store.begin() as tx:
+        assert channel_db.by_id(tx, channel_id).name == "found"
